@@ -1,0 +1,462 @@
+package org.vlmscope.graph;
+
+import ai.onnx.proto.OnnxMl.AttributeProto;
+import ai.onnx.proto.OnnxMl.GraphProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+import ai.onnx.proto.OnnxMl.ValueInfoProto;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
+
+/**
+ * A mutable ONNX graph. Every edit goes through this class, which keeps each value's producer and consumer
+ * list in step, so passes can ask "who reads this tensor" in constant time. Node order is insertion order
+ * until {@link #toposort()} is called; {@link OnnxModel} sorts before saving.
+ */
+public final class Graph {
+    private String name;
+    private final LinkedHashSet<Node> nodes = new LinkedHashSet<>();
+    private final Map<String, Value> values = new HashMap<>();
+    private final Set<String> nodeNames = new HashSet<>();
+    private final Map<String, Integer> nextSuffix = new HashMap<>();
+    private final List<Value> inputs = new ArrayList<>();
+    private final List<Value> outputs = new ArrayList<>();
+    private final LinkedHashMap<String, Value> initializers = new LinkedHashMap<>();
+
+    public Graph(String name) {
+        this.name = name;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public void setName(String name) {
+        this.name = name;
+    }
+
+    public Collection<Node> nodes() {
+        return Collections.unmodifiableCollection(nodes);
+    }
+
+    public List<Value> inputs() {
+        return Collections.unmodifiableList(inputs);
+    }
+
+    public List<Value> outputs() {
+        return Collections.unmodifiableList(outputs);
+    }
+
+    public Collection<Value> initializers() {
+        return Collections.unmodifiableCollection(initializers.values());
+    }
+
+    /** The value of that name, or null. */
+    public Value value(String valueName) {
+        return values.get(valueName);
+    }
+
+    /** The value of that name; a GraphException naming it when the graph has none. */
+    public Value require(String valueName) {
+        Value v = values.get(valueName);
+        if (v == null) {
+            throw new GraphException("graph '" + name + "' has no tensor named '" + valueName + "'");
+        }
+        return v;
+    }
+
+    public Collection<Value> values() {
+        return Collections.unmodifiableCollection(values.values());
+    }
+
+    public boolean isGraphOutput(Value v) {
+        return outputs.contains(v);
+    }
+
+    public boolean isGraphInput(Value v) {
+        return inputs.contains(v);
+    }
+
+    // ---- names ------------------------------------------------------------------------------------------
+
+    /**
+     * A value or node name not yet used in this graph: {@code base} itself when free, else {@code base_N}.
+     * The per-base counter keeps repeated requests for the same base amortised constant time.
+     */
+    public String uniqueName(String base) {
+        if (isFree(base)) {
+            return base;
+        }
+        int n = nextSuffix.getOrDefault(base, 1);
+        while (!isFree(base + "_" + n)) {
+            n++;
+        }
+        nextSuffix.put(base, n + 1);
+        return base + "_" + n;
+    }
+
+    private boolean isFree(String candidate) {
+        return !values.containsKey(candidate) && !nodeNames.contains(candidate);
+    }
+
+    // ---- values -----------------------------------------------------------------------------------------
+
+    /** A new value with exactly this name; an error if the name is taken (hook names must be exact). */
+    public Value newValue(String valueName, TensorType type) {
+        if (values.containsKey(valueName)) {
+            throw new GraphException("graph '" + name + "' already has a tensor named '" + valueName + "'");
+        }
+        Value v = new Value(valueName, type);
+        values.put(valueName, v);
+        return v;
+    }
+
+    /** A new value named after {@code base}, made unique. */
+    public Value freshValue(String base) {
+        return newValue(uniqueName(base), null);
+    }
+
+    public Value addInput(String inputName, TensorType type) {
+        Value v = newValue(inputName, type);
+        inputs.add(v);
+        return v;
+    }
+
+    public void addOutput(Value v) {
+        checkOwned(v);
+        if (outputs.contains(v)) {
+            throw new GraphException("'" + v.name() + "' is already an output of graph '" + name + "'");
+        }
+        outputs.add(v);
+    }
+
+    public void removeOutput(Value v) {
+        if (!outputs.remove(v)) {
+            throw new GraphException("'" + v.name() + "' is not an output of graph '" + name + "'");
+        }
+    }
+
+    /** Adds an initializer; its bytes (inline or an external reference) are kept as they are. */
+    public Value addInitializer(TensorProto tensor) {
+        Value v = values.get(tensor.getName());
+        if (v == null) {
+            v = newValue(tensor.getName(), null);
+        } else if (v.isInitializer() || v.producer() != null) {
+            throw new GraphException("graph '" + name + "' already defines '" + tensor.getName() + "'");
+        }
+        v.setInitializer(tensor);
+        if (v.type() == null) {
+            v.setType(TensorType.of(TensorProto.DataType.forNumber(tensor.getDataType()),
+                    tensor.getDimsList().toArray()));
+        }
+        initializers.put(v.name(), v);
+        return v;
+    }
+
+    // ---- nodes ------------------------------------------------------------------------------------------
+
+    /**
+     * Adds a node. {@code nodeName} null asks for a unique name derived from the op type. Outputs must be
+     * fresh values (no producer, not a graph input or initializer).
+     */
+    public Node addNode(String opType, String domain, String nodeName, List<Value> nodeInputs,
+                        List<Value> nodeOutputs, Map<String, AttributeProto> attributes) {
+        String actualName = nodeName != null ? nodeName : uniqueName(opType);
+        if (nodeNames.contains(actualName)) {
+            throw new GraphException("graph '" + name + "' already has a node named '" + actualName + "'");
+        }
+        for (Value out : nodeOutputs) {
+            checkOwned(out);
+            if (out.producer != null || out.isInitializer() || inputs.contains(out)) {
+                throw new GraphException("tensor '" + out.name() + "' already has a producer; node '" + actualName
+                        + "' cannot write it");
+            }
+        }
+        Node node = new Node(actualName, opType, domain == null ? "" : domain, attributes, "");
+        for (Value in : nodeInputs) {
+            if (in != null) {
+                checkOwned(in);
+                in.consumers.add(node);
+            }
+            node.inputs.add(in);
+        }
+        for (Value out : nodeOutputs) {
+            out.producer = node;
+            node.outputs.add(out);
+        }
+        nodes.add(node);
+        nodeNames.add(actualName);
+        return node;
+    }
+
+    /** Removes a node whose outputs are no longer read by anything. */
+    public void removeNode(Node node) {
+        if (!nodes.contains(node)) {
+            throw new GraphException("node '" + node.name() + "' is not in graph '" + name + "'");
+        }
+        for (Value out : node.outputs) {
+            if (!out.consumers.isEmpty() || outputs.contains(out)) {
+                throw new GraphException("cannot remove node '" + node.name() + "': its output '" + out.name()
+                        + "' is still used");
+            }
+        }
+        unlink(node);
+        for (Value out : node.outputs) {
+            values.remove(out.name());
+        }
+    }
+
+    private void unlink(Node node) {
+        for (Value in : node.inputs) {
+            if (in != null) {
+                in.consumers.remove(node);
+            }
+        }
+        for (Value in : node.implicitInputs) {
+            in.consumers.remove(node);
+        }
+        for (Value out : node.outputs) {
+            out.producer = null;
+        }
+        nodes.remove(node);
+        nodeNames.remove(node.name());
+    }
+
+    /** Makes input {@code index} of {@code node} read {@code v}. */
+    public void setInput(Node node, int index, Value v) {
+        Value old = node.inputs.get(index);
+        if (old != null) {
+            old.consumers.remove(node);
+        }
+        if (v != null) {
+            checkOwned(v);
+            v.consumers.add(node);
+        }
+        node.inputs.set(index, v);
+    }
+
+    /** Every reader of {@code old} (nodes and graph outputs) reads {@code replacement} instead. */
+    public void replaceAllUses(Value old, Value replacement) {
+        replaceUses(old, replacement, n -> true);
+        for (int i = 0; i < outputs.size(); i++) {
+            if (outputs.get(i) == old) {
+                outputs.set(i, replacement);
+            }
+        }
+    }
+
+    /** The nodes that read {@code old} and pass {@code which} read {@code replacement} instead. */
+    public void replaceUses(Value old, Value replacement, Predicate<Node> which) {
+        checkOwned(replacement);
+        for (Node consumer : new ArrayList<>(new LinkedHashSet<>(old.consumers))) {
+            if (!which.test(consumer)) {
+                continue;
+            }
+            for (int i = 0; i < consumer.inputs.size(); i++) {
+                if (consumer.inputs.get(i) == old) {
+                    setInput(consumer, i, replacement);
+                }
+            }
+        }
+    }
+
+    private void checkOwned(Value v) {
+        if (values.get(v.name()) != v) {
+            throw new GraphException("tensor '" + v.name() + "' does not belong to graph '" + name + "'");
+        }
+    }
+
+    // ---- whole-graph passes ----------------------------------------------------------------------------
+
+    /**
+     * Removes nodes that no graph output depends on, then initializers and graph inputs nothing reads, and
+     * values left without producer or reader. Linear in the size of the graph.
+     */
+    public void cleanup() {
+        Set<Node> live = Collections.newSetFromMap(new IdentityHashMap<>());
+        ArrayDeque<Node> work = new ArrayDeque<>();
+        for (Value out : outputs) {
+            if (out.producer != null && live.add(out.producer)) {
+                work.add(out.producer);
+            }
+        }
+        while (!work.isEmpty()) {
+            Node n = work.poll();
+            for (Value in : n.inputs) {
+                if (in != null && in.producer != null && live.add(in.producer)) {
+                    work.add(in.producer);
+                }
+            }
+            for (Value in : n.implicitInputs) {
+                if (in.producer != null && live.add(in.producer)) {
+                    work.add(in.producer);
+                }
+            }
+        }
+        for (Node n : new ArrayList<>(nodes)) {
+            if (!live.contains(n)) {
+                unlink(n);
+            }
+        }
+        Set<Value> graphOutputs = Collections.newSetFromMap(new IdentityHashMap<>());
+        graphOutputs.addAll(outputs);
+        initializers.values().removeIf(v -> v.consumers.isEmpty() && !graphOutputs.contains(v));
+        inputs.removeIf(v -> v.consumers.isEmpty() && !graphOutputs.contains(v));
+        Set<Value> graphInputs = Collections.newSetFromMap(new IdentityHashMap<>());
+        graphInputs.addAll(inputs);
+        values.values().removeIf(v -> v.producer == null && v.consumers.isEmpty() && !v.isInitializer()
+                && !graphInputs.contains(v) && !graphOutputs.contains(v));
+    }
+
+    /** Reorders nodes so every node follows the producers of its inputs (Kahn's algorithm, linear). */
+    public void toposort() {
+        Map<Node, Integer> pending = new IdentityHashMap<>();
+        ArrayDeque<Node> ready = new ArrayDeque<>();
+        for (Node n : nodes) {
+            int count = 0;
+            for (Value in : n.inputs) {
+                if (in != null && in.producer != null) {
+                    count++;
+                }
+            }
+            for (Value in : n.implicitInputs) {
+                if (in.producer != null) {
+                    count++;
+                }
+            }
+            pending.put(n, count);
+            if (count == 0) {
+                ready.add(n);
+            }
+        }
+        List<Node> order = new ArrayList<>(nodes.size());
+        while (!ready.isEmpty()) {
+            Node n = ready.poll();
+            order.add(n);
+            for (Value out : n.outputs) {
+                for (Node consumer : out.consumers) {
+                    int left = pending.merge(consumer, -1, Integer::sum);
+                    if (left == 0) {
+                        ready.add(consumer);
+                    }
+                }
+            }
+        }
+        if (order.size() != nodes.size()) {
+            Node stuck = nodes.stream().filter(n -> pending.get(n) > 0).findFirst().orElseThrow();
+            throw new GraphException("graph '" + name + "' has a cycle through node '" + stuck.name() + "'");
+        }
+        nodes.clear();
+        nodes.addAll(order);
+    }
+
+    // ---- protobuf conversion ----------------------------------------------------------------------------
+
+    public static Graph fromProto(GraphProto proto) {
+        Graph g = new Graph(proto.getName());
+        Map<String, TensorType> declared = new HashMap<>();
+        for (ValueInfoProto vi : proto.getValueInfoList()) {
+            declared.put(vi.getName(), TensorType.fromProto(vi.getType()));
+        }
+        for (ValueInfoProto vi : proto.getInputList()) {
+            g.addInput(vi.getName(), TensorType.fromProto(vi.getType()));
+        }
+        for (TensorProto t : proto.getInitializerList()) {
+            g.addInitializer(t);
+        }
+        for (NodeProto np : proto.getNodeList()) {
+            List<Value> ins = new ArrayList<>();
+            for (String in : np.getInputList()) {
+                ins.add(in.isEmpty() ? null : g.valueOrPlaceholder(in, declared));
+            }
+            List<Value> outs = new ArrayList<>();
+            for (String out : np.getOutputList()) {
+                // An omitted optional output gets a private name so the IR never holds an empty name.
+                outs.add(out.isEmpty() ? g.freshValue(np.getOpType() + "_unused") : g.valueOrPlaceholder(out, declared));
+            }
+            Map<String, AttributeProto> attrs = new LinkedHashMap<>();
+            for (AttributeProto a : np.getAttributeList()) {
+                attrs.put(a.getName(), a);
+            }
+            String nodeName = np.getName().isEmpty() || g.nodeNames.contains(np.getName())
+                    ? g.uniqueName(np.getOpType()) : np.getName();
+            Node node = g.addNode(np.getOpType(), np.getDomain(), nodeName, ins, outs, attrs);
+            for (String outer : SubgraphScan.outerReferences(np)) {
+                Value v = g.valueOrPlaceholder(outer, declared);
+                node.implicitInputs.add(v);
+                v.consumers.add(node);
+            }
+        }
+        for (ValueInfoProto vi : proto.getOutputList()) {
+            Value v = g.value(vi.getName());
+            if (v == null) {
+                throw new GraphException("graph output '" + vi.getName() + "' is produced by nothing");
+            }
+            TensorType t = TensorType.fromProto(vi.getType());
+            if (t != null) {
+                v.setType(t);
+            }
+            g.outputs.add(v);
+        }
+        return g;
+    }
+
+    private Value valueOrPlaceholder(String valueName, Map<String, TensorType> declared) {
+        Value v = values.get(valueName);
+        return v != null ? v : newValue(valueName, declared.get(valueName));
+    }
+
+    public GraphProto toProto() {
+        GraphProto.Builder b = GraphProto.newBuilder().setName(name);
+        for (Value in : inputs) {
+            b.addInput(valueInfo(in));
+        }
+        for (Value init : initializers.values()) {
+            b.addInitializer(init.initializer());
+        }
+        for (Node n : nodes) {
+            NodeProto.Builder nb = NodeProto.newBuilder().setName(n.name()).setOpType(n.opType());
+            if (!n.domain().isEmpty()) {
+                nb.setDomain(n.domain());
+            }
+            for (Value in : n.inputs) {
+                nb.addInput(in == null ? "" : in.name());
+            }
+            for (Value out : n.outputs) {
+                nb.addOutput(out.name());
+            }
+            nb.addAllAttribute(n.attributes().values());
+            b.addNode(nb);
+        }
+        for (Value out : outputs) {
+            b.addOutput(valueInfo(out));
+        }
+        for (Node n : nodes) {
+            for (Value out : n.outputs) {
+                if (out.type() != null && !outputs.contains(out)) {
+                    b.addValueInfo(valueInfo(out));
+                }
+            }
+        }
+        return b.build();
+    }
+
+    private static ValueInfoProto valueInfo(Value v) {
+        ValueInfoProto.Builder vb = ValueInfoProto.newBuilder().setName(v.name());
+        if (v.type() != null) {
+            vb.setType(v.type().toProto());
+        }
+        return vb.build();
+    }
+}
