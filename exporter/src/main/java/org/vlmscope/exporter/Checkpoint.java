@@ -1,0 +1,120 @@
+package org.vlmscope.exporter;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.function.ToLongFunction;
+import org.vlmscope.core.CheckpointWeights;
+import org.vlmscope.core.TensorInfo;
+import org.vlmscope.core.VlmscopeException;
+import org.vlmscope.core.WeightSource;
+import org.vlmscope.exporter.config.HfConfigReader;
+import org.vlmscope.exporter.config.LlavaConfig;
+import org.vlmscope.models.ArchitectureSpec;
+import org.vlmscope.models.LlavaLayout;
+
+/**
+ * A Hugging Face LLaVA checkpoint opened for export: its config (with HF defaults filled in), its tensors, the
+ * key layout they use and the architecture specs of its vision tower and language model. Every tensor the
+ * exporter takes is checked against the shape config.json implies.
+ */
+final class Checkpoint implements AutoCloseable {
+    final Path dir;
+    final LlavaConfig config;
+    final WeightSource weights;
+    final LlavaLayout layout;
+    final ArchitectureSpec visionSpec;
+    final ArchitectureSpec textSpec;
+    /** The projector's Linear modules, named by llava.json. */
+    final ArchitectureSpec projectorSpec;
+
+    private Checkpoint(Path dir, LlavaConfig config, WeightSource weights) {
+        this.dir = dir;
+        this.config = config;
+        this.weights = weights;
+        this.layout = LlavaLayout.detect(weights.names(), dir.toString());
+        this.visionSpec = ArchitectureSpec.load(config.vision().modelType());
+        this.textSpec = ArchitectureSpec.load(config.text().modelType());
+        this.projectorSpec = new ArchitectureSpec("llava projector", Map.of(), layout.projectorModules(), Map.of());
+    }
+
+    static Checkpoint open(Path dir) {
+        LlavaConfig config = HfConfigReader.read(dir);
+        WeightSource weights = CheckpointWeights.open(dir);
+        try {
+            return new Checkpoint(dir, config, weights);
+        } catch (RuntimeException e) {
+            weights.close();
+            throw e;
+        }
+    }
+
+    /** The tensor {@code name}, which must exist with exactly {@code shape}. */
+    TensorInfo tensor(String name, long... shape) {
+        if (!weights.contains(name)) {
+            throw new VlmscopeException("checkpoint " + dir + " has no tensor '" + name + "' (expected shape "
+                    + Arrays.toString(shape) + " from config.json)");
+        }
+        TensorInfo info = weights.info(name);
+        if (!Arrays.equals(info.shape(), shape)) {
+            throw new VlmscopeException("tensor '" + name + "' in " + dir + " has shape "
+                    + Arrays.toString(info.shape()) + " but config.json implies " + Arrays.toString(shape));
+        }
+        if (!info.dtype().isFloating()) {
+            throw new VlmscopeException("tensor '" + name + "' in " + dir + " has dtype " + info.dtype()
+                    + "; weights must be F32, F16 or BF16");
+        }
+        return info;
+    }
+
+    boolean has(String name) {
+        return weights.contains(name);
+    }
+
+    /**
+     * The Linear module of {@code role} in layer {@code layer} with {@code in} input features: its own weight,
+     * or its rows inside a fused module, whose roles are packed row-wise in spec order. {@code rowsOf} gives the
+     * output size of each role. The bias is taken when present, or required when {@code biasRequired}.
+     */
+    LinearRef linear(ArchitectureSpec spec, String prefix, String role, int layer, long in,
+                     ToLongFunction<String> rowsOf, boolean biasRequired) {
+        String module = spec.layerModule(role, layer);
+        if (module != null) {
+            long out = rowsOf.applyAsLong(role);
+            TensorInfo w = tensor(prefix + module + ".weight", out, in);
+            return new LinearRef(w, bias(prefix + module + ".bias", out, biasRequired), 0, out);
+        }
+        ArchitectureSpec.FusedPart part = spec.fusedPart(role, layer);
+        if (part == null) {
+            throw new VlmscopeException("architecture spec '" + spec.family() + "' has no module for role '" + role + "'");
+        }
+        long start = 0;
+        long total = 0;
+        for (int i = 0; i < part.roles().size(); i++) {
+            long rows = rowsOf.applyAsLong(part.roles().get(i));
+            if (i < part.index()) {
+                start += rows;
+            }
+            total += rows;
+        }
+        TensorInfo w = tensor(prefix + part.module() + ".weight", total, in);
+        TensorInfo b = bias(prefix + part.module() + ".bias", total, biasRequired);
+        return new LinearRef(w, b, start, rowsOf.applyAsLong(role));
+    }
+
+    private TensorInfo bias(String name, long size, boolean required) {
+        if (!required && !weights.contains(name)) {
+            return null;
+        }
+        return tensor(name, size);
+    }
+
+    @Override
+    public void close() {
+        weights.close();
+    }
+
+    /** Rows [rowStart, rowStart+rows) of a [out, in] weight (and the same range of its bias, if any). */
+    record LinearRef(TensorInfo weight, TensorInfo bias, long rowStart, long rows) {
+    }
+}

@@ -1,0 +1,172 @@
+package org.vlmscope.exporter;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiConsumer;
+import java.util.stream.Stream;
+import org.vlmscope.core.ModelManifest;
+import org.vlmscope.core.TensorInfo;
+import org.vlmscope.core.VlmscopeException;
+import org.vlmscope.exporter.config.LlavaConfig;
+import org.vlmscope.exporter.config.TextConfig;
+import org.vlmscope.exporter.config.VisionConfig;
+import org.vlmscope.graph.OnnxModel;
+import org.vlmscope.graph.Ops;
+
+/**
+ * Hugging Face LLaVA checkpoint directory -> vlmscope model directory (DESIGN.md, "The model directory"). The
+ * export is built in a staging directory beside the target and moved into place only when complete, so a
+ * failed export never leaves a half-written model or destroys the previous one.
+ */
+public final class Exporter {
+    public static final String VERSION = "0.1.0";
+    /** Files copied from the checkpoint when present: the tokenizer and image processor travel with the model. */
+    private static final List<String> COPIED = List.of("tokenizer.json", "tokenizer_config.json",
+            "special_tokens_map.json", "added_tokens.json", "tokenizer.model", "chat_template.json",
+            "preprocessor_config.json", "processor_config.json", "generation_config.json", "config.json");
+
+    /** What an export produced. */
+    public record Result(Path modelDir, ModelManifest manifest, long weightBytes, long tensors) {
+    }
+
+    private Exporter() {
+    }
+
+    public static Result export(Path checkpointDir, Path modelDir, ExportOptions options) {
+        Path target = modelDir.toAbsolutePath().normalize();
+        Path staging = target.resolveSibling(target.getFileName() + ".partial");
+        refuseForeignDirectory(target);
+        try (Checkpoint ckpt = Checkpoint.open(checkpointDir)) {
+            deleteRecursively(staging);
+            Files.createDirectories(staging);
+            Map<String, ModelManifest.GraphEntry> graphs = new LinkedHashMap<>();
+            long[] totals = new long[2];
+            BiConsumer<String, java.util.function.BiConsumer<LayerBuilder, Checkpoint>> write = (name, builder) -> {
+                String file = name + ".onnx";
+                OnnxModel model = OnnxModel.create(name, ExportOptions.OPSET, staging);
+                try (WeightWriter weights = new WeightWriter(staging.resolve(file + ".data"), options.dtype())) {
+                    LayerBuilder lb = new LayerBuilder(new Ops(model.graph(), ExportOptions.OPSET), weights, ckpt);
+                    builder.accept(lb, ckpt);
+                    model.metadata().put("vlmscope.graph", name);
+                    model.metadata().put("vlmscope.hooks", String.join(",", lb.hooks()));
+                    model.save(staging.resolve(file));
+                    graphs.put(name, new ModelManifest.GraphEntry(file, List.copyOf(lb.hooks())));
+                    totals[0] += weights.bytesWritten();
+                    totals[1] += weights.tensorCount();
+                }
+            };
+            write.accept("vision", VisionGraph::build);
+            write.accept("embed", EmbedGraph::build);
+            write.accept("decoder", DecoderGraph::build);
+            for (String name : COPIED) {
+                Path src = checkpointDir.resolve(name);
+                if (Files.isRegularFile(src)) {
+                    Files.copy(src, staging.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+            ModelManifest manifest = manifest(ckpt, options, graphs, fingerprint(ckpt));
+            manifest.write(staging);
+            replace(staging, target);
+            return new Result(target, manifest, totals[0], totals[1]);
+        } catch (IOException e) {
+            throw new VlmscopeException("export to " + modelDir + " failed: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            try {
+                deleteRecursively(staging);
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+    }
+
+    /** An existing non-empty directory is replaced only when it is a previous export. */
+    private static void refuseForeignDirectory(Path target) {
+        try (Stream<Path> entries = Files.isDirectory(target) ? Files.list(target) : Stream.empty()) {
+            if (entries.findAny().isPresent() && !Files.exists(target.resolve(ModelManifest.FILE))) {
+                throw new VlmscopeException(target + " exists and is not a vlmscope model directory (no "
+                        + ModelManifest.FILE + "); choose an empty or new directory");
+            }
+        } catch (IOException e) {
+            throw new VlmscopeException("cannot read " + target + ": " + e.getMessage(), e);
+        }
+        if (Files.exists(target) && !Files.isDirectory(target)) {
+            throw new VlmscopeException(target + " exists and is a file; the export needs a directory");
+        }
+    }
+
+    private static ModelManifest manifest(Checkpoint ckpt, ExportOptions options,
+                                          Map<String, ModelManifest.GraphEntry> graphs, String fingerprint) {
+        LlavaConfig c = ckpt.config;
+        TextConfig t = c.text();
+        VisionConfig v = c.vision();
+        int grid = v.imageSize() / v.patchSize();
+        int visual = grid * grid + (c.visionFeatureSelectStrategy().equals("full") ? 1 : 0);
+        var dims = new ModelManifest.Dims(t.numLayers(), t.hiddenSize(), t.numHeads(), t.numKvHeads(), t.headDim(),
+                t.vocabSize(), v.numLayers(), v.hiddenSize(), v.imageSize(), v.patchSize(), grid, visual);
+        Map<String, String> templates = t.modelType().equals("phi3")
+                ? Map.of("llava-phi-3", "<|user|>\n<image>\n{prompt}<|end|>\n<|assistant|>\n")
+                : Map.of("llava-1.5", "USER: <image>\n{prompt} ASSISTANT:");
+        List<Long> eos = t.eosTokenIds() == null ? List.of() : t.eosTokenIds().stream().map(Integer::longValue).toList();
+        Long pad = c.padTokenId() != null ? Long.valueOf(c.padTokenId())
+                : t.padTokenId() != null ? Long.valueOf(t.padTokenId()) : null;
+        return new ModelManifest(ModelManifest.FORMAT, "llava", t.modelType(), options.dtypeName(), dims,
+                c.imageTokenIndex(), t.bosTokenId() == null ? null : Long.valueOf(t.bosTokenId()), eos, pad,
+                templates, graphs, new ModelManifest.Source(ckpt.dir.toAbsolutePath().toString(), fingerprint, VERSION));
+    }
+
+    /** sha256 over config.json and every tensor's name, dtype and shape: identifies the checkpoint cheaply. */
+    private static String fingerprint(Checkpoint ckpt) throws IOException {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update(Files.readAllBytes(ckpt.dir.resolve("config.json")));
+            for (String name : ckpt.weights.names()) {
+                TensorInfo info = ckpt.weights.info(name);
+                sha.update((name + " " + info.dtype() + " " + Arrays.toString(info.shape()) + "\n")
+                        .getBytes(StandardCharsets.UTF_8));
+            }
+            return "sha256:" + HexFormat.of().formatHex(sha.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Moves the finished staging directory to {@code target}, replacing a previous export only at the end. */
+    private static void replace(Path staging, Path target) throws IOException {
+        Path old = null;
+        if (Files.exists(target)) {
+            old = target.resolveSibling(target.getFileName() + ".old");
+            deleteRecursively(old);
+            Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
+        }
+        Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+        if (old != null) {
+            deleteRecursively(old);
+        }
+    }
+
+    static void deleteRecursively(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        List<Path> paths = new ArrayList<>();
+        try (Stream<Path> walk = Files.walk(dir)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(paths::add);
+        }
+        for (Path p : paths) {
+            Files.delete(p);
+        }
+    }
+}

@@ -1,0 +1,137 @@
+package org.vlmscope.runtime;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtSession;
+import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import org.vlmscope.core.DType;
+import org.vlmscope.core.SafetensorsWriter.NamedTensor;
+
+/**
+ * Greedy decoding with the KV cache: one prefill over the prompt, then one decoder step per new token that
+ * feeds the previous step's present.* tensors back as past_key_values.*. Rows of a batch have equal length.
+ */
+public final class Greedy {
+    private Greedy() {
+    }
+
+    /**
+     * New tokens per row and, per step, the final-position logits that chose them ({@code stepLogits[b][k]} is
+     * computed on the prompt plus the first k new tokens). A row stops at an id in {@code eos}.
+     */
+    public record Generation(long[][] tokens, float[][][] stepLogits) {
+    }
+
+    public static Generation run(ModelSession session, NamedTensor pixelValues, long[][] inputIds, int maxNewTokens,
+                                 Set<Long> eos) {
+        int batch = inputIds.length;
+        int vocab = session.manifest().dims().vocab();
+        int layers = session.manifest().dims().layers();
+        long[][] tokens = new long[batch][maxNewTokens];
+        float[][][] stepLogits = new float[batch][maxNewTokens][];
+        int[] produced = new int[batch];
+        boolean[] done = new boolean[batch];
+        try (Forward.Prefill prefill = Forward.Prefill.run(session, pixelValues, inputIds, new LinkedHashMap<>())) {
+            int length = prefill.length();
+            OrtSession.Result result = session.run("decoder", prefill.decoderInputs());
+            try {
+                for (int step = 0; step < maxNewTokens; step++) {
+                    long[][] next = new long[batch][1];
+                    float[][] last = lastPositionLogits((OnnxTensor) result.get("logits").orElseThrow(), batch, vocab);
+                    for (int b = 0; b < batch; b++) {
+                        next[b][0] = argmax(last[b]);
+                        if (!done[b]) {
+                            stepLogits[b][produced[b]] = last[b];
+                            tokens[b][produced[b]++] = next[b][0];
+                            done[b] = eos.contains(next[b][0]);
+                        }
+                    }
+                    if (step == maxNewTokens - 1 || allDone(done)) {
+                        break;
+                    }
+                    OrtSession.Result stepResult = decodeStep(session, result, next, length + step, layers);
+                    result.close();
+                    result = stepResult;
+                }
+            } finally {
+                result.close();
+            }
+        }
+        for (int b = 0; b < batch; b++) {
+            tokens[b] = java.util.Arrays.copyOf(tokens[b], produced[b]);
+            stepLogits[b] = java.util.Arrays.copyOf(stepLogits[b], produced[b]);
+        }
+        return new Generation(tokens, stepLogits);
+    }
+
+    /** Runs the decoder on one new token per row at position {@code position}, reusing the cache in {@code previous}. */
+    private static OrtSession.Result decodeStep(ModelSession session, OrtSession.Result previous, long[][] next,
+                                                int position, int layers) {
+        int batch = next.length;
+        Map<String, OnnxTensor> owned = new HashMap<>();
+        try {
+            OnnxTensor ids = Inputs.longs(session.env(), next);
+            owned.put("ids", ids);
+            OnnxTensor noImage = OrtTensors.toOrt(session.env(), new NamedTensor("image_features", DType.F32,
+                    new long[] {batch, 0, session.manifest().dims().dModel()}, ByteBuffer.allocate(0)));
+            owned.put("features", noImage);
+            Map<String, OnnxTensor> inputs = new HashMap<>();
+            try (OrtSession.Result e = session.run("embed", Map.of("input_ids", ids, "image_features", noImage))) {
+                OnnxTensor embeds = OrtTensors.toOrt(session.env(),
+                        OrtTensors.fromOrt("inputs_embeds", (OnnxTensor) e.get("inputs_embeds").orElseThrow()));
+                owned.put("embeds", embeds);
+                inputs.put("inputs_embeds", embeds);
+            }
+            OnnxTensor mask = Inputs.longs(session.env(), Inputs.filled(batch, position + 1, 1));
+            OnnxTensor positions = Inputs.longs(session.env(), Inputs.range(batch, position, 1));
+            owned.put("mask", mask);
+            owned.put("positions", positions);
+            inputs.put("attention_mask", mask);
+            inputs.put("position_ids", positions);
+            for (int i = 0; i < layers; i++) {
+                for (String kv : new String[] {"key", "value"}) {
+                    inputs.put("past_key_values." + i + "." + kv, (OnnxTensor) previous.get("present." + i + "." + kv).orElseThrow());
+                }
+            }
+            return session.run("decoder", inputs);
+        } finally {
+            owned.values().forEach(OnnxTensor::close);
+        }
+    }
+
+    static float[][] lastPositionLogits(OnnxTensor logits, int batch, int vocab) {
+        long[] shape = logits.getInfo().getShape();
+        int seq = (int) shape[1];
+        FloatBuffer all = logits.getFloatBuffer();
+        float[][] out = new float[batch][vocab];
+        for (int b = 0; b < batch; b++) {
+            all.position((b * seq + seq - 1) * vocab);
+            all.get(out[b]);
+        }
+        return out;
+    }
+
+    /** Index of the largest value; the first one on ties, as torch.argmax. */
+    static int argmax(float[] values) {
+        int best = 0;
+        for (int i = 1; i < values.length; i++) {
+            if (values[i] > values[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    private static boolean allDone(boolean[] done) {
+        for (boolean d : done) {
+            if (!d) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,130 @@
+package org.vlmscope.runtime;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.vlmscope.core.DType;
+import org.vlmscope.core.ModelManifest;
+import org.vlmscope.core.VlmscopeException;
+import org.vlmscope.graph.OnnxModel;
+import org.vlmscope.graph.passes.Expose;
+import org.vlmscope.graph.passes.Hooks;
+
+/**
+ * The three graphs of a model directory opened in ONNX Runtime, with the requested hooks exposed as extra
+ * outputs. Each variant is built in memory and handed to ONNX Runtime as bytes, with the model directory as
+ * the external-initializer folder: no weight is copied and no file is written.
+ */
+public final class ModelSession implements AutoCloseable {
+    public static final List<String> GRAPHS = List.of("vision", "embed", "decoder");
+
+    private final Path dir;
+    private final ModelManifest manifest;
+    private final OrtEnvironment env = OrtEnvironment.getEnvironment();
+    private final Map<String, OrtSession> sessions = new LinkedHashMap<>();
+    private final Map<String, List<String>> exposed = new LinkedHashMap<>();
+    private final String provider;
+
+    private ModelSession(Path dir, ModelManifest manifest, Device device, List<String> hookGlobs) {
+        this.dir = dir;
+        this.manifest = manifest;
+        List<String> allHooks = new ArrayList<>();
+        GRAPHS.forEach(g -> allHooks.addAll(manifest.graph(g).hooks()));
+        List<String> wanted = hookGlobs.isEmpty() ? List.of() : Hooks.match(allHooks, hookGlobs);
+        String chosen = null;
+        try {
+            for (String graph : GRAPHS) {
+                Path file = dir.resolve(manifest.graph(graph).file());
+                if (!Files.isRegularFile(file)) {
+                    throw new VlmscopeException("model directory " + dir + " lacks " + file.getFileName()
+                            + " listed in " + ModelManifest.FILE);
+                }
+                OnnxModel model = OnnxModel.load(file);
+                List<String> here = wanted.stream().filter(manifest.graph(graph).hooks()::contains).toList();
+                exposed.put(graph, here.isEmpty() ? List.of() : Expose.apply(model, here));
+                Providers.Choice choice = Providers.options(dir, device);
+                chosen = choice.name();
+                sessions.put(graph, env.createSession(model.toBytes(), choice.options()));
+            }
+        } catch (OrtException e) {
+            close();
+            throw new VlmscopeException("ONNX Runtime cannot open " + dir + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+        this.provider = chosen;
+    }
+
+    /** Opens the model directory; {@code hookGlobs} name the hooks every run returns (empty for none). */
+    public static ModelSession open(Path dir, Device device, List<String> hookGlobs) {
+        return new ModelSession(dir, ModelManifest.read(dir), device, hookGlobs);
+    }
+
+    public ModelManifest manifest() {
+        return manifest;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public OrtEnvironment env() {
+        return env;
+    }
+
+    /** "CUDAExecutionProvider" or "CPUExecutionProvider". */
+    public String provider() {
+        return provider;
+    }
+
+    /** Exposed hooks of one graph, in graph order. */
+    public List<String> exposedHooks(String graph) {
+        return exposed.get(graph);
+    }
+
+    /** Element type of the KV cache and of hook tensors inside the graphs. */
+    public DType computeType() {
+        return manifest.dtype().equals("fp16") ? DType.F16 : DType.F32;
+    }
+
+    /** Runs one graph; the caller closes the result. */
+    public OrtSession.Result run(String graph, Map<String, ? extends ai.onnxruntime.OnnxTensorLike> inputs) {
+        try {
+            return sessions.get(graph).run(inputs);
+        } catch (OrtException e) {
+            throw new VlmscopeException("running " + graph + ".onnx failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** An empty past KV-cache tensor [batch, kv_heads, 0, head_dim]. */
+    OnnxTensor emptyCache(int batch) {
+        ModelManifest.Dims d = manifest.dims();
+        try {
+            return OnnxTensor.createTensor(env, java.nio.ByteBuffer.allocateDirect(0),
+                    new long[] {batch, d.kvHeads(), 0, d.headDim()}, OrtTensors.javaType(computeType()));
+        } catch (OrtException e) {
+            throw new VlmscopeException("cannot create an empty KV cache: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        for (OrtSession s : sessions.values()) {
+            try {
+                s.close();
+            } catch (OrtException e) {
+                // Closing a session that failed half-way has nothing left to release.
+            }
+        }
+        sessions.clear();
+    }
+}
