@@ -20,6 +20,11 @@ final class Rotary {
     static Value[] cosSin(LayerBuilder lb, Value positionIds, TextConfig tc) {
         Ops ops = lb.ops;
         int dim = tc.headDim();
+        if (tc.partialRotaryFactor() != 1.0) {
+            // Hugging Face's Llama/Phi-3 attention rotates the whole head; a partial rotary factor has no meaning there.
+            throw new VlmscopeException("partial_rotary_factor " + tc.partialRotaryFactor()
+                    + " is not supported for " + tc.modelType() + " (only 1.0)");
+        }
         RopeScaling scaling = tc.ropeScaling();
         String type = scaling == null ? "default" : scaling.type();
         float[] invFreq = switch (type) {

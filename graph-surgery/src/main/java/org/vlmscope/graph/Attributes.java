@@ -34,9 +34,12 @@ public final class Attributes {
             for (float f : floats) {
                 b.addFloats(f);
             }
-        } else if (value instanceof List<?> list && list.stream().allMatch(x -> x instanceof Number)) {
+        } else if (value instanceof List<?> list && list.stream().allMatch(x -> x instanceof Integer || x instanceof Long)) {
             b.setType(AttributeType.INTS);
             list.forEach(x -> b.addInts(((Number) x).longValue()));
+        } else if (value instanceof List<?> list && list.stream().allMatch(x -> x instanceof Float || x instanceof Double)) {
+            b.setType(AttributeType.FLOATS);
+            list.forEach(x -> b.addFloats(((Number) x).floatValue()));
         } else if (value instanceof TensorProto t) {
             b.setType(AttributeType.TENSOR).setT(t);
         } else {

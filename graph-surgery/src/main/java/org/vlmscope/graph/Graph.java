@@ -176,20 +176,31 @@ public final class Graph {
         if (nodeNames.contains(actualName)) {
             throw new GraphException("graph '" + name + "' already has a node named '" + actualName + "'");
         }
+        // Check everything before changing anything, so a rejected node leaves the indexes as they were.
+        Set<Value> seenOutputs = Collections.newSetFromMap(new IdentityHashMap<>());
         for (Value out : nodeOutputs) {
             checkOwned(out);
-            if (out.producer != null || out.isInitializer() || inputs.contains(out)) {
+            if (out.producer != null || out.isInitializer() || inputs.contains(out) || !seenOutputs.add(out)) {
                 throw new GraphException("tensor '" + out.name() + "' already has a producer; node '" + actualName
                         + "' cannot write it");
             }
         }
-        Node node = new Node(actualName, opType, domain == null ? "" : domain, attributes, "");
         for (Value in : nodeInputs) {
             if (in != null) {
                 checkOwned(in);
+            }
+        }
+        List<Value> implicit = implicitInputs(actualName, attributes);
+        Node node = new Node(actualName, opType, domain == null ? "" : domain, attributes, "");
+        for (Value in : nodeInputs) {
+            if (in != null) {
                 in.consumers.add(node);
             }
             node.inputs.add(in);
+        }
+        for (Value in : implicit) {
+            node.implicitInputs.add(in);
+            in.consumers.add(node);
         }
         for (Value out : nodeOutputs) {
             out.producer = node;
@@ -198,6 +209,36 @@ public final class Graph {
         nodes.add(node);
         nodeNames.add(actualName);
         return node;
+    }
+
+    /** The outer-scope values that subgraph attributes (If/Loop/Scan bodies) of a new node read. */
+    private List<Value> implicitInputs(String nodeName, Map<String, AttributeProto> attributes) {
+        boolean hasSubgraph = false;
+        for (AttributeProto a : attributes.values()) {
+            hasSubgraph |= a.hasG() || a.getGraphsCount() > 0;
+        }
+        if (!hasSubgraph) {
+            return List.of();
+        }
+        List<Value> found = new ArrayList<>();
+        for (String outer : SubgraphScan.outerReferences(NodeProto.newBuilder().addAllAttribute(attributes.values())
+                .build())) {
+            Value v = values.get(outer);
+            if (v == null) {
+                throw new GraphException("node '" + nodeName + "' reads tensor '" + outer
+                        + "' inside a subgraph, but graph '" + name + "' has no such tensor");
+            }
+            found.add(v);
+        }
+        return found;
+    }
+
+    /** Forgets a value nothing refers to (no producer, reader, or graph role); used to undo a failed build. */
+    void discardUnused(Value v) {
+        if (values.get(v.name()) == v && v.producer == null && v.consumers.isEmpty() && !v.isInitializer()
+                && !inputs.contains(v) && !outputs.contains(v)) {
+            values.remove(v.name());
+        }
     }
 
     /** Removes a node whose outputs are no longer read by anything. */
@@ -235,12 +276,17 @@ public final class Graph {
 
     /** Makes input {@code index} of {@code node} read {@code v}. */
     public void setInput(Node node, int index, Value v) {
+        if (!nodes.contains(node)) {
+            throw new GraphException("node '" + node.name() + "' is not in graph '" + name + "'");
+        }
+        if (v != null) {
+            checkOwned(v);
+        }
         Value old = node.inputs.get(index);
         if (old != null) {
             old.consumers.remove(node);
         }
         if (v != null) {
-            checkOwned(v);
             v.consumers.add(node);
         }
         node.inputs.set(index, v);
@@ -304,10 +350,26 @@ public final class Graph {
                 }
             }
         }
+        // Unlink dead nodes in one sweep per touched value: removing them one by one from a long consumer list
+        // would cost that list's length per removal (quadratic for a tensor with many dead readers).
+        Set<Value> touched = Collections.newSetFromMap(new IdentityHashMap<>());
         for (Node n : new ArrayList<>(nodes)) {
             if (!live.contains(n)) {
-                unlink(n);
+                for (Value in : n.inputs) {
+                    if (in != null) {
+                        touched.add(in);
+                    }
+                }
+                touched.addAll(n.implicitInputs);
+                for (Value out : n.outputs) {
+                    out.producer = null;
+                }
+                nodes.remove(n);
+                nodeNames.remove(n.name());
             }
+        }
+        for (Value v : touched) {
+            v.consumers.removeIf(c -> !live.contains(c));
         }
         Set<Value> graphOutputs = Collections.newSetFromMap(new IdentityHashMap<>());
         graphOutputs.addAll(outputs);
@@ -315,8 +377,8 @@ public final class Graph {
         inputs.removeIf(v -> v.consumers.isEmpty() && !graphOutputs.contains(v));
         Set<Value> graphInputs = Collections.newSetFromMap(new IdentityHashMap<>());
         graphInputs.addAll(inputs);
-        values.values().removeIf(v -> v.producer == null && v.consumers.isEmpty() && !v.isInitializer()
-                && !graphInputs.contains(v) && !graphOutputs.contains(v));
+        values.values().removeIf(v -> v.producer == null && v.consumers.isEmpty()
+                && initializers.get(v.name()) != v && !graphInputs.contains(v) && !graphOutputs.contains(v));
     }
 
     /** Reorders nodes so every node follows the producers of its inputs (Kahn's algorithm, linear). */
@@ -375,6 +437,23 @@ public final class Graph {
         for (TensorProto t : proto.getInitializerList()) {
             g.addInitializer(t);
         }
+        // Register every tensor name first: nodes may come in any order, and a name generated below (for an
+        // omitted optional output) must not capture a tensor that a later node writes.
+        for (NodeProto np : proto.getNodeList()) {
+            for (String in : np.getInputList()) {
+                if (!in.isEmpty()) {
+                    g.valueOrPlaceholder(in, declared);
+                }
+            }
+            for (String out : np.getOutputList()) {
+                if (!out.isEmpty()) {
+                    g.valueOrPlaceholder(out, declared);
+                }
+            }
+            for (String outer : SubgraphScan.outerReferences(np)) {
+                g.valueOrPlaceholder(outer, declared);
+            }
+        }
         for (NodeProto np : proto.getNodeList()) {
             List<Value> ins = new ArrayList<>();
             for (String in : np.getInputList()) {
@@ -391,12 +470,7 @@ public final class Graph {
             }
             String nodeName = np.getName().isEmpty() || g.nodeNames.contains(np.getName())
                     ? g.uniqueName(np.getOpType()) : np.getName();
-            Node node = g.addNode(np.getOpType(), np.getDomain(), nodeName, ins, outs, attrs);
-            for (String outer : SubgraphScan.outerReferences(np)) {
-                Value v = g.valueOrPlaceholder(outer, declared);
-                node.implicitInputs.add(v);
-                v.consumers.add(node);
-            }
+            g.addNode(np.getOpType(), np.getDomain(), nodeName, ins, outs, attrs);
         }
         for (ValueInfoProto vi : proto.getOutputList()) {
             Value v = g.value(vi.getName());

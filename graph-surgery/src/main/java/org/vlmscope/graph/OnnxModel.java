@@ -116,6 +116,8 @@ public final class OnnxModel {
         try {
             Files.createDirectories(dir);
             ExternalData.relocate(graph, baseDir, dir);
+            // From here on the references resolve against dir (links were made there), even if writing fails.
+            baseDir = dir;
             Path tmp = Files.createTempFile(dir, target.getFileName().toString(), ".tmp");
             try (OutputStream out = Files.newOutputStream(tmp)) {
                 toProto().writeTo(out);
@@ -124,7 +126,6 @@ public final class OnnxModel {
                 throw e;
             }
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            baseDir = dir;
         } catch (IOException e) {
             throw new GraphException("cannot write " + file + ": " + e.getMessage(), e);
         }

@@ -59,7 +59,8 @@ public final class OpSchemas {
         }
         def("ReduceSum", 1, "1", "1", "axes:ints", "keepdims:i");
         def("ReduceSum", 13, "1-2", "1", "keepdims:i", "noop_with_empty_axes:i");
-        def("Reshape", 5, "2", "1", "allowzero:i");
+        def("Reshape", 5, "2", "1");
+        def("Reshape", 14, "2", "1", "allowzero:i");
         def("Transpose", 1, "1", "1", "perm:ints");
         def("Unsqueeze", 1, "1", "1", "!axes:ints");
         def("Unsqueeze", 13, "2", "1");

@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -72,30 +73,56 @@ public final class Ops {
 
         /** Builds a single-output node whose output gets a fresh name. */
         public Value out() {
-            return build(List.of(graph.freshValue(opType.toLowerCase()))).output(0);
+            return buildNamed(List.of(opType.toLowerCase()), false).get(0);
         }
 
         /** Builds a single-output node whose output has exactly this name (hook names must be exact). */
         public Value out(String exactName) {
-            return build(List.of(graph.newValue(exactName, null))).output(0);
+            return buildNamed(List.of(exactName), true).get(0);
         }
 
         /** Builds a node with {@code count} outputs, freshly named. */
         public List<Value> outs(int count) {
+            return buildNamed(Collections.nCopies(count, opType.toLowerCase()), false);
+        }
+
+        /**
+         * Checks the node first and only then makes its output values, so a rejected node leaves no stray value
+         * behind (an exact hook name stays free for the corrected retry).
+         */
+        private List<Value> buildNamed(List<String> names, boolean exact) {
+            check(names.size());
             List<Value> outs = new ArrayList<>();
-            for (int i = 0; i < count; i++) {
-                outs.add(graph.freshValue(opType.toLowerCase()));
+            try {
+                for (String n : names) {
+                    outs.add(exact ? graph.newValue(n, null) : graph.freshValue(n));
+                }
+                return graph.addNode(opType, "", nodeName, inputs.subList(0, lastPresent()), outs, attributes)
+                        .outputs();
+            } catch (GraphException e) {
+                outs.forEach(graph::discardUnused);
+                throw e;
             }
-            return build(outs).outputs();
         }
 
         public Node build(List<Value> outputs) {
-            OpSchema schema = OpSchemas.lookup(opType, opset);
-            String where = "op " + opType + (nodeName != null ? " '" + nodeName + "'" : "");
+            check(outputs.size());
+            return graph.addNode(opType, "", nodeName, inputs.subList(0, lastPresent()), outputs, attributes);
+        }
+
+        /** Index after the last input that is not an omitted (null) optional input. */
+        private int lastPresent() {
             int lastPresent = inputs.size();
             while (lastPresent > 0 && inputs.get(lastPresent - 1) == null) {
                 lastPresent--;
             }
+            return lastPresent;
+        }
+
+        private void check(int outputCount) {
+            OpSchema schema = OpSchemas.lookup(opType, opset);
+            String where = "op " + opType + (nodeName != null ? " '" + nodeName + "'" : "");
+            int lastPresent = lastPresent();
             if (lastPresent < schema.minInputs() || lastPresent > schema.maxInputs()) {
                 throw new GraphException(where + " takes " + count(schema.minInputs(), schema.maxInputs())
                         + " inputs at opset " + opset + ", got " + lastPresent);
@@ -105,9 +132,9 @@ public final class Ops {
                     throw new GraphException(where + ": required input " + i + " is missing");
                 }
             }
-            if (outputs.size() < schema.minOutputs() || outputs.size() > schema.maxOutputs()) {
+            if (outputCount < schema.minOutputs() || outputCount > schema.maxOutputs()) {
                 throw new GraphException(where + " has " + count(schema.minOutputs(), schema.maxOutputs())
-                        + " outputs, asked for " + outputs.size());
+                        + " outputs, asked for " + outputCount);
             }
             for (AttributeProto a : attributes.values()) {
                 var expected = schema.attributes().get(a.getName());
@@ -125,7 +152,6 @@ public final class Ops {
                     throw new GraphException(where + " requires attribute '" + req + "'");
                 }
             }
-            return graph.addNode(opType, "", nodeName, inputs.subList(0, lastPresent), outputs, attributes);
         }
 
         private String count(int lo, int hi) {
@@ -157,6 +183,14 @@ public final class Ops {
 
     /** A floating constant of element type {@code type} and shape {@code dims}. */
     public Value floats(DataType type, long[] dims, double... values) {
+        long numel = 1;
+        for (long d : dims) {
+            numel *= d;
+        }
+        if (numel != values.length) {
+            throw new GraphException("constant of shape " + Arrays.toString(dims) + " needs " + numel
+                    + " values, got " + values.length);
+        }
         ByteBuffer b;
         switch (type) {
             case FLOAT -> {

@@ -7,12 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.vlmscope.graph.GraphAssertions.assertGraphError;
 
-import ai.onnx.proto.OnnxMl.AttributeProto;
 import ai.onnx.proto.OnnxMl.AttributeProto.AttributeType;
+import ai.onnx.proto.OnnxMl.AttributeProto;
 import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
-import ai.onnx.proto.OnnxMl.TensorProto;
 import ai.onnx.proto.OnnxMl.TensorProto.DataType;
+import ai.onnx.proto.OnnxMl.TensorProto;
 import ai.onnx.proto.OnnxMl.TypeProto;
 import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import java.util.List;
@@ -88,7 +88,7 @@ class AttributesAndTypesTest {
         assertEquals(scalar, TensorType.fromProto(scalar.toProto()));
 
         assertNull(TensorType.fromProto(TypeProto.getDefaultInstance()), "non-tensor types have no TensorType");
-        assertThrows(IllegalArgumentException.class, () -> TensorType.of(DataType.FLOAT, 1.5));
+        assertThrows(IllegalArgumentException.class, () -> TensorType.of(DataType.FLOAT, true));
     }
 
     // ---- SubgraphScan ------------------------------------------------------------------------------------

@@ -8,13 +8,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.vlmscope.graph.GraphAssertions.assertGraphError;
 
 import ai.onnx.proto.OnnxMl.ModelProto;
-import ai.onnx.proto.OnnxMl.TensorProto;
 import ai.onnx.proto.OnnxMl.TensorProto.DataType;
+import ai.onnx.proto.OnnxMl.TensorProto;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -125,7 +127,7 @@ class ExternalDataTest {
         assertEquals("20", ExternalData.field(t, "length"));
         assertNull(ExternalData.field(t, "checksum"));
         assertEquals(DataType.FLOAT16.getNumber(), t.getDataType());
-        assertEquals(java.util.List.of(2L, 5L), t.getDimsList());
+        assertEquals(List.of(2L, 5L), t.getDimsList());
         assertFalse(t.hasRawData());
         assertEquals(20, ExternalData.byteLength(t));
     }
@@ -208,8 +210,8 @@ class ExternalDataTest {
         Graph g = model.graph();
         Value a = g.newValue("cycle_a", null);
         Value b = g.newValue("cycle_b", null);
-        g.addNode("Neg", "", "cycle_1", java.util.List.of(a), java.util.List.of(b), java.util.Map.of());
-        g.addNode("Neg", "", "cycle_2", java.util.List.of(b), java.util.List.of(a), java.util.Map.of());
+        g.addNode("Neg", "", "cycle_1", List.of(a), List.of(b), Map.of());
+        g.addNode("Neg", "", "cycle_2", List.of(b), List.of(a), Map.of());
         assertGraphError(() -> model.save(root.resolve("up.onnx")), "cycle");
         try (var files = Files.list(root)) {
             assertTrue(files.noneMatch(p -> p.getFileName().toString().endsWith(".tmp")), "temp file left behind");

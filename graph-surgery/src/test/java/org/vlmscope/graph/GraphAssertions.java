@@ -12,7 +12,7 @@ import ai.onnx.proto.OnnxMl.AttributeProto;
 import ai.onnx.proto.OnnxMl.TensorProto.DataType;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -119,7 +119,7 @@ final class GraphAssertions {
 
     /** After cleanup every remaining value must have a reason to exist. */
     static void assertNoStrayValues(Graph g) {
-        Set<Value> referenced = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        Set<Value> referenced = Collections.newSetFromMap(new IdentityHashMap<>());
         referenced.addAll(g.inputs());
         referenced.addAll(g.outputs());
         referenced.addAll(g.initializers());
@@ -149,11 +149,5 @@ final class GraphAssertions {
                 }
             }
         }
-    }
-
-    static Map<String, Integer> countNames(List<String> names) {
-        Map<String, Integer> counts = new HashMap<>();
-        names.forEach(n -> counts.merge(n, 1, Integer::sum));
-        return counts;
     }
 }

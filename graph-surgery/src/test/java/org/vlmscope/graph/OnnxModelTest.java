@@ -8,19 +8,23 @@ import static org.vlmscope.graph.GraphAssertions.assertGraphError;
 import static org.vlmscope.graph.GraphAssertions.assertIndexesConsistent;
 import static org.vlmscope.graph.GraphAssertions.names;
 
-import ai.onnx.proto.OnnxMl.AttributeProto;
 import ai.onnx.proto.OnnxMl.AttributeProto.AttributeType;
+import ai.onnx.proto.OnnxMl.AttributeProto;
 import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
 import ai.onnx.proto.OnnxMl.StringStringEntryProto;
 import ai.onnx.proto.OnnxMl.TensorProto.DataType;
+import ai.onnx.proto.OnnxMl.TensorProto;
 import ai.onnx.proto.OnnxMl.TensorShapeProto.Dimension;
 import ai.onnx.proto.OnnxMl.ValueInfoProto;
+import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -144,15 +148,15 @@ class OnnxModelTest {
     @Test
     void customDomainsAndOpsetsSurvive() throws Exception {
         ModelProto proto = ModelProto.newBuilder().setIrVersion(9)
-                .addOpsetImport(ai.onnx.proto.OnnxMl.OperatorSetIdProto.newBuilder().setDomain("").setVersion(18))
-                .addOpsetImport(ai.onnx.proto.OnnxMl.OperatorSetIdProto.newBuilder().setDomain("com.microsoft")
+                .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(18))
+                .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("com.microsoft")
                         .setVersion(1))
                 .setGraph(GraphProto.newBuilder().setName("g")
                         .addInput(ValueInfoProto.newBuilder().setName("x"))
                         .addNode(NodeProto.newBuilder().setName("gelu").setOpType("FastGelu")
                                 .setDomain("com.microsoft").addInput("x").addOutput("y")
                                 .addAttribute(AttributeProto.newBuilder().setName("doc").setType(AttributeType.STRING)
-                                        .setS(com.google.protobuf.ByteString.copyFromUtf8("é"))))
+                                        .setS(ByteString.copyFromUtf8("é"))))
                         .addOutput(ValueInfoProto.newBuilder().setName("y")))
                 .build();
         Path file = dir.resolve("ms.onnx");
@@ -194,7 +198,7 @@ class OnnxModelTest {
                 .addOutput(ValueInfoProto.newBuilder().setName("c"))
                 .build();
         Graph g = Graph.fromProto(proto);
-        assertEquals(3, new java.util.HashSet<>(names(g.nodes())).size());
+        assertEquals(3, new HashSet<>(names(g.nodes())).size());
         assertEquals("n", g.require("b").producer().name());
         assertIndexesConsistent(g);
     }
@@ -222,7 +226,7 @@ class OnnxModelTest {
     void initializerThatIsAlsoAGraphInputKeepsBothRoles() {
         GraphProto proto = GraphProto.newBuilder().setName("g")
                 .addInput(ValueInfoProto.newBuilder().setName("w").setType(HIDDEN.toProto()))
-                .addInitializer(ai.onnx.proto.OnnxMl.TensorProto.newBuilder().setName("w")
+                .addInitializer(TensorProto.newBuilder().setName("w")
                         .setDataType(DataType.FLOAT.getNumber()).addDims(1).addFloatData(1))
                 .addNode(NodeProto.newBuilder().setName("n").setOpType("Neg").addInput("w").addOutput("y"))
                 .addOutput(ValueInfoProto.newBuilder().setName("y"))

@@ -142,7 +142,8 @@ class OpsBuilderTest {
 
         Ops v13 = at(13);
         assertDoesNotThrow(() -> v13.op("Unsqueeze").in(x, v13.ints(0)).out());
-        assertGraphError(() -> v13.op("Unsqueeze").in(x).attr("axes", new long[] {0}).out(), "Unsqueeze", "'axes'");
+        assertGraphError(() -> v13.op("Unsqueeze").in(x, v13.ints(0)).attr("axes", new long[] {0}).out(),
+                "Unsqueeze", "'axes'", "opset 13");
         assertGraphError(() -> v13.op("Unsqueeze").in(x).out(), "Unsqueeze", "got 1");
     }
 

@@ -5,10 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.vlmscope.graph.GraphAssertions.assertGraphError;
 
-import ai.onnx.proto.OnnxMl.TensorProto;
 import ai.onnx.proto.OnnxMl.TensorProto.DataType;
+import ai.onnx.proto.OnnxMl.TensorProto;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -44,7 +45,7 @@ class OpsConstantsTest {
     }
 
     private static List<Long> toList(long[] dims) {
-        return java.util.Arrays.stream(dims).boxed().toList();
+        return Arrays.stream(dims).boxed().toList();
     }
 
     private static ByteBuffer le(int size) {

@@ -20,8 +20,8 @@ import org.vlmscope.core.VlmscopeException;
  * with the default of the transformers 4.45 class for its model_type.
  */
 public final class HfConfigReader {
-    static final String CONFIG_FILE = "config.json";
-    static final String SUPPORTED = "supported: LlavaForConditionalGeneration (text: llama, phi3, mistral; "
+    private static final String CONFIG_FILE = "config.json";
+    private static final String SUPPORTED = "supported: LlavaForConditionalGeneration (text: llama, phi3, mistral; "
             + "vision: clip_vision_model)";
     private static final String LLAVA_ARCHITECTURE = "LlavaForConditionalGeneration";
     private static final ObjectMapper JSON = JsonMapper.builder()

@@ -29,10 +29,6 @@ final class JsonFields {
         return value != null && !value.isNull();
     }
 
-    JsonNode node(String key) {
-        return object.get(key);
-    }
-
     String path(String key) {
         return where + key;
     }
