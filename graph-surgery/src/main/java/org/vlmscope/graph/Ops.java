@@ -12,6 +12,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.vlmscope.core.HalfFloats;
 
 /**
  * Opset-aware builder of nodes in one graph. Each node is checked against {@link OpSchemas} when it is built
@@ -208,7 +209,7 @@ public final class Ops {
             case FLOAT16 -> {
                 b = ByteBuffer.allocate(values.length * 2).order(ByteOrder.LITTLE_ENDIAN);
                 for (double v : values) {
-                    b.putShort(Fp16.fromFloat((float) v));
+                    b.putShort(HalfFloats.floatToFp16((float) v));
                 }
             }
             default -> throw new GraphException("floating constant of type " + type + " is not supported");
