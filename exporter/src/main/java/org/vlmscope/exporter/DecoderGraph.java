@@ -27,6 +27,8 @@ final class DecoderGraph {
         var graph = lb.graph;
         long d = tc.hiddenSize();
         String prefix = ckpt.layout.text();
+        lb.metadata.put("vlmscope.layers", Integer.toString(tc.numLayers()));
+        lb.metadata.put("vlmscope.rms_norm_eps", Double.toString(tc.rmsNormEps()));
 
         Value embeds = graph.addInput("inputs_embeds", TensorType.of(DataType.FLOAT, "batch", "sequence", d));
         Value attentionMask = graph.addInput("attention_mask", TensorType.of(DataType.INT64, "batch", "total_sequence"));
@@ -44,7 +46,7 @@ final class DecoderGraph {
 
         Value x = lb.toCompute(embeds);
         for (int i = 0; i < tc.numLayers(); i++) {
-            x = lb.hook(ops.op("Identity").in(x).out("blocks." + i + ".hook_resid_pre"));
+            x = lb.hook(ops.op("Identity").in(x).out("blocks." + i + ".hook_resid_pre"), "batch", "sequence", d);
             Value[] present = new Value[2];
             x = layer(lb, ckpt, i, x, pastKeys[i], pastValues[i], shared, present);
             for (int kv = 0; kv < 2; kv++) {
@@ -53,7 +55,7 @@ final class DecoderGraph {
             }
         }
 
-        Value normed = lb.rmsNormalized(x, tc.rmsNormEps(), "ln_final.hook_normalized");
+        Value normed = lb.rmsNormalized(x, tc.rmsNormEps(), "ln_final.hook_normalized", "batch", "sequence", d);
         Value h = ops.op("Mul").in(normed, lb.tensor("ln_final.w", prefix + ckpt.textSpec.tensors().get("final_norm")
                 + ".weight", d)).out();
         String unembed = tc.tieWordEmbeddings() ? prefix + ckpt.textSpec.tensors().get("embed_tokens")
@@ -88,14 +90,14 @@ final class DecoderGraph {
             default -> throw new IllegalArgumentException(role);
         };
 
-        Value n1 = lb.rmsNormalized(x, tc.rmsNormEps(), base + ".ln1.hook_normalized");
+        Value n1 = lb.rmsNormalized(x, tc.rmsNormEps(), base + ".ln1.hook_normalized", "batch", "sequence", d);
         Value h = ops.op("Mul").in(n1, lb.tensor(base + ".ln1.w", prefix + spec.layerModule("attn_norm", i) + ".weight", d)).out();
         Value q = lb.hook(ops.op("Reshape").in(lb.linear(h, ckpt.linear(spec, prefix, "q", i, d, rows, tc.attentionBias()),
-                base + ".attn.q"), ops.ints(0, 0, heads, headDim)).out(base + ".attn.hook_q"));
+                base + ".attn.q"), ops.ints(0, 0, heads, headDim)).out(base + ".attn.hook_q"), "batch", "sequence", heads, headDim);
         Value k = lb.hook(ops.op("Reshape").in(lb.linear(h, ckpt.linear(spec, prefix, "k", i, d, rows, tc.attentionBias()),
-                base + ".attn.k"), ops.ints(0, 0, kvHeads, headDim)).out(base + ".attn.hook_k"));
+                base + ".attn.k"), ops.ints(0, 0, kvHeads, headDim)).out(base + ".attn.hook_k"), "batch", "sequence", kvHeads, headDim);
         Value v = lb.hook(ops.op("Reshape").in(lb.linear(h, ckpt.linear(spec, prefix, "v", i, d, rows, tc.attentionBias()),
-                base + ".attn.v"), ops.ints(0, 0, kvHeads, headDim)).out(base + ".attn.hook_v"));
+                base + ".attn.v"), ops.ints(0, 0, kvHeads, headDim)).out(base + ".attn.hook_v"), "batch", "sequence", kvHeads, headDim);
         long[] toHeads = {0, 2, 1, 3};
         Value q4 = Rotary.apply(lb, ops.op("Transpose").in(q).attr("perm", toHeads).out(), shared.cos(), shared.sin(), headDim);
         Value k4 = Rotary.apply(lb, ops.op("Transpose").in(k).attr("perm", toHeads).out(), shared.cos(), shared.sin(), headDim);
@@ -107,24 +109,25 @@ final class DecoderGraph {
 
         Value kT = ops.op("Transpose").in(keys).attr("perm", new long[] {0, 1, 3, 2}).out();
         Value raw = ops.op("Div").in(ops.op("MatMul").in(q4, kT).out(), lb.constant(Math.sqrt(headDim))).out();
-        Value scores = lb.hook(ops.op("Add").in(raw, shared.mask()).out(base + ".attn.hook_attn_scores"));
-        Value pattern = lb.softmax(scores, base + ".attn.hook_pattern");
+        Value scores = lb.hook(ops.op("Add").in(raw, shared.mask()).out(base + ".attn.hook_attn_scores"),
+                "batch", heads, "sequence", "total_sequence");
+        Value pattern = lb.softmax(scores, base + ".attn.hook_pattern", "batch", heads, "sequence", "total_sequence");
         Value z = lb.hook(ops.op("Transpose").in(ops.op("MatMul").in(pattern, values).out())
-                .attr("perm", toHeads).out(base + ".attn.hook_z"));
+                .attr("perm", toHeads).out(base + ".attn.hook_z"), "batch", "sequence", heads, headDim);
         z = ops.op("Reshape").in(z, ops.ints(0, 0, heads * headDim)).out();
         Value attnOut = lb.linear(z, ckpt.linear(spec, prefix, "o", i, heads * headDim, rows, tc.attentionBias()),
                 base + ".attn.o");
-        attnOut = lb.hook(ops.op("Identity").in(attnOut).out(base + ".hook_attn_out"));
-        Value mid = lb.hook(ops.op("Add").in(x, attnOut).out(base + ".hook_resid_mid"));
+        attnOut = lb.hook(ops.op("Identity").in(attnOut).out(base + ".hook_attn_out"), "batch", "sequence", d);
+        Value mid = lb.hook(ops.op("Add").in(x, attnOut).out(base + ".hook_resid_mid"), "batch", "sequence", d);
 
-        Value n2 = lb.rmsNormalized(mid, tc.rmsNormEps(), base + ".ln2.hook_normalized");
+        Value n2 = lb.rmsNormalized(mid, tc.rmsNormEps(), base + ".ln2.hook_normalized", "batch", "sequence", d);
         Value h2 = ops.op("Mul").in(n2, lb.tensor(base + ".ln2.w", prefix + spec.layerModule("mlp_norm", i) + ".weight", d)).out();
         Value gate = lb.linear(h2, ckpt.linear(spec, prefix, "gate", i, d, rows, tc.mlpBias()), base + ".mlp.gate");
         Value up = lb.linear(h2, ckpt.linear(spec, prefix, "up", i, d, rows, tc.mlpBias()), base + ".mlp.up");
         Value act = ops.op("Mul").in(lb.activation(tc.hiddenAct(), gate), up).out();
         Value mlpOut = lb.linear(act, ckpt.linear(spec, prefix, "down", i, ff, rows, tc.mlpBias()), base + ".mlp.down");
-        mlpOut = lb.hook(ops.op("Identity").in(mlpOut).out(base + ".hook_mlp_out"));
-        return lb.hook(ops.op("Add").in(mid, mlpOut).out(base + ".hook_resid_post"));
+        mlpOut = lb.hook(ops.op("Identity").in(mlpOut).out(base + ".hook_mlp_out"), "batch", "sequence", d);
+        return lb.hook(ops.op("Add").in(mid, mlpOut).out(base + ".hook_resid_post"), "batch", "sequence", d);
     }
 
     /** Grouped-query attention: each of the kv heads serves heads/kvHeads query heads. */

@@ -27,7 +27,7 @@ final class EmbedGraph {
         Value isImage = ops.op("Equal").in(ids, ops.scalarInt(ckpt.config.imageTokenIndex())).out();
         // The image token id may lie outside the vocabulary; those positions are overwritten anyway.
         Value safeIds = ops.op("Where").in(isImage, ops.scalarInt(0), ids).out();
-        Value tokens = lb.hook(ops.op("Gather").in(table, safeIds).attr("axis", 0L).out("hook_embed"));
+        Value tokens = lb.hook(ops.op("Gather").in(table, safeIds).attr("axis", 0L).out("hook_embed"), "batch", "sequence", d);
 
         // One gather from [visual tokens | token embeddings] along the sequence: image position k reads row
         // (number of image tokens before it), text position s reads row image_tokens + s. Every index is valid

@@ -61,6 +61,8 @@ public final class Exporter {
                     builder.accept(lb, ckpt);
                     model.metadata().put("vlmscope.graph", name);
                     model.metadata().put("vlmscope.hooks", String.join(",", lb.hooks()));
+                    model.metadata().put("vlmscope.compute_type", options.dtypeName());
+                    model.metadata().putAll(lb.metadata);
                     model.save(staging.resolve(file));
                     graphs.put(name, new ModelManifest.GraphEntry(file, List.copyOf(lb.hooks())));
                     totals[0] += weights.bytesWritten();

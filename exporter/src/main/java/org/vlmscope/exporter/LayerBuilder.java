@@ -7,6 +7,8 @@ import org.vlmscope.core.TensorInfo;
 import org.vlmscope.core.VlmscopeException;
 import org.vlmscope.graph.Graph;
 import org.vlmscope.graph.Ops;
+import org.vlmscope.graph.TensorType;
+import org.vlmscope.graph.blocks.RmsNorm;
 import org.vlmscope.graph.Value;
 
 /**
@@ -21,6 +23,8 @@ final class LayerBuilder {
     private final WeightWriter weights;
     private final Checkpoint checkpoint;
     private final List<String> hooks = new ArrayList<>();
+    /** Facts about the graph that passes check against (layer count, norm epsilon), saved as metadata_props. */
+    final java.util.Map<String, String> metadata = new java.util.LinkedHashMap<>();
 
     LayerBuilder(Ops ops, WeightWriter weights, Checkpoint checkpoint) {
         this.ops = ops;
@@ -35,9 +39,13 @@ final class LayerBuilder {
         return hooks;
     }
 
-    /** Registers a tensor under its hook name; the name must be exact, so a clash is an error. */
-    Value hook(Value v) {
+    /**
+     * Registers a tensor under its hook name (the name must be exact, so a clash is an error) and records its
+     * type: the compute type and {@code dims} (numbers, or names of symbolic dimensions).
+     */
+    Value hook(Value v, Object... dims) {
         hooks.add(v.name());
+        v.setType(TensorType.of(compute, dims));
         return v;
     }
 
@@ -81,17 +89,8 @@ final class LayerBuilder {
      * RMSNorm without its weight: x / sqrt(mean(x^2) + eps), computed in float32 and cast back, as Hugging Face's
      * LlamaRMSNorm does. The result is the hook {@code hookName}; the caller multiplies by the weight.
      */
-    Value rmsNormalized(Value x, double eps, String hookName) {
-        Value x32 = toFloat(x);
-        Value sq = ops.op("Mul").in(x32, x32).out();
-        Value variance = ops.op("ReduceMean").in(sq).attr("axes", new long[] {-1}).attr("keepdims", 1L).out();
-        Value denom = ops.op("Sqrt").in(ops.op("Add").in(variance, ops.scalar(eps, DataType.FLOAT)).out()).out();
-        Value inv = ops.op("Reciprocal").in(denom).out();
-        Value normed = ops.op("Mul").in(x32, inv).out();
-        if (compute == DataType.FLOAT) {
-            return hook(ops.op("Identity").in(normed).out(hookName));
-        }
-        return hook(ops.op("Cast").in(normed).attr("to", (long) compute.getNumber()).out(hookName));
+    Value rmsNormalized(Value x, double eps, String hookName, Object... dims) {
+        return hook(RmsNorm.normalized(ops, x, eps, compute, hookName), dims);
     }
 
     /** x cast from float32 to the compute type (a no-op in float32 exports). */
@@ -105,11 +104,11 @@ final class LayerBuilder {
     }
 
     /** Softmax over the last axis in float32, back in the compute type. */
-    Value softmax(Value scores, String hookName) {
+    Value softmax(Value scores, String hookName, Object... dims) {
         Value p = ops.op("Softmax").in(toFloat(scores)).attr("axis", -1L).out();
         Value pattern = compute == DataType.FLOAT ? ops.op("Identity").in(p).out(hookName)
                 : ops.op("Cast").in(p).attr("to", (long) compute.getNumber()).out(hookName);
-        return hook(pattern);
+        return hook(pattern, dims);
     }
 
     /** The activations of Hugging Face's ACT2FN that these models use. */

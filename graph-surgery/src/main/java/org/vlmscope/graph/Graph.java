@@ -122,6 +122,23 @@ public final class Graph {
         return v;
     }
 
+    /**
+     * Gives {@code v} a new name. Used when a pass splices a tensor in after a hook: the original value is renamed
+     * and the spliced result takes the hook's name, so the hook always names what flows downstream.
+     */
+    public void rename(Value v, String newName) {
+        checkOwned(v);
+        if (v.isInitializer() || inputs.contains(v)) {
+            throw new GraphException("cannot rename '" + v.name() + "': graph inputs and initializers keep their names");
+        }
+        if (!isFree(newName)) {
+            throw new GraphException("cannot rename '" + v.name() + "' to '" + newName + "': the name is taken");
+        }
+        values.remove(v.name());
+        v.setName(newName);
+        values.put(newName, v);
+    }
+
     /** A new value named after {@code base}, made unique. */
     public Value freshValue(String base) {
         return newValue(uniqueName(base), null);

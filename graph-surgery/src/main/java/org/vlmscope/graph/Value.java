@@ -10,7 +10,8 @@ import java.util.List;
  * {@link #producer()} and {@link #consumers()} in step with every edit; nothing else may change them.
  */
 public final class Value {
-    private final String name;
+    /** Changed only by {@link Graph#rename}, which keeps the graph's name index in step. */
+    private String name;
     private TensorType type;
     private TensorProto initializer;
     Node producer;
@@ -24,6 +25,10 @@ public final class Value {
 
     public String name() {
         return name;
+    }
+
+    void setName(String name) {
+        this.name = name;
     }
 
     /** Element type and shape when known (graph inputs, outputs, value_info, initializers), else null. */

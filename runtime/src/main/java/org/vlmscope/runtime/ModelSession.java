@@ -16,6 +16,9 @@ import org.vlmscope.core.ModelManifest;
 import org.vlmscope.core.VlmscopeException;
 import org.vlmscope.graph.OnnxModel;
 import org.vlmscope.graph.passes.Expose;
+import org.vlmscope.graph.passes.Pass;
+import org.vlmscope.graph.passes.SurgeryLog;
+import ai.onnxruntime.OnnxTensorLike;
 import org.vlmscope.graph.passes.Hooks;
 
 /**
@@ -28,40 +31,35 @@ public final class ModelSession implements AutoCloseable {
 
     private final Path dir;
     private final ModelManifest manifest;
+    private final Device device;
     private final OrtEnvironment env = OrtEnvironment.getEnvironment();
-    private final Map<String, OrtSession> sessions = new LinkedHashMap<>();
+    /** Hooks every run of each graph returns, from the globs given at open. */
     private final Map<String, List<String>> exposed = new LinkedHashMap<>();
-    private final String provider;
+    /** Open variants by a hash of (graph, passes): clean and intervened runs share what they can. */
+    private final Map<String, OrtSession> variants = new LinkedHashMap<>();
+    private String provider;
 
     private ModelSession(Path dir, ModelManifest manifest, Device device, List<String> hookGlobs) {
         this.dir = dir;
         this.manifest = manifest;
+        this.device = device;
         List<String> allHooks = new ArrayList<>();
         GRAPHS.forEach(g -> allHooks.addAll(manifest.graph(g).hooks()));
         List<String> wanted = hookGlobs.isEmpty() ? List.of() : Hooks.match(allHooks, hookGlobs);
-        String chosen = null;
-        try {
-            for (String graph : GRAPHS) {
-                Path file = dir.resolve(manifest.graph(graph).file());
-                if (!Files.isRegularFile(file)) {
-                    throw new VlmscopeException("model directory " + dir + " lacks " + file.getFileName()
-                            + " listed in " + ModelManifest.FILE);
-                }
-                OnnxModel model = OnnxModel.load(file);
-                List<String> here = wanted.stream().filter(manifest.graph(graph).hooks()::contains).toList();
-                exposed.put(graph, here.isEmpty() ? List.of() : Expose.apply(model, here));
-                Providers.Choice choice = Providers.options(dir, device);
-                chosen = choice.name();
-                sessions.put(graph, env.createSession(model.toBytes(), choice.options()));
+        for (String graph : GRAPHS) {
+            Path file = dir.resolve(manifest.graph(graph).file());
+            if (!Files.isRegularFile(file)) {
+                throw new VlmscopeException("model directory " + dir + " lacks " + file.getFileName()
+                        + " listed in " + ModelManifest.FILE);
             }
-        } catch (OrtException e) {
-            close();
-            throw new VlmscopeException("ONNX Runtime cannot open " + dir + ": " + e.getMessage(), e);
+            exposed.put(graph, wanted.stream().filter(manifest.graph(graph).hooks()::contains).toList());
+        }
+        try {
+            GRAPHS.forEach(g -> variant(g, List.of()));
         } catch (RuntimeException e) {
             close();
             throw e;
         }
-        this.provider = chosen;
     }
 
     /** Opens the model directory; {@code hookGlobs} name the hooks every run returns (empty for none). */
@@ -96,12 +94,44 @@ public final class ModelSession implements AutoCloseable {
         return manifest.dtype().equals("fp16") ? DType.F16 : DType.F32;
     }
 
-    /** Runs one graph; the caller closes the result. */
-    public OrtSession.Result run(String graph, Map<String, ? extends ai.onnxruntime.OnnxTensorLike> inputs) {
+    /** Runs one graph with only the session's exposed hooks; the caller closes the result. */
+    public OrtSession.Result run(String graph, Map<String, ? extends OnnxTensorLike> inputs) {
+        return run(graph, List.of(), inputs);
+    }
+
+    /** Runs the variant of one graph with {@code passes} applied after the exposed hooks; the caller closes the result. */
+    public OrtSession.Result run(String graph, List<Pass> passes, Map<String, ? extends OnnxTensorLike> inputs) {
         try {
-            return sessions.get(graph).run(inputs);
+            return variant(graph, passes).run(inputs);
         } catch (OrtException e) {
             throw new VlmscopeException("running " + graph + ".onnx failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** The graph with the session's hooks exposed and {@code passes} applied, built once and cached. */
+    OrtSession variant(String graph, List<Pass> passes) {
+        List<Pass> all = new ArrayList<>();
+        if (!exposed.get(graph).isEmpty()) {
+            all.add(new Expose(exposed.get(graph)));
+        }
+        all.addAll(passes);
+        String key = graph + " " + SurgeryLog.describe(all);
+        OrtSession open = variants.get(key);
+        if (open != null) {
+            return open;
+        }
+        OnnxModel model = OnnxModel.load(dir.resolve(manifest.graph(graph).file()));
+        all.forEach(p -> p.apply(model));
+        Providers.Choice choice = Providers.options(dir, device);
+        try {
+            OrtSession session = env.createSession(model.toBytes(), choice.options());
+            provider = choice.name();
+            variants.put(key, session);
+            return session;
+        } catch (OrtException e) {
+            throw new VlmscopeException("ONNX Runtime cannot open " + graph + ".onnx of " + dir + ": " + e.getMessage(), e);
+        } finally {
+            choice.options().close();
         }
     }
 
@@ -118,13 +148,13 @@ public final class ModelSession implements AutoCloseable {
 
     @Override
     public void close() {
-        for (OrtSession s : sessions.values()) {
+        for (OrtSession s : variants.values()) {
             try {
                 s.close();
             } catch (OrtException e) {
                 // Closing a session that failed half-way has nothing left to release.
             }
         }
-        sessions.clear();
+        variants.clear();
     }
 }

@@ -1,0 +1,63 @@
+package org.vlmscope.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.vlmscope.core.VlmscopeException;
+import org.vlmscope.exporter.ExportOptions;
+import org.vlmscope.exporter.Exporter;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.TypeConversionException;
+
+/** {@code vlmscope export}: a Hugging Face LLaVA checkpoint to a vlmscope model directory. */
+@Command(name = "export", mixinStandardHelpOptions = true,
+        description = "Export a Hugging Face LLaVA checkpoint (config.json + *.safetensors) to a model directory "
+                + "of ONNX graphs (vision, embed, decoder).")
+final class ExportCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "CHECKPOINT_DIR", description = "Hugging Face checkpoint directory.")
+    Path checkpoint;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "MODEL_DIR", required = true,
+            description = "Model directory to write (a previous export there is replaced when this one succeeds).")
+    Path output;
+
+    @Option(names = "--dtype", paramLabel = "fp32|fp16", defaultValue = "fp32", converter = DtypeConverter.class,
+            description = "Weight and activation type (default: ${DEFAULT-VALUE}).")
+    ExportOptions options;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        long start = System.nanoTime();
+        Exporter.Result r = Exporter.export(checkpoint, output, options);
+        double seconds = Units.secondsSince(start);
+        PrintWriter out = spec.commandLine().getOut();
+        out.printf("exported %s -> %s (%s)%n", checkpoint, r.modelDir(), options.dtypeName());
+        out.printf("  graphs:  %s%n", String.join(", ", r.manifest().graphs().values().stream()
+                .map(g -> g.file()).toList()));
+        out.printf("  tensors: %d, weights %s (%d bytes)%n", r.tensors(), Units.bytes(r.weightBytes()), r.weightBytes());
+        out.printf(Locale.ROOT, "  time:    %.2f s, %s%n", seconds, Units.megabytesPerSecond(r.weightBytes(), seconds));
+        out.flush();
+        return 0;
+    }
+
+    /** Makes a bad --dtype a usage error (exit 2) with the exporter's own wording. */
+    static final class DtypeConverter implements ITypeConverter<ExportOptions> {
+        @Override
+        public ExportOptions convert(String value) {
+            try {
+                return ExportOptions.parse(value);
+            } catch (VlmscopeException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+}

@@ -1,0 +1,36 @@
+package org.vlmscope.graph.passes;
+
+import ai.onnx.proto.OnnxMl.TensorProto.DataType;
+import org.vlmscope.graph.GraphException;
+import org.vlmscope.graph.OnnxModel;
+
+/** Facts the exporter records in a graph's metadata_props, read back by passes to check what they matched. */
+final class GraphFacts {
+    private GraphFacts() {
+    }
+
+    static String require(OnnxModel model, String key) {
+        String v = model.metadata().get(key);
+        if (v == null) {
+            throw new GraphException("the graph has no metadata '" + key + "'; was it written by 'vlmscope export'?");
+        }
+        return v;
+    }
+
+    static int layers(OnnxModel model) {
+        return Integer.parseInt(require(model, "vlmscope.layers"));
+    }
+
+    static double rmsNormEps(OnnxModel model) {
+        return Double.parseDouble(require(model, "vlmscope.rms_norm_eps"));
+    }
+
+    /** Element type of activations inside the graph. */
+    static DataType computeType(OnnxModel model) {
+        return switch (require(model, "vlmscope.compute_type")) {
+            case "fp16" -> DataType.FLOAT16;
+            case "fp32" -> DataType.FLOAT;
+            default -> throw new GraphException("unknown vlmscope.compute_type " + model.metadata().get("vlmscope.compute_type"));
+        };
+    }
+}

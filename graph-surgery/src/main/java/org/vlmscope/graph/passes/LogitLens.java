@@ -1,0 +1,145 @@
+package org.vlmscope.graph.passes;
+
+import ai.onnx.proto.OnnxMl.TensorProto.DataType;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.vlmscope.graph.Graph;
+import org.vlmscope.graph.GraphException;
+import org.vlmscope.graph.OnnxModel;
+import org.vlmscope.graph.Ops;
+import org.vlmscope.graph.TensorType;
+import org.vlmscope.graph.Value;
+import org.vlmscope.graph.blocks.RmsNorm;
+
+/**
+ * The logit-lens pass: the model's final norm and unembedding (the same initializers, not copies) applied to
+ * every residual stream inside the graph, keeping only the top k tokens. Row 0 reads {@code blocks.0.hook_resid_pre}
+ * (the embeddings), row i reads {@code blocks.{i-1}.hook_resid_post}. Outputs {@code lens.top_ids},
+ * {@code lens.top_logits}, {@code lens.top_probs} [rows, batch, seq, k] and, for requested token ids,
+ * {@code lens.target_probs} [rows, batch, seq, targets]. Each row's [batch, seq, vocab] logits are consumed
+ * inside the graph; no full-vocabulary tensor is ever an output.
+ */
+public record LogitLens(int k, List<Long> targets) implements Pass {
+    public static final String TOP_IDS = "lens.top_ids";
+    public static final String TOP_LOGITS = "lens.top_logits";
+    public static final String TOP_PROBS = "lens.top_probs";
+    public static final String TARGET_PROBS = "lens.target_probs";
+    static final String NORM_WEIGHT = "ln_final.w";
+    static final String UNEMBED = "unembed.W";
+
+    public LogitLens {
+        targets = List.copyOf(targets);
+        if (k < 1) {
+            throw new GraphException("logit lens: k must be at least 1, got " + k);
+        }
+    }
+
+    @Override
+    public String name() {
+        return "logit_lens";
+    }
+
+    @Override
+    public Map<String, Object> describe() {
+        return Map.of("k", k, "targets", targets);
+    }
+
+    /** The residual-stream hooks the lens reads, row by row. */
+    public static List<String> rows(int layers) {
+        List<String> rows = new ArrayList<>(List.of("blocks.0.hook_resid_pre"));
+        for (int i = 0; i < layers; i++) {
+            rows.add("blocks." + i + ".hook_resid_post");
+        }
+        return rows;
+    }
+
+    @Override
+    public void apply(OnnxModel model) {
+        Graph graph = model.graph();
+        if (graph.value(TOP_IDS) != null) {
+            throw new GraphException("logit lens: the graph already has a lens");
+        }
+        int layers = GraphFacts.layers(model);
+        List<String> known = Hooks.of(model);
+        List<String> rows = rows(layers);
+        long present = rows.stream().filter(known::contains).count();
+        if (present != rows.size()) {
+            throw new GraphException("logit lens: found " + present + " of the " + rows.size()
+                    + " residual-stream hooks a " + layers + "-layer model should have");
+        }
+        Value normWeight = requireInitializer(graph, NORM_WEIGHT);
+        Value unembed = requireInitializer(graph, UNEMBED);
+        long vocab = unembed.initializer().getDims(1);
+        for (long t : targets) {
+            if (t < 0 || t >= vocab) {
+                throw new GraphException("logit lens: target token " + t + " is outside the vocabulary (0-" + (vocab - 1) + ")");
+            }
+        }
+        if (k > vocab) {
+            throw new GraphException("logit lens: k = " + k + " exceeds the vocabulary size " + vocab);
+        }
+        DataType compute = GraphFacts.computeType(model);
+        double eps = GraphFacts.rmsNormEps(model);
+        Ops ops = new Ops(graph, model.opset());
+        Value kValue = ops.ints(k);
+        Value targetIds = targets.isEmpty() ? null : ops.ints(targets.stream().mapToLong(Long::longValue).toArray());
+        List<Value> ids = new ArrayList<>();
+        List<Value> logits = new ArrayList<>();
+        List<Value> probs = new ArrayList<>();
+        List<Value> targetProbs = new ArrayList<>();
+        for (String row : rows) {
+            Value normed = RmsNorm.normalized(ops, graph.require(row), eps, compute, null);
+            Value h = ops.op("Mul").in(normed, normWeight).out();
+            Value rowLogits = ops.op("MatMul").in(h, unembed).out();
+            if (compute != DataType.FLOAT) {
+                rowLogits = ops.op("Cast").in(rowLogits).attr("to", (long) DataType.FLOAT_VALUE).out();
+            }
+            List<Value> top = ops.op("TopK").in(rowLogits, kValue).attr("axis", -1L).attr("largest", 1L)
+                    .attr("sorted", 1L).outs(2);
+            Value logSumExp = logSumExp(ops, rowLogits);
+            logits.add(stackable(ops, top.get(0)));
+            ids.add(stackable(ops, top.get(1)));
+            probs.add(stackable(ops, ops.op("Exp").in(ops.op("Sub").in(top.get(0), logSumExp).out()).out()));
+            if (targetIds != null) {
+                Value picked = ops.op("Gather").in(rowLogits, targetIds).attr("axis", -1L).out();
+                targetProbs.add(stackable(ops, ops.op("Exp").in(ops.op("Sub").in(picked, logSumExp).out()).out()));
+            }
+        }
+        output(graph, ops, TOP_IDS, ids, TensorType.of(DataType.INT64, rows.size(), "batch", "sequence", k));
+        output(graph, ops, TOP_LOGITS, logits, TensorType.of(DataType.FLOAT, rows.size(), "batch", "sequence", k));
+        output(graph, ops, TOP_PROBS, probs, TensorType.of(DataType.FLOAT, rows.size(), "batch", "sequence", k));
+        if (targetIds != null) {
+            output(graph, ops, TARGET_PROBS, targetProbs,
+                    TensorType.of(DataType.FLOAT, rows.size(), "batch", "sequence", targets.size()));
+        }
+        SurgeryLog.record(model, this);
+    }
+
+    /** log(sum(exp(x))) over the last axis, kept as [batch, seq, 1], stable by subtracting the maximum. */
+    private static Value logSumExp(Ops ops, Value x) {
+        Value max = ops.op("ReduceMax").in(x).attr("axes", new long[] {-1}).attr("keepdims", 1L).out();
+        Value shifted = ops.op("Exp").in(ops.op("Sub").in(x, max).out()).out();
+        Value sum = ops.op("ReduceSum").in(shifted, ops.ints(-1)).attr("keepdims", 1L).out();
+        return ops.op("Add").in(ops.op("Log").in(sum).out(), max).out();
+    }
+
+    private static Value stackable(Ops ops, Value x) {
+        return ops.op("Unsqueeze").in(x, ops.ints(0)).out();
+    }
+
+    private static void output(Graph graph, Ops ops, String name, List<Value> rows, TensorType type) {
+        Value out = ops.op("Concat").in(rows).attr("axis", 0L).out(name);
+        out.setType(type);
+        graph.addOutput(out);
+    }
+
+    private static Value requireInitializer(Graph graph, String name) {
+        Value v = graph.value(name);
+        if (v == null || !v.isInitializer()) {
+            throw new GraphException("logit lens: the graph has no initializer '" + name
+                    + "' (the final norm weight and unembedding of a vlmscope export)");
+        }
+        return v;
+    }
+}
