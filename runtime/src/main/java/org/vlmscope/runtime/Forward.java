@@ -3,19 +3,28 @@ package org.vlmscope.runtime;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtSession;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.vlmscope.core.DType;
 import org.vlmscope.core.ModelManifest;
 import org.vlmscope.core.SafetensorsWriter.NamedTensor;
 import org.vlmscope.core.VlmscopeException;
+import org.vlmscope.graph.passes.LogitLens;
 
 /**
  * One forward pass over a whole prompt: pixels through vision.onnx, ids and visual tokens through embed.onnx,
- * embeddings through decoder.onnx with an empty KV cache. Returns logits and every exposed hook, batch kept.
+ * embeddings through decoder.onnx with an empty KV cache, each graph in the variant the interventions need.
+ * Returns logits, every exposed hook (batch kept) and, when asked, the lens tensors.
  */
 public final class Forward {
+    private static final List<String> LENS_OUTPUTS = List.of(LogitLens.TOP_IDS, LogitLens.TOP_LOGITS,
+            LogitLens.TOP_PROBS, LogitLens.TARGET_PROBS);
+
     private Forward() {
     }
 
@@ -24,11 +33,20 @@ public final class Forward {
      * @param inputIds    one row per batch entry, equal lengths; the image placeholder once or already expanded
      */
     public static Map<String, NamedTensor> run(ModelSession session, NamedTensor pixelValues, long[][] inputIds) {
+        return run(session, pixelValues, inputIds, List.of(), null);
+    }
+
+    /** As {@link #run(ModelSession, NamedTensor, long[][])} under {@code interventions}, with the lens when {@code lens} is set. */
+    public static Map<String, NamedTensor> run(ModelSession session, NamedTensor pixelValues, long[][] inputIds,
+                                               List<Intervention> interventions, LensRequest lens) {
+        InterventionPlan plan = new InterventionPlan(session, interventions, lens);
         Map<String, NamedTensor> out = new LinkedHashMap<>();
-        try (Prefill prefill = Prefill.run(session, pixelValues, inputIds, out)) {
-            try (OrtSession.Result r = session.run("decoder", prefill.decoderInputs())) {
-                collect(session, "decoder", r, out);
-                out.put("logits", OrtTensors.fromOrt("logits", (OnnxTensor) r.get("logits").orElseThrow()));
+        try (Prefill prefill = Prefill.run(session, plan, pixelValues, inputIds, out);
+             OrtSession.Result r = prefill.runDecoder()) {
+            collect(session, "decoder", r, out);
+            out.put("logits", OrtTensors.fromOrt("logits", (OnnxTensor) r.get("logits").orElseThrow()));
+            for (String name : LENS_OUTPUTS) {
+                r.get(name).ifPresent(v -> out.put(name, OrtTensors.fromOrt(name, (OnnxTensor) v)));
             }
         }
         return out;
@@ -42,18 +60,38 @@ public final class Forward {
         }
     }
 
-    /** Image features and input embeddings for a prompt, plus the decoder's first inputs; closes what it made. */
+    /** Runs one graph variant of the plan with its extra inputs; tensors made for it are closed on return. */
+    static OrtSession.Result runGraph(ModelSession session, InterventionPlan plan, String graph, boolean decode,
+                                      int past, int seq, Map<String, OnnxTensor> inputs) {
+        Map<String, OnnxTensor> all = new HashMap<>(inputs);
+        List<OnnxTensor> owned = new ArrayList<>();
+        try {
+            plan.feed(graph, decode, past, seq, all, owned);
+            return session.run(graph, plan.passes(graph, decode), all);
+        } finally {
+            owned.forEach(OnnxTensor::close);
+        }
+    }
+
+    /** Image features and input embeddings for a prompt, then the decoder's first inputs; closes what it made. */
     static final class Prefill implements AutoCloseable {
-        private final Map<String, OnnxTensor> owned = new HashMap<>();
+        private final ModelSession session;
+        private final InterventionPlan plan;
+        private final List<OnnxTensor> owned = new ArrayList<>();
         private final Map<String, OnnxTensor> decoderInputs = new HashMap<>();
         /** Prompt length after the image placeholder was expanded. */
         private int length;
 
-        static Prefill run(ModelSession session, NamedTensor pixelValues, long[][] inputIds,
+        private Prefill(ModelSession session, InterventionPlan plan) {
+            this.session = session;
+            this.plan = plan;
+        }
+
+        static Prefill run(ModelSession session, InterventionPlan plan, NamedTensor pixelValues, long[][] inputIds,
                            Map<String, NamedTensor> hooks) {
-            Prefill p = new Prefill();
+            Prefill p = new Prefill(session, plan);
             try {
-                p.build(session, pixelValues, inputIds, hooks);
+                p.build(pixelValues, inputIds, hooks);
                 return p;
             } catch (RuntimeException e) {
                 p.close();
@@ -61,15 +99,34 @@ public final class Forward {
             }
         }
 
-        private void build(ModelSession session, NamedTensor pixelValues, long[][] inputIds,
-                           Map<String, NamedTensor> hooks) {
+        OrtSession.Result runDecoder() {
+            return runGraph(session, plan, "decoder", false, 0, length, decoderInputs);
+        }
+
+        int length() {
+            return length;
+        }
+
+        InterventionPlan plan() {
+            return plan;
+        }
+
+        private void build(NamedTensor pixelValues, long[][] inputIds, Map<String, NamedTensor> hooks) {
             ModelManifest m = session.manifest();
             int batch = inputIds.length;
+            if (batch == 0) {
+                throw new VlmscopeException("input_ids hold no rows");
+            }
             long[][] ids = new long[batch][];
             for (int b = 0; b < batch; b++) {
                 ids[b] = ImageTokens.expand(inputIds[b], m.imageTokenId(), m.dims().visualTokens());
             }
             int images = ImageTokens.count(ids[0], m.imageTokenId());
+            for (long[] row : ids) {
+                if (ImageTokens.count(row, m.imageTokenId()) != images) {
+                    throw new VlmscopeException("every row of a batch must hold the same number of image tokens");
+                }
+            }
             if (images > 0 && pixelValues == null) {
                 throw new VlmscopeException("input_ids contain the image token " + m.imageTokenId()
                         + " but no pixel_values were given");
@@ -78,72 +135,62 @@ public final class Forward {
                 throw new VlmscopeException("pixel_values were given but input_ids contain no image token (id "
                         + m.imageTokenId() + ")");
             }
-            for (long[] row : ids) {
-                if (ImageTokens.count(row, m.imageTokenId()) != images) {
-                    throw new VlmscopeException("every row of a batch must hold the same number of image tokens");
-                }
-            }
+            length = ids[0].length;
             OnnxTensor features;
             if (pixelValues != null) {
                 checkPixels(pixelValues, batch, m.dims());
-                OnnxTensor px = own("pixel_values", OrtTensors.toOrt(session.env(), pixelValues));
-                try (OrtSession.Result r = session.run("vision", Map.of("pixel_values", px))) {
-                    Forward.collect(session, "vision", r, hooks);
-                    features = own("image_features", OrtTensors.toOrt(session.env(),
-                            OrtTensors.fromOrt("image_features", (OnnxTensor) r.get("image_features").orElseThrow())));
+                OnnxTensor px = own(OrtTensors.toOrt(session.env(), pixelValues));
+                try (OrtSession.Result r = runGraph(session, plan, "vision", false, 0, m.dims().visualTokens() + 1,
+                        Map.of("pixel_values", px))) {
+                    collect(session, "vision", r, hooks);
+                    features = copy(r, "image_features");
                 }
             } else {
-                features = own("image_features", OrtTensors.toOrt(session.env(), new NamedTensor("image_features",
-                        org.vlmscope.core.DType.F32, new long[] {batch, 0, m.dims().dModel()},
-                        java.nio.ByteBuffer.allocate(0))));
+                features = own(emptyFeatures(session, batch));
             }
-            OnnxTensor idTensor = own("input_ids", Inputs.longs(session.env(), ids));
-            try (OrtSession.Result r = session.run("embed", Map.of("input_ids", idTensor, "image_features", features))) {
-                Forward.collect(session, "embed", r, hooks);
-                NamedTensor embeds = OrtTensors.fromOrt("inputs_embeds", (OnnxTensor) r.get("inputs_embeds").orElseThrow());
-                decoderInputs.put("inputs_embeds", own("inputs_embeds", OrtTensors.toOrt(session.env(), embeds)));
+            OnnxTensor idTensor = own(Inputs.longs(session.env(), ids));
+            try (OrtSession.Result r = runGraph(session, plan, "embed", false, 0, length,
+                    Map.of("input_ids", idTensor, "image_features", features))) {
+                collect(session, "embed", r, hooks);
+                decoderInputs.put("inputs_embeds", copy(r, "inputs_embeds"));
             }
-            int len = ids[0].length;
-            length = len;
-            decoderInputs.put("attention_mask", own("attention_mask", Inputs.longs(session.env(), Inputs.filled(batch, len, 1))));
-            decoderInputs.put("position_ids", own("position_ids", Inputs.longs(session.env(), Inputs.range(batch, 0, len))));
+            decoderInputs.put("attention_mask", own(Inputs.longs(session.env(), Inputs.filled(batch, length, 1))));
+            decoderInputs.put("position_ids", own(Inputs.longs(session.env(), Inputs.range(batch, 0, length))));
             for (int i = 0; i < m.dims().layers(); i++) {
                 for (String kv : List.of("key", "value")) {
-                    String name = "past_key_values." + i + "." + kv;
-                    decoderInputs.put(name, own(name, session.emptyCache(batch)));
+                    decoderInputs.put("past_key_values." + i + "." + kv, own(session.emptyCache(batch)));
                 }
             }
+        }
+
+        /** An output of a finished run, copied so it outlives the run's result. */
+        private OnnxTensor copy(OrtSession.Result r, String name) {
+            return own(OrtTensors.toOrt(session.env(), OrtTensors.fromOrt(name, (OnnxTensor) r.get(name).orElseThrow())));
         }
 
         private static void checkPixels(NamedTensor px, int batch, ModelManifest.Dims d) {
-            long[] s = px.shape();
             long[] want = {batch, 3, d.imageSize(), d.imageSize()};
-            if (!java.util.Arrays.equals(s, want) || px.dtype() != org.vlmscope.core.DType.F32) {
-                throw new VlmscopeException("pixel_values must be float32 " + java.util.Arrays.toString(want)
-                        + ", got " + px.dtype() + " " + java.util.Arrays.toString(s));
+            if (!Arrays.equals(px.shape(), want) || px.dtype() != DType.F32) {
+                throw new VlmscopeException("pixel_values must be float32 " + Arrays.toString(want) + ", got "
+                        + px.dtype() + " " + Arrays.toString(px.shape()));
             }
         }
 
-        private OnnxTensor own(String name, OnnxTensor t) {
-            OnnxTensor old = owned.put(name, t);
-            if (old != null) {
-                old.close();
-            }
+        private OnnxTensor own(OnnxTensor t) {
+            owned.add(t);
             return t;
-        }
-
-        int length() {
-            return length;
-        }
-
-        Map<String, OnnxTensor> decoderInputs() {
-            return decoderInputs;
         }
 
         @Override
         public void close() {
-            owned.values().forEach(OnnxTensor::close);
+            owned.forEach(OnnxTensor::close);
             owned.clear();
         }
+    }
+
+    /** image_features for rows without an image: [batch, 0, d_model]. */
+    static OnnxTensor emptyFeatures(ModelSession session, int batch) {
+        return OrtTensors.toOrt(session.env(), new NamedTensor("image_features", DType.F32,
+                new long[] {batch, 0, session.manifest().dims().dModel()}, ByteBuffer.allocate(0)));
     }
 }

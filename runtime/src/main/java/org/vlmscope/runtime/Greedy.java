@@ -7,6 +7,7 @@ import java.nio.FloatBuffer;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.List;
 import java.util.Set;
 import org.vlmscope.core.DType;
 import org.vlmscope.core.SafetensorsWriter.NamedTensor;
@@ -28,6 +29,12 @@ public final class Greedy {
 
     public static Generation run(ModelSession session, NamedTensor pixelValues, long[][] inputIds, int maxNewTokens,
                                  Set<Long> eos) {
+        return run(session, pixelValues, inputIds, maxNewTokens, eos, List.of());
+    }
+
+    /** As above under {@code interventions}: patches on the prefill, knockouts at every step. */
+    public static Generation run(ModelSession session, NamedTensor pixelValues, long[][] inputIds, int maxNewTokens,
+                                 Set<Long> eos, List<Intervention> interventions) {
         int batch = inputIds.length;
         int vocab = session.manifest().dims().vocab();
         int layers = session.manifest().dims().layers();
@@ -35,9 +42,10 @@ public final class Greedy {
         float[][][] stepLogits = new float[batch][maxNewTokens][];
         int[] produced = new int[batch];
         boolean[] done = new boolean[batch];
-        try (Forward.Prefill prefill = Forward.Prefill.run(session, pixelValues, inputIds, new LinkedHashMap<>())) {
+        InterventionPlan plan = new InterventionPlan(session, interventions, null);
+        try (Forward.Prefill prefill = Forward.Prefill.run(session, plan, pixelValues, inputIds, new LinkedHashMap<>())) {
             int length = prefill.length();
-            OrtSession.Result result = session.run("decoder", prefill.decoderInputs());
+            OrtSession.Result result = prefill.runDecoder();
             try {
                 for (int step = 0; step < maxNewTokens; step++) {
                     long[][] next = new long[batch][1];
@@ -53,7 +61,7 @@ public final class Greedy {
                     if (step == maxNewTokens - 1 || allDone(done)) {
                         break;
                     }
-                    OrtSession.Result stepResult = decodeStep(session, result, next, length + step, layers);
+                    OrtSession.Result stepResult = decodeStep(session, plan, result, next, length + step, layers);
                     result.close();
                     result = stepResult;
                 }
@@ -69,15 +77,14 @@ public final class Greedy {
     }
 
     /** Runs the decoder on one new token per row at position {@code position}, reusing the cache in {@code previous}. */
-    private static OrtSession.Result decodeStep(ModelSession session, OrtSession.Result previous, long[][] next,
-                                                int position, int layers) {
+    private static OrtSession.Result decodeStep(ModelSession session, InterventionPlan plan, OrtSession.Result previous,
+                                                long[][] next, int position, int layers) {
         int batch = next.length;
         Map<String, OnnxTensor> owned = new HashMap<>();
         try {
             OnnxTensor ids = Inputs.longs(session.env(), next);
             owned.put("ids", ids);
-            OnnxTensor noImage = OrtTensors.toOrt(session.env(), new NamedTensor("image_features", DType.F32,
-                    new long[] {batch, 0, session.manifest().dims().dModel()}, ByteBuffer.allocate(0)));
+            OnnxTensor noImage = Forward.emptyFeatures(session, batch);
             owned.put("features", noImage);
             Map<String, OnnxTensor> inputs = new HashMap<>();
             try (OrtSession.Result e = session.run("embed", Map.of("input_ids", ids, "image_features", noImage))) {
@@ -97,7 +104,7 @@ public final class Greedy {
                     inputs.put("past_key_values." + i + "." + kv, (OnnxTensor) previous.get("present." + i + "." + kv).orElseThrow());
                 }
             }
-            return session.run("decoder", inputs);
+            return Forward.runGraph(session, plan, "decoder", true, position, 1, inputs);
         } finally {
             owned.values().forEach(OnnxTensor::close);
         }

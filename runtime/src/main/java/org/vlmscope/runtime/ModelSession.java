@@ -15,6 +15,8 @@ import org.vlmscope.core.DType;
 import org.vlmscope.core.ModelManifest;
 import org.vlmscope.core.VlmscopeException;
 import org.vlmscope.graph.OnnxModel;
+import org.vlmscope.graph.TensorType;
+import org.vlmscope.graph.Value;
 import org.vlmscope.graph.passes.Expose;
 import org.vlmscope.graph.passes.Pass;
 import org.vlmscope.graph.passes.SurgeryLog;
@@ -33,6 +35,8 @@ public final class ModelSession implements AutoCloseable {
     private final ModelManifest manifest;
     private final Device device;
     private final OrtEnvironment env = OrtEnvironment.getEnvironment();
+    /** Element type and shape of every hook, from the graphs' value types. */
+    private final Map<String, TensorType> hookTypes = new LinkedHashMap<>();
     /** Hooks every run of each graph returns, from the globs given at open. */
     private final Map<String, List<String>> exposed = new LinkedHashMap<>();
     /** Open variants by a hash of (graph, passes): clean and intervened runs share what they can. */
@@ -53,6 +57,11 @@ public final class ModelSession implements AutoCloseable {
                         + " listed in " + ModelManifest.FILE);
             }
             exposed.put(graph, wanted.stream().filter(manifest.graph(graph).hooks()::contains).toList());
+            OnnxModel model = OnnxModel.load(file);
+            for (String hook : manifest.graph(graph).hooks()) {
+                Value v = model.graph().value(hook);
+                hookTypes.put(hook, v == null ? null : v.type());
+            }
         }
         try {
             GRAPHS.forEach(g -> variant(g, List.of()));
@@ -87,6 +96,23 @@ public final class ModelSession implements AutoCloseable {
     /** Exposed hooks of one graph, in graph order. */
     public List<String> exposedHooks(String graph) {
         return exposed.get(graph);
+    }
+
+    /** The graph (vision, embed or decoder) that carries {@code hook}; an error naming the hook when none does. */
+    public String graphOf(String hook) {
+        for (String graph : GRAPHS) {
+            if (manifest.graph(graph).hooks().contains(hook)) {
+                return graph;
+            }
+        }
+        throw new VlmscopeException("unknown hook '" + hook + "'; hooks look like blocks.0.hook_resid_pre, "
+                + "blocks.{i}.hook_resid_post, blocks.{i}.attn.hook_pattern (see 'vlmscope inspect')");
+    }
+
+    /** Element type and shape of a hook (symbolic dimensions by name), or null when the graph does not record it. */
+    public TensorType hookType(String hook) {
+        graphOf(hook);
+        return hookTypes.get(hook);
     }
 
     /** Element type of the KV cache and of hook tensors inside the graphs. */
