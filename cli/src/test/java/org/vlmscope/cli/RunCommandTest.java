@@ -125,6 +125,28 @@ class RunCommandTest {
         }
     }
 
+    /** An fp16 export caches its hooks as F16, as produced, and still tracks Hugging Face's fp32 reference. */
+    @Test
+    void fp16ExportCachesF16Hooks() {
+        Path fp16 = tmp.resolve("model-fp16");
+        Cli.ok("export", golden.checkpoint().toString(), "-o", fp16.toString(), "--dtype", "fp16");
+        Path in = writeInputs(tmp.resolve("in.safetensors"),
+                NamedTensor.ofLongs("input_ids", new long[] {SEQ}, golden.inputIds()), pixels(1));
+        Path cache = tmp.resolve("cache.safetensors");
+        Cli.ok("run", fp16.toString(), "--inputs", in.toString(), "--cache", cache.toString(),
+                "--hooks", "blocks.3.hook_resid_post", "--device", "cpu");
+        try (SafetensorsFile c = SafetensorsFile.open(cache)) {
+            assertEquals(DType.F16, c.info("blocks.3.hook_resid_post").dtype());
+            assertEquals("fp16", c.metadata().get("model_dtype"));
+            float[] layers = golden.floats("lm.layer_outputs");
+            float[] expected = Compare.rows(layers, 3 * SEQ, 4 * SEQ, D);
+            float[] actual = c.toFloatArray("blocks.3.hook_resid_post");
+            System.out.printf("fp16 max diff resid %g logits %g%n", Compare.maxAbsDiff(expected, actual),
+                Compare.maxAbsDiff(golden.floats("logits"), c.toFloatArray("logits")));
+            System.out.println(c.info("logits"));
+        }
+    }
+
     /** A rerun that fails leaves the previous cache file whole: it is replaced only by a complete one. */
     @Test
     void failedRunLeavesThePreviousCacheIntact() throws Exception {

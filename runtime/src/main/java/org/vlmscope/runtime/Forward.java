@@ -41,7 +41,7 @@ public final class Forward {
                                                List<Intervention> interventions, LensRequest lens) {
         InterventionPlan plan = new InterventionPlan(session, interventions, lens);
         Map<String, NamedTensor> out = new LinkedHashMap<>();
-        try (Prefill prefill = Prefill.run(session, plan, pixelValues, inputIds, out);
+        try (Prefill prefill = Prefill.run(session, plan, pixelValues, inputIds, 0, out);
              OrtSession.Result r = prefill.runDecoder()) {
             collect(session, "decoder", r, out);
             out.put("logits", OrtTensors.fromOrt("logits", (OnnxTensor) r.get("logits").orElseThrow()));
@@ -87,11 +87,12 @@ public final class Forward {
             this.plan = plan;
         }
 
+        /** {@code newTokens}: how many tokens decoding may add after the prompt (0 for a single forward pass). */
         static Prefill run(ModelSession session, InterventionPlan plan, NamedTensor pixelValues, long[][] inputIds,
-                           Map<String, NamedTensor> hooks) {
+                           int newTokens, Map<String, NamedTensor> hooks) {
             Prefill p = new Prefill(session, plan);
             try {
-                p.build(pixelValues, inputIds, hooks);
+                p.build(pixelValues, inputIds, newTokens, hooks);
                 return p;
             } catch (RuntimeException e) {
                 p.close();
@@ -111,7 +112,7 @@ public final class Forward {
             return plan;
         }
 
-        private void build(NamedTensor pixelValues, long[][] inputIds, Map<String, NamedTensor> hooks) {
+        private void build(NamedTensor pixelValues, long[][] inputIds, int newTokens, Map<String, NamedTensor> hooks) {
             ModelManifest m = session.manifest();
             int batch = inputIds.length;
             if (batch == 0) {
@@ -136,6 +137,7 @@ public final class Forward {
                         + m.imageTokenId() + ")");
             }
             length = ids[0].length;
+            plan.checkKnockouts(length + newTokens);
             OnnxTensor features;
             if (pixelValues != null) {
                 checkPixels(pixelValues, batch, m.dims());

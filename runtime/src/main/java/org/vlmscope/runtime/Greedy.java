@@ -43,7 +43,8 @@ public final class Greedy {
         int[] produced = new int[batch];
         boolean[] done = new boolean[batch];
         InterventionPlan plan = new InterventionPlan(session, interventions, null);
-        try (Forward.Prefill prefill = Forward.Prefill.run(session, plan, pixelValues, inputIds, new LinkedHashMap<>())) {
+        try (Forward.Prefill prefill = Forward.Prefill.run(session, plan, pixelValues, inputIds, maxNewTokens - 1,
+                new LinkedHashMap<>())) {
             int length = prefill.length();
             OrtSession.Result result = prefill.runDecoder();
             try {

@@ -102,6 +102,19 @@ final class InterventionPlan {
         return byHook;
     }
 
+    /**
+     * Checks knockout positions against the longest sequence a run reaches: the prompt plus the tokens it may
+     * generate (a knockout may name positions that decoding has yet to produce).
+     */
+    void checkKnockouts(int longest) {
+        for (Intervention i : interventions) {
+            if (i instanceof Intervention.Knockout k) {
+                Positions.check(k.from(), longest, "knockout FROM");
+                Positions.check(k.to(), longest, "knockout TO");
+            }
+        }
+    }
+
     /** Patches index the second axis of a hook [batch, seq, ...]; its trailing dimensions must be fixed. */
     private long[] checkSequenceHook(String hook) {
         TensorType t = session.hookType(hook);
@@ -150,10 +163,6 @@ final class InterventionPlan {
         for (Intervention i : interventions) {
             if (!(i instanceof Intervention.Knockout k)) {
                 continue;
-            }
-            Positions.check(k.from(), total, "knockout FROM");
-            if (past == 0) {
-                Positions.check(k.to(), total, "knockout TO");
             }
             for (int layer : k.layers()) {
                 float[] bias = biases.computeIfAbsent(layer, l -> new float[seq * total]);
