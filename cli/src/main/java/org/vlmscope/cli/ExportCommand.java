@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.vlmscope.core.ModelManifest;
 import org.vlmscope.core.VlmscopeException;
 import org.vlmscope.exporter.ExportOptions;
 import org.vlmscope.exporter.Exporter;
@@ -42,7 +43,7 @@ final class ExportCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         out.printf("exported %s -> %s (%s)%n", checkpoint, r.modelDir(), options.dtypeName());
         out.printf("  graphs:  %s%n", String.join(", ", r.manifest().graphs().values().stream()
-                .map(g -> g.file()).toList()));
+                .map(ModelManifest.GraphEntry::file).toList()));
         out.printf("  tensors: %d, weights %s (%d bytes)%n", r.tensors(), Units.bytes(r.weightBytes()), r.weightBytes());
         out.printf(Locale.ROOT, "  time:    %.2f s, %s%n", seconds, Units.megabytesPerSecond(r.weightBytes(), seconds));
         out.flush();

@@ -56,7 +56,7 @@ final class LayerSummary {
     }
 
     static void print(PrintWriter out, List<Row> rows) {
-        out.printf("%5s  %14s  %14s  %22s%n", "layer", "|resid| visual", "|resid| text", "cos(final, layer in)");
+        out.printf("%5s  %14s  %14s  %22s%n", "layer", "|resid| visual", "|resid| text", "cos(final, prev layer)");
         for (Row r : rows) {
             out.printf("%5d  %14s  %14s  %22s%n", r.layer(), number(r.visualNorm()), number(r.textNorm()),
                     number(r.finalCosine()));

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.vlmscope.core.DType;
@@ -16,6 +17,7 @@ import org.vlmscope.core.SafetensorsWriter;
 import org.vlmscope.core.SafetensorsWriter.NamedTensor;
 import org.vlmscope.core.TensorInfo;
 import org.vlmscope.core.VlmscopeException;
+import org.vlmscope.graph.passes.Hooks;
 import org.vlmscope.runtime.Forward;
 import org.vlmscope.runtime.ModelSession;
 import picocli.CommandLine.Command;
@@ -36,6 +38,7 @@ import picocli.CommandLine.Spec;
 final class RunCommand implements Callable<Integer> {
     static final String INPUT_IDS = "input_ids";
     static final String PIXEL_VALUES = "pixel_values";
+    static final String LOGITS = "logits";
     private static final int TOP_K = 5;
 
     @Parameters(paramLabel = "MODEL_DIR", description = "Model directory written by 'vlmscope export'.")
@@ -73,11 +76,18 @@ final class RunCommand implements Callable<Integer> {
         if (!Files.isDirectory(modelDir)) {
             throw new VlmscopeException("model directory " + modelDir + " does not exist");
         }
+        // Checked before the forward pass, which may take minutes on a large model.
+        Path cacheDir = cache == null ? null : cache.toAbsolutePath().getParent();
+        if (cacheDir != null && !Files.isDirectory(cacheDir)) {
+            throw new VlmscopeException("cannot write --cache " + cache + ": directory " + cacheDir
+                    + " does not exist");
+        }
         Inputs in = readInputs(inputs);
+        List<String> wanted = resolveHooks(ModelManifest.read(modelDir), hooks);
         PrintWriter out = spec.commandLine().getOut();
-        try (ModelSession session = ModelSession.open(modelDir, device.device, hooks)) {
+        try (ModelSession session = ModelSession.open(modelDir, device.device, wanted)) {
             Map<String, NamedTensor> result = Forward.run(session, in.pixelValues(), in.ids());
-            NamedTensor logits = result.get("logits");
+            NamedTensor logits = result.get(LOGITS);
             long[] shape = logits.shape();
             int seq = (int) shape[1];
             int vocab = (int) shape[2];
@@ -87,14 +97,34 @@ final class RunCommand implements Callable<Integer> {
                         TopTokens.format(TopTokens.of(values, (b * seq + seq - 1) * vocab, vocab, TOP_K)));
             }
             if (cache != null) {
-                writeCache(out, session, result);
+                List<String> notRun = wanted.stream().filter(h -> !result.containsKey(h)).toList();
+                if (!notRun.isEmpty()) {
+                    spec.commandLine().getErr().printf("vlmscope: warning: %s not cached: the inputs have no "
+                            + "pixel_values, so the vision graph did not run%n", String.join(", ",
+                            HookNames.collapse(notRun)));
+                }
+                writeCache(out, session, wanted, result);
             }
         }
         out.flush();
         return 0;
     }
 
-    private void writeCache(PrintWriter out, ModelSession session, Map<String, NamedTensor> result) {
+    /**
+     * The hook names the globs select, in graph order; a glob matching nothing is an error naming it.
+     * {@code logits} is left out: it is a graph output already and always cached.
+     */
+    static List<String> resolveHooks(ModelManifest m, List<String> globs) {
+        if (globs.isEmpty()) {
+            return List.of();
+        }
+        List<String> all = new ArrayList<>();
+        ModelSession.GRAPHS.forEach(g -> all.addAll(m.graph(g).hooks()));
+        return Hooks.match(all, globs).stream().filter(h -> !h.equals(LOGITS)).toList();
+    }
+
+    private void writeCache(PrintWriter out, ModelSession session, List<String> wanted,
+                            Map<String, NamedTensor> result) {
         ModelManifest m = session.manifest();
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("vlmscope.version", Main.VERSION);
@@ -104,14 +134,14 @@ final class RunCommand implements Callable<Integer> {
         }
         meta.put("model_dtype", m.dtype());
         meta.put("inputs", inputs.toAbsolutePath().normalize().toString());
-        meta.put("hooks", String.join(" ", hooks));
-        meta.put("device", device.device.name().toLowerCase());
+        meta.put("hooks", String.join(",", wanted));
+        meta.put("device", device.device.name().toLowerCase(Locale.ROOT));
         meta.put("provider", session.provider());
         // logits first, then the hooks in graph order, as Forward returns them.
         List<NamedTensor> tensors = new ArrayList<>();
-        tensors.add(result.get("logits"));
+        tensors.add(result.get(LOGITS));
         result.forEach((name, t) -> {
-            if (!name.equals("logits")) {
+            if (!name.equals(LOGITS)) {
                 tensors.add(t);
             }
         });

@@ -88,7 +88,8 @@ class RunCommandTest {
             assertEquals(ModelManifest.read(model).source().fingerprint(), meta.get("model_fingerprint"));
             assertEquals(model.toAbsolutePath().normalize().toString(), meta.get("model_dir"));
             assertEquals(in.toAbsolutePath().normalize().toString(), meta.get("inputs"));
-            assertEquals("blocks.*.hook_resid_post", meta.get("hooks"));
+            assertEquals("blocks.0.hook_resid_post,blocks.1.hook_resid_post,blocks.2.hook_resid_post,"
+                    + "blocks.3.hook_resid_post", meta.get("hooks"));
             assertEquals("cpu", meta.get("device"));
             assertEquals("CPUExecutionProvider", meta.get("provider"));
         }
@@ -123,6 +124,47 @@ class RunCommandTest {
                         golden.atol("logits"), golden.rtol("logits"));
             }
         }
+    }
+
+    /** Vision-side hooks come from vision.onnx; asking for logits, always cached, is harmless. */
+    @Test
+    void projectorHookAndLogitsGlob() {
+        Path in = writeInputs(tmp.resolve("in.safetensors"),
+                NamedTensor.ofLongs("input_ids", new long[] {SEQ}, golden.inputIds()), pixels(1));
+        Path cache = tmp.resolve("cache.safetensors");
+        Cli.ok("run", model.toString(), "--inputs", in.toString(), "--cache", cache.toString(),
+                "--hooks", "logits", "--hooks", "projector.*");
+        try (SafetensorsFile c = SafetensorsFile.open(cache)) {
+            assertEquals(List.of("logits", "projector.hook_out"), c.tensors().stream().map(t -> t.name()).toList());
+            assertArrayEquals(new long[] {1, 576, D}, c.info("projector.hook_out").shape());
+            Compare.allClose("projector.hook_out", golden.floats("projector.output"),
+                    c.toFloatArray("projector.hook_out"), golden.atol("vision_and_projector"),
+                    golden.rtol("vision_and_projector"));
+        }
+    }
+
+    /** A text-only prompt never runs the vision graph: its hooks are reported missing, not silently dropped. */
+    @Test
+    void visionHooksOfATextOnlyPromptAreReported() {
+        Path in = writeInputs(tmp.resolve("in.safetensors"),
+                NamedTensor.ofLongs("input_ids", new long[] {1, 4}, new long[] {1, 1002, 1011, 391}));
+        Path cache = tmp.resolve("cache.safetensors");
+        Cli.Result r = Cli.ok("run", model.toString(), "--inputs", in.toString(), "--cache", cache.toString(),
+                "--hooks", "vision.hook_embed", "--hooks", "blocks.0.hook_resid_pre");
+        assertTrue(r.err().contains("warning: vision.hook_embed not cached"), r::toString);
+        try (SafetensorsFile c = SafetensorsFile.open(cache)) {
+            assertEquals(List.of("logits", "blocks.0.hook_resid_pre"), c.tensors().stream().map(t -> t.name()).toList());
+            assertArrayEquals(new long[] {1, 4, D}, c.info("blocks.0.hook_resid_pre").shape());
+        }
+    }
+
+    @Test
+    void cacheInAMissingDirectoryFailsBeforeRunning() {
+        Path in = writeInputs(tmp.resolve("in.safetensors"),
+                NamedTensor.ofLongs("input_ids", new long[] {3}, new long[] {1, 2, 3}));
+        Path cache = tmp.resolve("no-such-dir/cache.safetensors");
+        Cli.failsWith(Cli.run("run", model.toString(), "--inputs", in.toString(), "--cache", cache.toString()),
+                "--cache", tmp.resolve("no-such-dir").toString());
     }
 
     /** An fp16 export caches its hooks as F16, as produced, and still tracks Hugging Face's fp32 reference. */

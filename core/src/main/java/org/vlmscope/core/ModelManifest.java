@@ -21,6 +21,7 @@ public record ModelManifest(
         String family,
         String textModelType,
         String dtype,
+        boolean graphsOnly,
         Dims dims,
         long imageTokenId,
         Long bosTokenId,
@@ -70,7 +71,7 @@ public record ModelManifest(
     public void write(Path modelDir) {
         Path file = modelDir.resolve(FILE);
         try {
-            Path tmp = Files.createTempFile(modelDir, FILE, ".tmp");
+            Path tmp = TempFiles.beside(file, ".tmp");
             JSON.writeValue(tmp.toFile(), this);
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {

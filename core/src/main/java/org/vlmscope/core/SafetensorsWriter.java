@@ -145,7 +145,7 @@ public final class SafetensorsWriter implements AutoCloseable {
         Path temp;
         FileChannel channel;
         try {
-            temp = Files.createTempFile(absolute.getParent(), "." + absolute.getFileName() + ".", ".partial");
+            temp = TempFiles.beside(absolute, ".partial");
         } catch (IOException e) {
             throw new VlmscopeException("cannot create a temporary file next to " + file + ": " + e, e);
         }

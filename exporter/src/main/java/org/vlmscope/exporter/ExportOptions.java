@@ -3,8 +3,12 @@ package org.vlmscope.exporter;
 import org.vlmscope.core.DType;
 import org.vlmscope.core.VlmscopeException;
 
-/** What an export writes: the dtype of weights and activations (fp32 or fp16). */
-public record ExportOptions(DType dtype) {
+/**
+ * What an export writes: the dtype of weights and activations (fp32 or fp16), and whether to write the weight
+ * data at all ({@code graphsOnly}: graphs and manifest whose initializers reference data files that are not
+ * written, for inspecting the structure of a large model or benchmarking surgery; such a directory cannot run).
+ */
+public record ExportOptions(DType dtype, boolean graphsOnly) {
     public static final long OPSET = 17;
 
     public ExportOptions {
@@ -16,10 +20,14 @@ public record ExportOptions(DType dtype) {
     /** "fp32" or "fp16", as the CLI and vlmscope.json spell it. */
     public static ExportOptions parse(String dtype) {
         return switch (dtype) {
-            case "fp32", "float32" -> new ExportOptions(DType.F32);
-            case "fp16", "float16" -> new ExportOptions(DType.F16);
+            case "fp32", "float32" -> new ExportOptions(DType.F32, false);
+            case "fp16", "float16" -> new ExportOptions(DType.F16, false);
             default -> throw new VlmscopeException("unknown --dtype '" + dtype + "'; use fp32 or fp16");
         };
+    }
+
+    public ExportOptions withGraphsOnly(boolean graphsOnly) {
+        return new ExportOptions(dtype, graphsOnly);
     }
 
     public String dtypeName() {

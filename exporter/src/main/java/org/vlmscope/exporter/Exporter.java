@@ -56,7 +56,8 @@ public final class Exporter {
             BiConsumer<String, java.util.function.BiConsumer<LayerBuilder, Checkpoint>> write = (name, builder) -> {
                 String file = name + ".onnx";
                 OnnxModel model = OnnxModel.create(name, ExportOptions.OPSET, staging);
-                try (WeightWriter weights = new WeightWriter(staging.resolve(file + ".data"), options.dtype())) {
+                try (WeightWriter weights = new WeightWriter(staging.resolve(file + ".data"), options.dtype(),
+                        !options.graphsOnly())) {
                     LayerBuilder lb = new LayerBuilder(new Ops(model.graph(), ExportOptions.OPSET), weights, ckpt);
                     builder.accept(lb, ckpt);
                     model.metadata().put("vlmscope.graph", name);
@@ -124,7 +125,7 @@ public final class Exporter {
         List<Long> eos = t.eosTokenIds() == null ? List.of() : t.eosTokenIds().stream().map(Integer::longValue).toList();
         Long pad = c.padTokenId() != null ? Long.valueOf(c.padTokenId())
                 : t.padTokenId() != null ? Long.valueOf(t.padTokenId()) : null;
-        return new ModelManifest(ModelManifest.FORMAT, "llava", t.modelType(), options.dtypeName(), dims,
+        return new ModelManifest(ModelManifest.FORMAT, "llava", t.modelType(), options.dtypeName(), options.graphsOnly(), dims,
                 c.imageTokenIndex(), t.bosTokenId() == null ? null : Long.valueOf(t.bosTokenId()), eos, pad,
                 templates, graphs, new ModelManifest.Source(ckpt.dir.toAbsolutePath().toString(), fingerprint, VERSION));
     }

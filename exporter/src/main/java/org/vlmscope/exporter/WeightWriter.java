@@ -9,6 +9,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import org.vlmscope.core.DType;
+import org.vlmscope.core.HalfFloats;
 import org.vlmscope.core.TensorConversion;
 import org.vlmscope.core.TensorInfo;
 import org.vlmscope.core.VlmscopeException;
@@ -30,16 +31,17 @@ final class WeightWriter implements AutoCloseable {
     private final Path file;
     private final String location;
     private final DType target;
+    /** Null when the export writes graphs only: offsets are assigned, no byte is read or written. */
     private final FileChannel channel;
     private long position;
     private long tensorCount;
 
-    WeightWriter(Path file, DType target) {
+    WeightWriter(Path file, DType target, boolean writeData) {
         this.file = file;
         this.location = file.getFileName().toString();
         this.target = target;
         try {
-            this.channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+            this.channel = !writeData ? null : FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                     StandardOpenOption.TRUNCATE_EXISTING);
         } catch (IOException e) {
             throw new VlmscopeException("cannot create " + file + ": " + e.getMessage(), e);
@@ -60,6 +62,9 @@ final class WeightWriter implements AutoCloseable {
 
     /** Elements [start, start+count) of a tensor, reshaped to {@code dims} (a whole tensor or a row range). */
     TensorProto copy(String onnxName, WeightSource source, TensorInfo info, long start, long count, long[] dims) {
+        if (channel == null) {
+            return skip(onnxName, dims, count);
+        }
         ByteBuffer src = slice(source.data(info.name()), start * info.dtype().byteSize(),
                 count * info.dtype().byteSize());
         long begin = beginTensor(count);
@@ -85,8 +90,8 @@ final class WeightWriter implements AutoCloseable {
 
     /**
      * Rows [rowStart, rowStart+rows) of a 2-D tensor [R, C] written transposed, as [C, rows]: Hugging Face stores
-     * Linear weights as [out, in] and the graph multiplies activations by [in, out]. Works one block of output
-     * rows at a time so memory stays bounded.
+     * Linear weights as [out, in] and the graph multiplies activations by [in, out]. Works on one band of source
+     * columns at a time (bulk reads of each row's band, then a cache-blocked transpose), so memory stays bounded.
      */
     TensorProto transposedRows(String onnxName, WeightSource source, TensorInfo info, long rowStart, long rows) {
         if (info.shape().length != 2) {
@@ -94,47 +99,111 @@ final class WeightWriter implements AutoCloseable {
                     + java.util.Arrays.toString(info.shape()));
         }
         long cols = info.shape()[1];
-        int esize = info.dtype().byteSize();
-        ByteBuffer data = source.data(info.name());
-        int blockCols = (int) Math.max(1, Math.min(cols, BLOCK_BYTES / 4 / Math.max(rows, 1)));
-        float[] block = new float[(int) (blockCols * rows)];
-        ByteBuffer rowF32 = ByteBuffer.allocate(blockCols * 4).order(ByteOrder.LITTLE_ENDIAN);
-        ByteBuffer staged = ByteBuffer.allocate(block.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-        ByteBuffer out = ByteBuffer.allocate(block.length * target.byteSize()).order(ByteOrder.LITTLE_ENDIAN);
+        if (channel == null) {
+            return skip(onnxName, new long[] {cols, rows}, rows * cols);
+        }
+        int r = Math.toIntExact(rows);
+        int band = (int) Math.max(1, Math.min(cols, BLOCK_BYTES / 4 / Math.max(rows, 1)));
+        float[] tile = new float[r * band];
+        float[] transposed = new float[r * band];
+        RowReader reader = new RowReader(source.data(info.name()), info.dtype(), band);
         long begin = beginTensor(rows * cols);
-        for (long c0 = 0; c0 < cols; c0 += blockCols) {
-            int bc = (int) Math.min(blockCols, cols - c0);
-            for (long r = 0; r < rows; r++) {
-                ByteBuffer segment = slice(data, ((rowStart + r) * cols + c0) * esize, (long) bc * esize);
-                rowF32.clear();
-                TensorConversion.convert(segment, info.dtype(), rowF32, DType.F32, bc);
-                rowF32.flip();
-                for (int c = 0; c < bc; c++) {
-                    block[(int) (c * rows + r)] = rowF32.getFloat();
-                }
+        for (long c0 = 0; c0 < cols; c0 += band) {
+            int width = (int) Math.min(band, cols - c0);
+            for (int i = 0; i < r; i++) {
+                reader.read((rowStart + i) * cols + c0, tile, i * width, width);
             }
-            int n = (int) (bc * rows);
-            staged.clear();
-            staged.asFloatBuffer().put(block, 0, n);
-            staged.limit(n * 4);
-            out.clear();
-            TensorConversion.convert(staged, DType.F32, out, target, n);
-            out.flip();
-            writeFully(out);
+            transpose(tile, r, width, transposed);
+            writeFloats(transposed, r * width);
         }
         return reference(onnxName, new long[] {cols, rows}, begin, rows * cols);
     }
 
-    /** Values the exporter computed itself (for example rotary frequencies), converted to the export dtype. */
-    TensorProto values(String onnxName, long[] dims, float[] values, DType dtype) {
-        ByteBuffer staged = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-        staged.asFloatBuffer().put(values);
-        ByteBuffer out = ByteBuffer.allocate(values.length * dtype.byteSize()).order(ByteOrder.LITTLE_ENDIAN);
-        TensorConversion.convert(staged, DType.F32, out, dtype, values.length);
-        out.flip();
-        long begin = beginTensor(values.length);
+    /** out[j][i] = in[i][j] for in [rows, width], in 64 x 64 blocks so both sides stay in cache. */
+    private static void transpose(float[] in, int rows, int width, float[] out) {
+        final int block = 64;
+        for (int i0 = 0; i0 < rows; i0 += block) {
+            int i1 = Math.min(rows, i0 + block);
+            for (int j0 = 0; j0 < width; j0 += block) {
+                int j1 = Math.min(width, j0 + block);
+                for (int i = i0; i < i1; i++) {
+                    int rowBase = i * width;
+                    for (int j = j0; j < j1; j++) {
+                        out[j * rows + i] = in[rowBase + j];
+                    }
+                }
+            }
+        }
+    }
+
+    /** Writes {@code count} floats converted to the export dtype. */
+    private void writeFloats(float[] values, int count) {
+        ByteBuffer out = ByteBuffer.allocate(count * target.byteSize()).order(ByteOrder.LITTLE_ENDIAN);
+        switch (target) {
+            case F32 -> out.asFloatBuffer().put(values, 0, count);
+            case F16 -> {
+                short[] half = new short[count];
+                for (int i = 0; i < count; i++) {
+                    half[i] = HalfFloats.floatToFp16(values[i]);
+                }
+                out.asShortBuffer().put(half);
+            }
+            default -> throw new IllegalStateException("export dtype " + target);
+        }
         writeFully(out);
-        return ExternalData.reference(onnxName, onnxType(dtype), dims, location, begin, (long) values.length * dtype.byteSize());
+    }
+
+    /** Bulk reads of consecutive elements of a tensor as floats, whatever its floating dtype. */
+    private static final class RowReader {
+        private final DType dtype;
+        private final java.nio.FloatBuffer floats;
+        private final java.nio.ShortBuffer shorts;
+        private final java.nio.DoubleBuffer doubles;
+        private final short[] shortRow;
+        private final double[] doubleRow;
+
+        RowReader(ByteBuffer data, DType dtype, int maxCount) {
+            ByteBuffer le = data.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+            this.dtype = dtype;
+            this.floats = dtype == DType.F32 ? le.asFloatBuffer() : null;
+            this.shorts = dtype == DType.F16 || dtype == DType.BF16 ? le.asShortBuffer() : null;
+            this.doubles = dtype == DType.F64 ? le.asDoubleBuffer() : null;
+            this.shortRow = shorts != null ? new short[maxCount] : null;
+            this.doubleRow = doubles != null ? new double[maxCount] : null;
+        }
+
+        void read(long element, float[] dst, int offset, int count) {
+            int index = Math.toIntExact(element);
+            switch (dtype) {
+                case F32 -> floats.get(index, dst, offset, count);
+                case F16 -> {
+                    shorts.get(index, shortRow, 0, count);
+                    for (int i = 0; i < count; i++) {
+                        dst[offset + i] = HalfFloats.fp16ToFloat(shortRow[i]);
+                    }
+                }
+                case BF16 -> {
+                    shorts.get(index, shortRow, 0, count);
+                    for (int i = 0; i < count; i++) {
+                        dst[offset + i] = Float.intBitsToFloat(shortRow[i] << 16);
+                    }
+                }
+                case F64 -> {
+                    doubles.get(index, doubleRow, 0, count);
+                    for (int i = 0; i < count; i++) {
+                        dst[offset + i] = (float) doubleRow[i];
+                    }
+                }
+                default -> throw new VlmscopeException("cannot read " + dtype + " weights as floats");
+            }
+        }
+    }
+
+    /** Graphs-only export: the tensor gets its place in the data file, which is never written. */
+    private TensorProto skip(String onnxName, long[] dims, long count) {
+        long begin = beginTensor(count);
+        position += count * target.byteSize();
+        return reference(onnxName, dims, begin, count);
     }
 
     private long beginTensor(long count) {
@@ -180,6 +249,9 @@ final class WeightWriter implements AutoCloseable {
 
     @Override
     public void close() {
+        if (channel == null) {
+            return;
+        }
         try {
             channel.force(false);
             channel.close();

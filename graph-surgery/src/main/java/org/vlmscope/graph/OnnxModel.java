@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.vlmscope.core.TempFiles;
 
 /**
  * An ONNX model: the graph IR plus the model header (IR version, opsets, producer, metadata). Loading parses
@@ -118,7 +119,7 @@ public final class OnnxModel {
             ExternalData.relocate(graph, baseDir, dir);
             // From here on the references resolve against dir (links were made there), even if writing fails.
             baseDir = dir;
-            Path tmp = Files.createTempFile(dir, target.getFileName().toString(), ".tmp");
+            Path tmp = TempFiles.beside(target, ".tmp");
             try (OutputStream out = Files.newOutputStream(tmp)) {
                 toProto().writeTo(out);
             } catch (IOException | RuntimeException e) {

@@ -47,6 +47,9 @@ public final class ModelSession implements AutoCloseable {
         this.dir = dir;
         this.manifest = manifest;
         this.device = device;
+        if (manifest.graphsOnly()) {
+            throw new VlmscopeException(dir + " was exported with --graphs-only: it has no weights to run; export it again without that option");
+        }
         List<String> allHooks = new ArrayList<>();
         GRAPHS.forEach(g -> allHooks.addAll(manifest.graph(g).hooks()));
         List<String> wanted = hookGlobs.isEmpty() ? List.of() : Hooks.match(allHooks, hookGlobs);

@@ -30,11 +30,16 @@ public final class Hooks {
 
     /** Hooks matching any of the globs, in graph order. A glob that matches nothing is an error naming it. */
     public static List<String> match(List<String> hooks, List<String> globs) {
+        return match(hooks, globs, false);
+    }
+
+    /** As {@link #match(List, List)}; with {@code allowEmpty} a glob matching nothing is no error. */
+    static List<String> match(List<String> hooks, List<String> globs, boolean allowEmpty) {
         Set<String> matched = new LinkedHashSet<>();
         for (String glob : globs) {
             Pattern p = toRegex(glob);
             List<String> hits = hooks.stream().filter(h -> p.matcher(h).matches()).toList();
-            if (hits.isEmpty()) {
+            if (hits.isEmpty() && !allowEmpty) {
                 throw new GraphException("no hook matches '" + glob + "'; hooks look like "
                         + hooks.subList(0, Math.min(6, hooks.size())) + " (" + hooks.size() + " in all)");
             }
