@@ -32,13 +32,17 @@ final class ExportCommand implements Callable<Integer> {
             description = "Weight and activation type (default: ${DEFAULT-VALUE}).")
     ExportOptions options;
 
+    @Option(names = "--graphs-only", description = "Write the graphs and vlmscope.json but no weight data: for "
+            + "inspecting a large model or benchmarking surgery; such a directory cannot run.")
+    boolean graphsOnly;
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() {
         long start = System.nanoTime();
-        Exporter.Result r = Exporter.export(checkpoint, output, options);
+        Exporter.Result r = Exporter.export(checkpoint, output, options.withGraphsOnly(graphsOnly));
         double seconds = Units.secondsSince(start);
         PrintWriter out = spec.commandLine().getOut();
         out.printf("exported %s -> %s (%s)%n", checkpoint, r.modelDir(), options.dtypeName());

@@ -13,6 +13,7 @@ import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.vlmscope.core.DType;
+import org.vlmscope.core.VlmscopeException;
 import org.vlmscope.exporter.ExportOptions;
 import org.vlmscope.exporter.Exporter;
 import org.vlmscope.models.RandomCheckpoint;
@@ -38,31 +39,20 @@ public final class ExportBenchmark {
     private ExportBenchmark() {
     }
 
-    public static void main(String[] args) throws IOException, InterruptedException {
-        double gb = 2.0;
-        Path dir = null;
-        String dtype = "fp16";
-        boolean keep = false;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--gb" -> gb = Double.parseDouble(value(args, ++i));
-                case "--dir" -> dir = Path.of(value(args, ++i));
-                case "--dtype" -> dtype = value(args, ++i);
-                case "--keep" -> keep = true;
-                default -> usage("unknown argument " + args[i]);
-            }
-        }
+    /**
+     * Generates a random checkpoint of about {@code gb} GB in {@code dir} (a temp dir when null), exports it and
+     * prints sizes, rates and heap; deletes {@code dir} afterwards unless {@code keep}.
+     */
+    public static void run(double gb, Path dir, String dtype, boolean keep) throws IOException, InterruptedException {
         ExportOptions options = ExportOptions.parse(dtype);
-        dir = prepare(dir);
-        Path checkpoint = dir.resolve("checkpoint");
-        Path model = dir.resolve("model");
+        Path work = prepare(dir);
         try {
-            run(checkpoint, model, (long) (gb * 1e9), options);
+            run(work.resolve("checkpoint"), work.resolve("model"), (long) (gb * 1e9), options);
         } finally {
             if (keep) {
-                System.out.println("kept " + dir);
+                System.out.println("kept " + work);
             } else {
-                deleteRecursively(dir);
+                deleteRecursively(work);
             }
         }
     }
@@ -145,25 +135,12 @@ public final class ExportBenchmark {
         if (Files.exists(dir)) {
             try (Stream<Path> entries = Files.list(dir)) {
                 if (entries.findAny().isPresent()) {
-                    usage(dir + " is not empty; the benchmark deletes its directory afterwards, so give a new or"
-                            + " empty one");
+                    throw new VlmscopeException(dir + " is not empty; the benchmark deletes its directory afterwards,"
+                            + " so give a new or empty one");
                 }
             }
         }
         return Files.createDirectories(dir);
-    }
-
-    private static String value(String[] args, int i) {
-        if (i >= args.length) {
-            usage(args[i - 1] + " needs a value");
-        }
-        return args[i];
-    }
-
-    private static void usage(String problem) {
-        System.err.println(problem);
-        System.err.println("usage: ExportBenchmark [--gb 2.0] [--dir DIR] [--dtype fp16|fp32] [--keep]");
-        System.exit(2);
     }
 
     private static double seconds(long startNanos) {
