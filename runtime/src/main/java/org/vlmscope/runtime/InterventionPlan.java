@@ -9,10 +9,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import org.vlmscope.core.BadArgumentException;
 import org.vlmscope.core.DType;
 import org.vlmscope.core.HalfFloats;
 import org.vlmscope.core.SafetensorsWriter.NamedTensor;
-import org.vlmscope.core.VlmscopeException;
 import org.vlmscope.graph.TensorType;
 import org.vlmscope.graph.passes.AttentionBias;
 import org.vlmscope.graph.passes.LogitLens;
@@ -119,7 +119,7 @@ final class InterventionPlan {
     private long[] checkSequenceHook(String hook) {
         TensorType t = session.hookType(hook);
         if (t == null || t.rank() < 2 || t.shape().stream().skip(2).anyMatch(d -> !d.isFixed())) {
-            throw new VlmscopeException("hook '" + hook + "' cannot be patched by position: patches need a hook shaped "
+            throw new BadArgumentException("hook '" + hook + "' cannot be patched by position: patches need a hook shaped "
                     + "[batch, sequence, fixed...], it is " + t);
         }
         return t.shape().stream().skip(2).mapToLong(TensorType.Dim::size).toArray();
@@ -137,7 +137,7 @@ final class InterventionPlan {
             Positions.check(positions, seq, "patch of " + hook + ":");
             boolean single = rows.length == width;
             if (!single && rows.length != (long) width * positions.length) {
-                throw new VlmscopeException("patch of " + hook + " needs a value of width " + width + " (one row for all "
+                throw new BadArgumentException("patch of " + hook + " needs a value of width " + width + " (one row for all "
                         + "positions) or " + positions.length + " rows of width " + width + "; got " + rows.length + " values");
             }
             for (int n = 0; n < positions.length; n++) {
@@ -184,7 +184,7 @@ final class InterventionPlan {
                     open = bias[q * total + key] == 0f;
                 }
                 if (!open) {
-                    throw new VlmscopeException("knockout leaves query position " + (past + q) + " with no key to attend to in layer "
+                    throw new BadArgumentException("knockout leaves query position " + (past + q) + " with no key to attend to in layer "
                             + e.getKey() + " (every earlier position and itself are blocked)");
                 }
             }

@@ -108,7 +108,7 @@ public final class ModelSession implements AutoCloseable {
                 return graph;
             }
         }
-        throw new VlmscopeException("unknown hook '" + hook + "'; hooks look like blocks.0.hook_resid_pre, "
+        throw new org.vlmscope.core.BadArgumentException("unknown hook '" + hook + "'; hooks look like blocks.0.hook_resid_pre, "
                 + "blocks.{i}.hook_resid_post, blocks.{i}.attn.hook_pattern (see 'vlmscope inspect')");
     }
 

@@ -3,7 +3,7 @@ package org.vlmscope.runtime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
-import org.vlmscope.core.VlmscopeException;
+import org.vlmscope.core.BadArgumentException;
 
 /**
  * Position and layer lists as users write them: {@code 4-579}, {@code 10,11,12}, {@code 4-579,590}; layers may
@@ -15,7 +15,7 @@ public final class Positions {
 
     public static int[] parse(String text, String what) {
         if (text == null || text.isBlank()) {
-            throw new VlmscopeException("empty " + what + " list");
+            throw new BadArgumentException("empty " + what + " list");
         }
         TreeSet<Integer> out = new TreeSet<>();
         for (String part : text.split(",")) {
@@ -26,7 +26,7 @@ public final class Positions {
                     int lo = Integer.parseInt(p.substring(0, dash).trim());
                     int hi = Integer.parseInt(p.substring(dash + 1).trim());
                     if (lo < 0 || hi < lo) {
-                        throw new VlmscopeException("bad " + what + " range '" + p + "': expected LOW-HIGH with 0 <= LOW <= HIGH");
+                        throw new BadArgumentException("bad " + what + " range '" + p + "': expected LOW-HIGH with 0 <= LOW <= HIGH");
                     }
                     for (int i = lo; i <= hi; i++) {
                         out.add(i);
@@ -34,12 +34,12 @@ public final class Positions {
                 } else {
                     int v = Integer.parseInt(p);
                     if (v < 0) {
-                        throw new VlmscopeException("bad " + what + " '" + p + "': must be >= 0");
+                        throw new BadArgumentException("bad " + what + " '" + p + "': must be >= 0");
                     }
                     out.add(v);
                 }
             } catch (NumberFormatException e) {
-                throw new VlmscopeException("bad " + what + " list '" + text + "': '" + p
+                throw new BadArgumentException("bad " + what + " list '" + text + "': '" + p
                         + "' is not a number or range (examples: 4-579, 10,11,12, 4-579,590)");
             }
         }
@@ -51,7 +51,7 @@ public final class Positions {
         int[] out = text.trim().equalsIgnoreCase("all") ? range(0, layers) : parse(text, "layer");
         for (int l : out) {
             if (l >= layers) {
-                throw new VlmscopeException("layer " + l + " is out of range; the model has layers 0-" + (layers - 1));
+                throw new BadArgumentException("layer " + l + " is out of range; the model has layers 0-" + (layers - 1));
             }
         }
         return out;
@@ -61,7 +61,7 @@ public final class Positions {
     public static void check(int[] positions, int length, String what) {
         for (int p : positions) {
             if (p >= length) {
-                throw new VlmscopeException(what + " position " + p + " is beyond the sequence of " + length
+                throw new BadArgumentException(what + " position " + p + " is beyond the sequence of " + length
                         + " tokens (positions 0-" + (length - 1) + ")");
             }
         }
