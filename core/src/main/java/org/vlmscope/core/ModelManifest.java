@@ -37,7 +37,8 @@ public record ModelManifest(
 
     /** Sizes a run needs to shape its inputs (the KV cache, the image) and to check interventions. */
     @JsonIgnoreProperties(ignoreUnknown = true)
-    public record Dims(int layers, int dModel, int heads, int kvHeads, int headDim, int vocab, int visionLayers,
+    public record Dims(int layers, int dModel, int heads, int kvHeads, int headDim, int intermediate, int vocab,
+                       int visionLayers,
                        int visionDModel, int imageSize, int patchSize, int gridSize, int visualTokens) {
     }
 

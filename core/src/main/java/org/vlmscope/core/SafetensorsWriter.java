@@ -199,6 +199,30 @@ public final class SafetensorsWriter implements AutoCloseable {
     }
 
     /**
+     * Appends {@code count} zero bytes by seeking past them: on file systems with sparse files they take no disk
+     * space, so a multi-gigabyte checkpoint of zeros (for graphs-only exports and surgery benchmarks) is cheap.
+     */
+    public void writeZeros(long count) {
+        if (count <= 0) {
+            return;
+        }
+        if (writtenDataBytes + count > expectedDataBytes) {
+            abort();
+            throw new VlmscopeException(target + ": the tensors declare " + expectedDataBytes + " data bytes but "
+                    + (writtenDataBytes + count) + " were written; nothing was written");
+        }
+        try {
+            channel.position(channel.position() + count - 1);
+        } catch (IOException e) {
+            abort();
+            throw new VlmscopeException("cannot write " + target + ": " + e.getMessage(), e);
+        }
+        // The last byte is written so the file's length covers the hole.
+        writeFully(ByteBuffer.allocate(1));
+        writtenDataBytes += count;
+    }
+
+    /**
      * Moves the finished file into place, replacing any existing one; if the byte count is wrong,
      * deletes the partial file instead and throws.
      */

@@ -7,15 +7,14 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiConsumer;
 import java.util.stream.Stream;
+import org.vlmscope.core.Directories;
 import org.vlmscope.core.ModelManifest;
 import org.vlmscope.core.TensorInfo;
 import org.vlmscope.core.VlmscopeException;
@@ -49,7 +48,7 @@ public final class Exporter {
         Path staging = target.resolveSibling(target.getFileName() + ".partial");
         refuseForeignDirectory(target);
         try (Checkpoint ckpt = Checkpoint.open(checkpointDir)) {
-            deleteRecursively(staging);
+            Directories.deleteRecursively(staging);
             Files.createDirectories(staging);
             Map<String, ModelManifest.GraphEntry> graphs = new LinkedHashMap<>();
             long[] totals = new long[2];
@@ -87,7 +86,7 @@ public final class Exporter {
             throw new VlmscopeException("export to " + modelDir + " failed: " + e.getMessage(), e);
         } catch (RuntimeException e) {
             try {
-                deleteRecursively(staging);
+                Directories.deleteRecursively(staging);
             } catch (IOException suppressed) {
                 e.addSuppressed(suppressed);
             }
@@ -118,7 +117,7 @@ public final class Exporter {
         int grid = v.imageSize() / v.patchSize();
         int visual = grid * grid + (c.visionFeatureSelectStrategy().equals("full") ? 1 : 0);
         var dims = new ModelManifest.Dims(t.numLayers(), t.hiddenSize(), t.numHeads(), t.numKvHeads(), t.headDim(),
-                t.vocabSize(), v.numLayers(), v.hiddenSize(), v.imageSize(), v.patchSize(), grid, visual);
+                t.intermediateSize(), t.vocabSize(), v.numLayers(), v.hiddenSize(), v.imageSize(), v.patchSize(), grid, visual);
         Map<String, String> templates = t.modelType().equals("phi3")
                 ? Map.of("llava-phi-3", "<|user|>\n<image>\n{prompt}<|end|>\n<|assistant|>\n")
                 : Map.of("llava-1.5", "USER: <image>\n{prompt} ASSISTANT:");
@@ -151,25 +150,13 @@ public final class Exporter {
         Path old = null;
         if (Files.exists(target)) {
             old = target.resolveSibling(target.getFileName() + ".old");
-            deleteRecursively(old);
+            Directories.deleteRecursively(old);
             Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
         }
         Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
         if (old != null) {
-            deleteRecursively(old);
+            Directories.deleteRecursively(old);
         }
     }
 
-    static void deleteRecursively(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        List<Path> paths = new ArrayList<>();
-        try (Stream<Path> walk = Files.walk(dir)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(paths::add);
-        }
-        for (Path p : paths) {
-            Files.delete(p);
-        }
-    }
 }

@@ -92,6 +92,26 @@ public final class RandomCheckpoint {
     }
 
     /**
+     * Writes a checkpoint with LLaVA-1.5-7B's dimensions (CLIP ViT-L/14-336, a 32-layer 4096-wide Llama, vocab
+     * 32064) whose weights are all zero and stored as a sparse file: about 14 GB long, next to nothing on disk.
+     * For graphs-only exports (the graph of a real-size model without its weights) and surgery benchmarks.
+     */
+    public static void writeZerosOfLlava7bShape(Path dir) {
+        LlavaShape shape = withLayers(SIZES.get(SIZES.size() - 1), 32);
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new VlmscopeException("cannot create " + dir + ": " + e.getMessage(), e);
+        }
+        HfJson.write(dir.resolve("config.json"), shape.config(torchDtype(DType.F16)));
+        List<TensorSpec> specs = shape.tensors(DType.F16);
+        try (SafetensorsWriter writer = SafetensorsWriter.create(dir.resolve("model.safetensors"), Map.of("format", "pt"),
+                specs)) {
+            writer.writeZeros(writer.expectedDataBytes());
+        }
+    }
+
+    /**
      * The largest size whose one-text-layer model takes at most half the target, so that the text stack makes
      * up most of the checkpoint as in real models; then as many text layers as reach the target.
      */

@@ -6,13 +6,11 @@ import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.vlmscope.core.DType;
+import org.vlmscope.core.Directories;
 import org.vlmscope.core.VlmscopeException;
 import org.vlmscope.exporter.ExportOptions;
 import org.vlmscope.exporter.Exporter;
@@ -34,7 +32,6 @@ public final class ExportBenchmark {
     private static final double MIB = 1 << 20;
     /** Smaller than save_pretrained's 5 GB default so that even the 2 GB default run reads a sharded index. */
     private static final long SHARD_BYTES = 1_000_000_000L;
-    private static final long SAMPLE_MILLIS = 50;
 
     private ExportBenchmark() {
     }
@@ -52,7 +49,7 @@ public final class ExportBenchmark {
             if (keep) {
                 System.out.println("kept " + work);
             } else {
-                deleteRecursively(work);
+                Directories.deleteRecursively(work);
             }
         }
     }
@@ -86,45 +83,7 @@ public final class ExportBenchmark {
                 result.weightBytes(), result.weightBytes() / MB / seconds, sizeOf(model, ""), model);
         System.out.printf(Locale.ROOT, "heap: max %.0f MiB (Runtime.maxMemory), peak used %.0f MiB (sampled every %d"
                         + " ms), sum of heap pool peaks %.0f MiB%n", Runtime.getRuntime().maxMemory() / MIB,
-                sampler.peak() / MIB, SAMPLE_MILLIS, poolPeaks / MIB);
-    }
-
-    /** Samples heap occupancy from a daemon thread; the peak includes garbage not yet collected. */
-    private static final class HeapSampler {
-        private final AtomicLong peak = new AtomicLong();
-        private final Thread thread = new Thread(this::sample, "heap-sampler");
-        private volatile boolean running = true;
-
-        void start() {
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        void stop() throws InterruptedException {
-            running = false;
-            thread.join();
-            record();
-        }
-
-        long peak() {
-            return peak.get();
-        }
-
-        private void sample() {
-            while (running) {
-                record();
-                try {
-                    Thread.sleep(SAMPLE_MILLIS);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        }
-
-        private void record() {
-            long used = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-            peak.accumulateAndGet(used, Math::max);
-        }
+                sampler.peak() / MIB, HeapSampler.SAMPLE_MILLIS, poolPeaks / MIB);
     }
 
     /** The benchmark directory, new or empty so that deleting it afterwards removes only what the run wrote. */
@@ -165,13 +124,4 @@ public final class ExportBenchmark {
         }
     }
 
-    private static void deleteRecursively(Path dir) throws IOException {
-        List<Path> paths = new ArrayList<>();
-        try (Stream<Path> walk = Files.walk(dir)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(paths::add);
-        }
-        for (Path path : paths) {
-            Files.delete(path);
-        }
-    }
 }

@@ -1,0 +1,100 @@
+package org.vlmscope.runtime;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtSession;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.vlmscope.core.SafetensorsWriter.NamedTensor;
+import org.vlmscope.graph.passes.Expose;
+import org.vlmscope.graph.passes.LogitLens;
+import org.vlmscope.graph.passes.Pass;
+
+/**
+ * What observing costs: a plain decoder prefill against the same prefill with every residual stream exposed,
+ * and with every residual stream exposed plus a top-5 logit lens, on the same inputs in one process. The lens
+ * multiplies each of the layers + 1 residual streams by the unembedding, so its cost relative to the model is
+ * set by the model's shape: (layers + 1) * d_model * vocab against the layers' own work.
+ */
+public final class LensOverheadBenchmark {
+    private LensOverheadBenchmark() {
+    }
+
+    public static void run(Path modelDir, int sequence, int repetitions) {
+        try (ModelSession session = ModelSession.open(modelDir, Device.CPU, List.of())) {
+            var dims = session.manifest().dims();
+            List<String> residuals = List.of("blocks.0.hook_resid_pre", "blocks.*.hook_resid_post");
+            Map<String, List<Pass>> variants = new java.util.LinkedHashMap<>();
+            variants.put("plain", List.of());
+            variants.put("exposed", List.of(new Expose(residuals)));
+            variants.put("exposed + lens top-5", List.of(new Expose(residuals), new LogitLens(5, List.of())));
+            System.out.printf(Locale.ROOT, "model: %d layers, d_model %d, vocab %d; prefill of %d positions, %d timed runs"
+                    + " each after one warm-up, on %s%n", dims.layers(), dims.dModel(), dims.vocab(), sequence,
+                    repetitions, session.provider());
+            List<OnnxTensor> owned = new ArrayList<>();
+            try {
+                Map<String, OnnxTensor> inputs = inputs(session, sequence, owned);
+                double plain = 0;
+                for (Map.Entry<String, List<Pass>> v : variants.entrySet()) {
+                    double median = median(session, v.getValue(), inputs, repetitions);
+                    if (v.getKey().equals("plain")) {
+                        plain = median;
+                    }
+                    System.out.printf(Locale.ROOT, "  %-22s median %8.1f ms   %.2fx plain%n", v.getKey(), median * 1e3,
+                            median / plain);
+                }
+                double layerWork = dims.layers() * (4.0 * dims.dModel() * dims.dModel()
+                        + 3.0 * dims.dModel() * dims.intermediate());
+                double unembed = (double) dims.dModel() * dims.vocab();
+                System.out.printf(Locale.ROOT, "  multiply-adds per position: layers %.3g, unembedding %.3g, lens %.3g;"
+                        + " expected lens ratio about %.2fx (attention excluded)%n", layerWork, unembed,
+                        (dims.layers() + 1) * unembed, (layerWork + unembed + (dims.layers() + 1) * unembed) / (layerWork + unembed));
+            } finally {
+                owned.forEach(OnnxTensor::close);
+            }
+        }
+    }
+
+    private static double median(ModelSession session, List<Pass> passes, Map<String, OnnxTensor> inputs, int reps) {
+        double[] seconds = new double[reps + 1];
+        for (int i = 0; i <= reps; i++) {
+            long t0 = System.nanoTime();
+            try (OrtSession.Result r = session.run("decoder", passes, inputs)) {
+                seconds[i] = (System.nanoTime() - t0) / 1e9;
+            }
+        }
+        double[] timed = Arrays.copyOfRange(seconds, 1, seconds.length);
+        Arrays.sort(timed);
+        return timed[timed.length / 2];
+    }
+
+    /** Seeded random embeddings of the model's width, a full mask, positions 0.., an empty cache. */
+    private static Map<String, OnnxTensor> inputs(ModelSession session, int sequence, List<OnnxTensor> owned) {
+        var dims = session.manifest().dims();
+        float[] embeds = new float[sequence * dims.dModel()];
+        SplittableRandom random = new SplittableRandom(7);
+        for (int i = 0; i < embeds.length; i++) {
+            embeds[i] = (float) (random.nextDouble() * 2 - 1) * 0.1f;
+        }
+        Map<String, OnnxTensor> inputs = new HashMap<>();
+        inputs.put("inputs_embeds", own(owned, OrtTensors.toOrt(session.env(),
+                NamedTensor.ofFloats("inputs_embeds", new long[] {1, sequence, dims.dModel()}, embeds))));
+        inputs.put("attention_mask", own(owned, Inputs.longs(session.env(), Inputs.filled(1, sequence, 1))));
+        inputs.put("position_ids", own(owned, Inputs.longs(session.env(), Inputs.range(1, 0, sequence))));
+        for (int i = 0; i < dims.layers(); i++) {
+            inputs.put("past_key_values." + i + ".key", own(owned, session.emptyCache(1)));
+            inputs.put("past_key_values." + i + ".value", own(owned, session.emptyCache(1)));
+        }
+        return inputs;
+    }
+
+    private static OnnxTensor own(List<OnnxTensor> owned, OnnxTensor t) {
+        owned.add(t);
+        return t;
+    }
+}
