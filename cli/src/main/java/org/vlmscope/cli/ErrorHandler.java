@@ -7,22 +7,34 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
+import org.vlmscope.core.BadArgumentException;
 import org.vlmscope.core.VlmscopeException;
 import org.vlmscope.graph.GraphException;
 import picocli.CommandLine;
 import picocli.CommandLine.IExecutionExceptionHandler;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
 
 /**
  * Turns a failure inside a command into exit code 1 and one line {@code vlmscope: error: <message>}. The
  * libraries' user-facing exceptions and I/O errors already say what went wrong, so their stack traces are
  * noise unless {@code --verbose} asks for them; anything else is a bug, reported with its trace.
+ *
+ * <p>A {@link BadArgumentException} is a usage error found only once the model is known (a layer out of range,
+ * a position beyond the sequence): it is answered exactly like one picocli finds while parsing, with the message,
+ * the usage and exit code 2, so a script cannot tell when the check happened.
  */
 final class ErrorHandler implements IExecutionExceptionHandler {
     static final int FAILURE = 1;
 
     @Override
-    public int handleExecutionException(Exception ex, CommandLine commandLine, ParseResult parseResult) {
+    public int handleExecutionException(Exception ex, CommandLine commandLine, ParseResult parseResult)
+            throws Exception {
+        if (ex instanceof BadArgumentException) {
+            return commandLine.getParameterExceptionHandler().handleParseException(
+                    new ParameterException(commandLine, ex.getMessage(), ex),
+                    parseResult.originalArgs().toArray(String[]::new));
+        }
         var err = commandLine.getErr();
         String message = userMessage(ex);
         if (message != null) {

@@ -61,12 +61,12 @@ public final class Forward {
     }
 
     /** Runs one graph variant of the plan with its extra inputs; tensors made for it are closed on return. */
-    static OrtSession.Result runGraph(ModelSession session, InterventionPlan plan, String graph, boolean decode,
-                                      int past, int seq, Map<String, OnnxTensor> inputs) {
+    static OrtSession.Result runGraph(ModelSession session, InterventionPlan plan, Batch batch, String graph,
+                                      boolean decode, int past, int seq, Map<String, OnnxTensor> inputs) {
         Map<String, OnnxTensor> all = new HashMap<>(inputs);
         List<OnnxTensor> owned = new ArrayList<>();
         try {
-            plan.feed(graph, decode, past, seq, all, owned);
+            plan.feed(graph, decode, past, seq, batch, all, owned);
             return session.run(graph, plan.passes(graph, decode), all);
         } finally {
             owned.forEach(OnnxTensor::close);
@@ -79,8 +79,8 @@ public final class Forward {
         private final InterventionPlan plan;
         private final List<OnnxTensor> owned = new ArrayList<>();
         private final Map<String, OnnxTensor> decoderInputs = new HashMap<>();
-        /** Prompt length after the image placeholder was expanded. */
-        private int length;
+        /** The prompts, image placeholders expanded, left-padded to one length. */
+        private Batch batch;
 
         private Prefill(ModelSession session, InterventionPlan plan) {
             this.session = session;
@@ -101,11 +101,11 @@ public final class Forward {
         }
 
         OrtSession.Result runDecoder() {
-            return runGraph(session, plan, "decoder", false, 0, length, decoderInputs);
+            return runGraph(session, plan, batch, "decoder", false, 0, batch.length(), decoderInputs);
         }
 
-        int length() {
-            return length;
+        Batch batch() {
+            return batch;
         }
 
         InterventionPlan plan() {
@@ -114,12 +114,12 @@ public final class Forward {
 
         private void build(NamedTensor pixelValues, long[][] inputIds, int newTokens, Map<String, NamedTensor> hooks) {
             ModelManifest m = session.manifest();
-            int batch = inputIds.length;
-            if (batch == 0) {
+            int rows = inputIds.length;
+            if (rows == 0) {
                 throw new VlmscopeException("input_ids hold no rows");
             }
-            long[][] ids = new long[batch][];
-            for (int b = 0; b < batch; b++) {
+            long[][] ids = new long[rows][];
+            for (int b = 0; b < rows; b++) {
                 ids[b] = ImageTokens.expand(inputIds[b], m.imageTokenId(), m.dims().visualTokens());
             }
             int images = ImageTokens.count(ids[0], m.imageTokenId());
@@ -136,31 +136,31 @@ public final class Forward {
                 throw new VlmscopeException("pixel_values were given but input_ids contain no image token (id "
                         + m.imageTokenId() + ")");
             }
-            length = ids[0].length;
-            plan.checkKnockouts(length + newTokens);
+            batch = Batch.leftPadded(ids, m.padTokenId() != null ? m.padTokenId() : 0);
+            plan.checkKnockouts(batch.shortestRow() + newTokens);
             OnnxTensor features;
             if (pixelValues != null) {
-                checkPixels(pixelValues, batch, m.dims());
+                checkPixels(pixelValues, rows, m.dims());
                 OnnxTensor px = own(OrtTensors.toOrt(session.env(), pixelValues));
-                try (OrtSession.Result r = runGraph(session, plan, "vision", false, 0, m.dims().visualTokens() + 1,
-                        Map.of("pixel_values", px))) {
+                try (OrtSession.Result r = runGraph(session, plan, batch, "vision", false, 0,
+                        m.dims().visualTokens() + 1, Map.of("pixel_values", px))) {
                     collect(session, "vision", r, hooks);
                     features = copy(r, "image_features");
                 }
             } else {
-                features = own(emptyFeatures(session, batch));
+                features = own(emptyFeatures(session, rows));
             }
-            OnnxTensor idTensor = own(Inputs.longs(session.env(), ids));
-            try (OrtSession.Result r = runGraph(session, plan, "embed", false, 0, length,
+            OnnxTensor idTensor = own(Inputs.longs(session.env(), batch.ids));
+            try (OrtSession.Result r = runGraph(session, plan, batch, "embed", false, 0, batch.length(),
                     Map.of("input_ids", idTensor, "image_features", features))) {
                 collect(session, "embed", r, hooks);
                 decoderInputs.put("inputs_embeds", copy(r, "inputs_embeds"));
             }
-            decoderInputs.put("attention_mask", own(Inputs.longs(session.env(), Inputs.filled(batch, length, 1))));
-            decoderInputs.put("position_ids", own(Inputs.longs(session.env(), Inputs.range(batch, 0, length))));
+            decoderInputs.put("attention_mask", own(Inputs.longs(session.env(), batch.attentionMask())));
+            decoderInputs.put("position_ids", own(Inputs.longs(session.env(), batch.promptPositions())));
             for (int i = 0; i < m.dims().layers(); i++) {
                 for (String kv : List.of("key", "value")) {
-                    decoderInputs.put("past_key_values." + i + "." + kv, own(session.emptyCache(batch)));
+                    decoderInputs.put("past_key_values." + i + "." + kv, own(session.emptyCache(rows)));
                 }
             }
         }

@@ -14,7 +14,9 @@ import org.vlmscope.core.SafetensorsWriter.NamedTensor;
 
 /**
  * Greedy decoding with the KV cache: one prefill over the prompt, then one decoder step per new token that
- * feeds the previous step's present.* tensors back as past_key_values.*. Rows of a batch have equal length.
+ * feeds the previous step's present.* tensors back as past_key_values.*. Prompts of different lengths are
+ * left-padded (see {@link Batch}); a row that has produced an end-of-sequence id is fed the pad id afterwards,
+ * as Hugging Face's generate does, and records nothing more.
  */
 public final class Greedy {
     private Greedy() {
@@ -45,14 +47,15 @@ public final class Greedy {
         InterventionPlan plan = new InterventionPlan(session, interventions, null);
         try (Forward.Prefill prefill = Forward.Prefill.run(session, plan, pixelValues, inputIds, maxNewTokens - 1,
                 new LinkedHashMap<>())) {
-            int length = prefill.length();
+            Batch padded = prefill.batch();
+            long pad = session.manifest().padTokenId() != null ? session.manifest().padTokenId() : 0;
             OrtSession.Result result = prefill.runDecoder();
             try {
                 for (int step = 0; step < maxNewTokens; step++) {
                     long[][] next = new long[batch][1];
                     float[][] last = lastPositionLogits((OnnxTensor) result.get("logits").orElseThrow(), batch, vocab);
                     for (int b = 0; b < batch; b++) {
-                        next[b][0] = argmax(last[b]);
+                        next[b][0] = done[b] ? pad : argmax(last[b]);
                         if (!done[b]) {
                             stepLogits[b][produced[b]] = last[b];
                             tokens[b][produced[b]++] = next[b][0];
@@ -62,7 +65,7 @@ public final class Greedy {
                     if (step == maxNewTokens - 1 || allDone(done)) {
                         break;
                     }
-                    OrtSession.Result stepResult = decodeStep(session, plan, result, next, length + step, layers);
+                    OrtSession.Result stepResult = decodeStep(session, plan, padded, result, next, layers);
                     result.close();
                     result = stepResult;
                 }
@@ -77,9 +80,9 @@ public final class Greedy {
         return new Generation(tokens, stepLogits);
     }
 
-    /** Runs the decoder on one new token per row at position {@code position}, reusing the cache in {@code previous}. */
-    private static OrtSession.Result decodeStep(ModelSession session, InterventionPlan plan, OrtSession.Result previous,
-                                                long[][] next, int position, int layers) {
+    /** Runs the decoder on one new token per row, appended to {@code padded}, reusing the cache in {@code previous}. */
+    private static OrtSession.Result decodeStep(ModelSession session, InterventionPlan plan, Batch padded,
+                                                OrtSession.Result previous, long[][] next, int layers) {
         int batch = next.length;
         Map<String, OnnxTensor> owned = new HashMap<>();
         try {
@@ -94,8 +97,9 @@ public final class Greedy {
                 owned.put("embeds", embeds);
                 inputs.put("inputs_embeds", embeds);
             }
-            OnnxTensor mask = Inputs.longs(session.env(), Inputs.filled(batch, position + 1, 1));
-            OnnxTensor positions = Inputs.longs(session.env(), Inputs.range(batch, position, 1));
+            int past = padded.length();
+            OnnxTensor positions = Inputs.longs(session.env(), padded.append());
+            OnnxTensor mask = Inputs.longs(session.env(), padded.attentionMask());
             owned.put("mask", mask);
             owned.put("positions", positions);
             inputs.put("attention_mask", mask);
@@ -105,7 +109,7 @@ public final class Greedy {
                     inputs.put("past_key_values." + i + "." + kv, (OnnxTensor) previous.get("present." + i + "." + kv).orElseThrow());
                 }
             }
-            return Forward.runGraph(session, plan, "decoder", true, position, 1, inputs);
+            return Forward.runGraph(session, plan, padded, "decoder", true, past, 1, inputs);
         } finally {
             owned.values().forEach(OnnxTensor::close);
         }

@@ -74,19 +74,23 @@ final class InterventionPlan {
     }
 
     /**
-     * Adds the extra inputs of one graph run whose queries are positions [past, past + seq) of a sequence with
-     * {@code past + seq} keys. Tensors made here are added to {@code owned} for the caller to close.
+     * Adds the extra inputs of one graph run whose queries are positions [past, past + seq) of {@code batch}
+     * (padding included). Tensors made here are added to {@code owned} for the caller to close.
      */
-    void feed(String graph, boolean decode, int past, int seq, Map<String, OnnxTensor> inputs, List<OnnxTensor> owned) {
+    void feed(String graph, boolean decode, int past, int seq, Batch batch, Map<String, OnnxTensor> inputs,
+              List<OnnxTensor> owned) {
         if (!decode) {
             for (Map.Entry<String, List<Intervention>> e : patchedHooks().entrySet()) {
                 if (session.graphOf(e.getKey()).equals(graph)) {
-                    feedPatch(e.getKey(), e.getValue(), seq, inputs, owned);
+                    // Vision tokens are the same for every row; sequence positions shift past each row's padding.
+                    int[] offsets = graph.equals("vision") ? new int[] {0} : batch.padding;
+                    int limit = graph.equals("vision") ? seq : batch.shortestRow();
+                    feedPatch(e.getKey(), e.getValue(), seq, offsets, limit, inputs, owned);
                 }
             }
         }
         if (graph.equals("decoder")) {
-            feedBiases(past, seq, inputs, owned);
+            feedBiases(past, seq, batch, inputs, owned);
         }
     }
 
@@ -103,8 +107,8 @@ final class InterventionPlan {
     }
 
     /**
-     * Checks knockout positions against the longest sequence a run reaches: the prompt plus the tokens it may
-     * generate (a knockout may name positions that decoding has yet to produce).
+     * Checks knockout positions against the longest sequence every row reaches: its prompt plus the tokens it
+     * may generate (a knockout may name positions that decoding has yet to produce).
      */
     void checkKnockouts(int longest) {
         for (Intervention i : interventions) {
@@ -125,39 +129,47 @@ final class InterventionPlan {
         return t.shape().stream().skip(2).mapToLong(TensorType.Dim::size).toArray();
     }
 
-    private void feedPatch(String hook, List<Intervention> list, int seq, Map<String, OnnxTensor> inputs,
-                           List<OnnxTensor> owned) {
+    /** One patch input pair for {@code hook}: rows per {@code offsets} entry (a row's padding), positions below {@code limit}. */
+    private void feedPatch(String hook, List<Intervention> list, int seq, int[] offsets, int limit,
+                           Map<String, OnnxTensor> inputs, List<OnnxTensor> owned) {
         long[] trailing = checkSequenceHook(hook);
         int width = (int) Arrays.stream(trailing).reduce(1, (a, b) -> a * b);
-        float[] value = new float[seq * width];
-        float[] mask = new float[seq];
+        int rows = offsets.length;
+        float[] value = new float[rows * seq * width];
+        float[] mask = new float[rows * seq];
         for (Intervention i : list) {
             int[] positions = i instanceof Intervention.Ablation a ? a.positions() : ((Intervention.HookPatch) i).positions();
-            float[] rows = i instanceof Intervention.Ablation a ? a.vector() : ((Intervention.HookPatch) i).values();
-            Positions.check(positions, seq, "patch of " + hook + ":");
-            boolean single = rows.length == width;
-            if (!single && rows.length != (long) width * positions.length) {
+            float[] values = i instanceof Intervention.Ablation a ? a.vector() : ((Intervention.HookPatch) i).values();
+            Positions.check(positions, limit, "patch of " + hook + ":");
+            boolean single = values.length == width;
+            if (!single && values.length != (long) width * positions.length) {
                 throw new BadArgumentException("patch of " + hook + " needs a value of width " + width + " (one row for all "
-                        + "positions) or " + positions.length + " rows of width " + width + "; got " + rows.length + " values");
+                        + "positions) or " + positions.length + " rows of width " + width + "; got " + values.length + " values");
             }
-            for (int n = 0; n < positions.length; n++) {
-                System.arraycopy(rows, single ? 0 : n * width, value, positions[n] * width, width);
-                mask[positions[n]] = 1f;
+            for (int r = 0; r < rows; r++) {
+                for (int n = 0; n < positions.length; n++) {
+                    int at = r * seq + offsets[r] + positions[n];
+                    System.arraycopy(values, single ? 0 : n * width, value, at * width, width);
+                    mask[at] = 1f;
+                }
             }
         }
         long[] valueShape = new long[2 + trailing.length];
         long[] maskShape = new long[2 + trailing.length];
-        valueShape[0] = 1;
+        valueShape[0] = rows;
         valueShape[1] = seq;
         System.arraycopy(trailing, 0, valueShape, 2, trailing.length);
         Arrays.fill(maskShape, 1);
+        maskShape[0] = rows;
         maskShape[1] = seq;
         put(hook + ".patch_value", valueShape, value, inputs, owned);
         put(hook + ".patch_mask", maskShape, mask, inputs, owned);
     }
 
-    private void feedBiases(int past, int seq, Map<String, OnnxTensor> inputs, List<OnnxTensor> owned) {
+    /** One bias [batch, 1, seq, past + seq] per knocked-out layer; positions shift past each row's padding. */
+    private void feedBiases(int past, int seq, Batch batch, Map<String, OnnxTensor> inputs, List<OnnxTensor> owned) {
         int total = past + seq;
+        int rows = batch.size();
         float blocked = session.computeType() == DType.F16 ? -65504f : Float.NEGATIVE_INFINITY;
         TreeMap<Integer, float[]> biases = new TreeMap<>();
         for (Intervention i : interventions) {
@@ -165,30 +177,44 @@ final class InterventionPlan {
                 continue;
             }
             for (int layer : k.layers()) {
-                float[] bias = biases.computeIfAbsent(layer, l -> new float[seq * total]);
-                for (int q : k.to()) {
-                    if (q < past || q >= total) {
-                        continue;
-                    }
-                    for (int key : k.from()) {
-                        bias[(q - past) * total + key] = blocked;
+                float[] bias = biases.computeIfAbsent(layer, l -> new float[rows * seq * total]);
+                for (int r = 0; r < rows; r++) {
+                    for (int to : k.to()) {
+                        int q = batch.absolute(r, to);
+                        if (q < past || q >= total) {
+                            continue;
+                        }
+                        for (int from : k.from()) {
+                            int key = batch.absolute(r, from);
+                            if (key < total) {
+                                bias[(r * seq + q - past) * total + key] = blocked;
+                            }
+                        }
                     }
                 }
             }
         }
         for (Map.Entry<Integer, float[]> e : biases.entrySet()) {
-            float[] bias = e.getValue();
-            for (int q = 0; q < seq; q++) {
+            checkEveryQueryKeepsAKey(e.getValue(), e.getKey(), past, seq, batch);
+            put(AttentionBias.inputName(e.getKey()), new long[] {rows, 1, seq, total}, e.getValue(), inputs, owned);
+        }
+    }
+
+    /** A query whose every visible key (causal, not padding) is blocked would turn softmax into NaN: refuse it. */
+    private static void checkEveryQueryKeepsAKey(float[] bias, int layer, int past, int seq, Batch batch) {
+        int total = past + seq;
+        for (int r = 0; r < batch.size(); r++) {
+            for (int q = Math.max(0, batch.padding[r] - past); q < seq; q++) {
                 boolean open = false;
-                for (int key = 0; key <= past + q && !open; key++) {
-                    open = bias[q * total + key] == 0f;
+                for (int key = batch.padding[r]; key <= past + q && !open; key++) {
+                    open = bias[(r * seq + q) * total + key] == 0f;
                 }
                 if (!open) {
-                    throw new BadArgumentException("knockout leaves query position " + (past + q) + " with no key to attend to in layer "
-                            + e.getKey() + " (every earlier position and itself are blocked)");
+                    throw new BadArgumentException("knockout leaves query position " + (past + q - batch.padding[r])
+                            + " with no key to attend to in layer " + layer
+                            + " (every earlier position and itself are blocked)");
                 }
             }
-            put(AttentionBias.inputName(e.getKey()), new long[] {1, 1, seq, total}, bias, inputs, owned);
         }
     }
 
