@@ -1,0 +1,58 @@
+package org.vlmscope.cli;
+
+import java.util.Arrays;
+import java.util.List;
+import org.vlmscope.core.BadArgumentException;
+import org.vlmscope.runtime.LensRequest;
+import org.vlmscope.runtime.Positions;
+import picocli.CommandLine.Option;
+
+/** The logit-lens options, shared by {@code run} (lens tensors into the cache) and {@code surgery} (lens outputs). */
+final class LensOptions {
+    @Option(names = "--lens", paramLabel = "K",
+            description = "Logit lens: the final norm and unembedding applied to every residual stream (row 0 the "
+                    + "embeddings, row i the output of layer i-1), keeping the top K tokens at every position.")
+    Integer k;
+
+    @Option(names = "--lens-targets", paramLabel = "IDS",
+            description = "Token ids whose lens probabilities are kept as well, in ascending order (e.g. 39 or "
+                    + "13,39,100-103; needs --lens).")
+    String targets;
+
+    /** The lens asked for, or null; the ids are checked here only for form, the vocabulary is the graph's to check. */
+    LensRequest request() {
+        if (k == null) {
+            if (targets != null) {
+                throw new BadArgumentException("--lens-targets needs --lens K: target probabilities are lens outputs");
+            }
+            return null;
+        }
+        if (k < 1) {
+            throw new BadArgumentException("--lens K must be at least 1, got " + k);
+        }
+        List<Long> ids = targets == null ? List.of()
+                : Arrays.stream(Positions.parse(targets, "--lens-targets token id")).mapToObj(i -> (long) i).toList();
+        return new LensRequest(k, ids);
+    }
+
+    /**
+     * As {@link #request()}, checked against the vocabulary before a run: otherwise the lens pass would refuse
+     * the ids only when the decoder variant is built, after the vision graph has run.
+     */
+    LensRequest request(int vocab) {
+        LensRequest r = request();
+        if (r == null) {
+            return null;
+        }
+        if (r.k() > vocab) {
+            throw new BadArgumentException("--lens " + r.k() + " exceeds the vocabulary of " + vocab + " tokens");
+        }
+        for (long id : r.targets()) {
+            if (id >= vocab) {
+                throw new BadArgumentException("--lens-targets: token " + id + " is outside the vocabulary (0-"
+                        + (vocab - 1) + ")");
+            }
+        }
+        return r;
+    }
+}
