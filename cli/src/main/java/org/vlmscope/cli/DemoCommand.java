@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -16,6 +15,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.vlmscope.core.ModelManifest;
 import org.vlmscope.core.SafetensorsWriter.NamedTensor;
+import org.vlmscope.core.Directories;
 import org.vlmscope.core.VlmscopeException;
 import org.vlmscope.exporter.ExportOptions;
 import org.vlmscope.exporter.Exporter;
@@ -113,13 +113,7 @@ final class DemoCommand implements Callable<Integer> {
                 throw new VlmscopeException(dir + " is not empty and was not made by 'vlmscope demo'; "
                         + "choose another --work directory");
             }
-            List<Path> paths;
-            try (Stream<Path> walk = Files.walk(dir)) {
-                paths = walk.sorted(Comparator.reverseOrder()).toList();
-            }
-            for (Path p : paths) {
-                Files.delete(p);
-            }
+            Directories.deleteRecursively(dir);
         }
         Files.createDirectories(dir);
         Files.createFile(dir.resolve(MARKER));

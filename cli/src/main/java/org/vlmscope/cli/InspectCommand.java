@@ -88,7 +88,7 @@ final class InspectCommand implements Callable<Integer> {
         HookNames.collapse(hooks).forEach(h -> out.println("    " + h));
     }
 
-    private static void printValues(PrintWriter out, String what, List<Value> values) {
+    static void printValues(PrintWriter out, String what, List<Value> values) {
         List<HookNames.Group> groups = HookNames.collapse(values, Value::name,
                 v -> v.type() == null ? "?" : v.type().toString());
         int width = groups.stream().mapToInt(g -> g.name().length()).max().orElse(0);

@@ -67,10 +67,6 @@ final class InterventionOptions {
         }
     }
 
-    boolean isEmpty() {
-        return ablate.isEmpty() && patch.isEmpty() && knockout.isEmpty();
-    }
-
     /**
      * The interventions, in option order: ablations, patches, knockouts. {@code length} is the LM sequence after
      * the image placeholder is expanded; ablation positions are checked against it here, so the message names

@@ -11,7 +11,8 @@ import picocli.CommandLine.Option;
 final class LensOptions {
     @Option(names = "--lens", paramLabel = "K",
             description = "Logit lens: the final norm and unembedding applied to every residual stream (row 0 the "
-                    + "embeddings, row i the output of layer i-1), keeping the top K tokens at every position.")
+                    + "embeddings, row i the output of layer i-1), keeping the top K tokens at every position: outputs "
+                    + "lens.top_ids, lens.top_logits, lens.top_probs [rows,batch,sequence,K] (run: into --cache).")
     Integer k;
 
     @Option(names = "--lens-targets", paramLabel = "IDS",

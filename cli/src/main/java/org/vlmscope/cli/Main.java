@@ -11,8 +11,8 @@ import picocli.CommandLine.Spec;
 /** The {@code vlmscope} command: a thin layer that parses arguments, calls the libraries and prints. */
 @Command(name = "vlmscope", mixinStandardHelpOptions = true, version = "vlmscope " + Main.VERSION,
         description = "Interpretability of vision-language models through ONNX graph surgery.",
-        subcommands = {ExportCommand.class, InspectCommand.class, RunCommand.class, DemoCommand.class,
-                BenchCommand.class})
+        subcommands = {ExportCommand.class, InspectCommand.class, SurgeryCommand.class, RunCommand.class,
+                DiffCommand.class, DemoCommand.class, BenchCommand.class})
 public final class Main implements Runnable {
     public static final String VERSION = "0.1.0";
 

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.vlmscope.core.BadArgumentException;
 import org.vlmscope.core.DType;
 import org.vlmscope.core.ModelManifest;
 import org.vlmscope.core.SafetensorsFile;
@@ -17,8 +18,12 @@ import org.vlmscope.core.SafetensorsWriter;
 import org.vlmscope.core.SafetensorsWriter.NamedTensor;
 import org.vlmscope.core.TensorInfo;
 import org.vlmscope.core.VlmscopeException;
+import org.vlmscope.graph.GraphException;
 import org.vlmscope.graph.passes.Hooks;
 import org.vlmscope.runtime.Forward;
+import org.vlmscope.runtime.ImageTokens;
+import org.vlmscope.runtime.Intervention;
+import org.vlmscope.runtime.LensRequest;
 import org.vlmscope.runtime.ModelSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -29,12 +34,14 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code vlmscope run}: one forward pass over prepared inputs (ids and pixels in a safetensors file), printing
- * the next-token candidates and optionally caching logits and hook activations for analysis in Python.
+ * {@code vlmscope run}: one forward pass over prepared inputs (ids and pixels in a safetensors file), optionally
+ * under interventions (ablation, patches, knockouts) and with the logit lens, printing the next-token candidates
+ * and optionally caching logits, hook activations and lens tensors for analysis in Python.
  */
-@Command(name = "run", mixinStandardHelpOptions = true,
-        description = "Run a model directory on input_ids (and pixel_values) from a safetensors file; print the "
-                + "top-5 next tokens per batch row and optionally cache logits and hook activations.")
+@Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Run a model directory on input_ids (and pixel_values) from a safetensors file, optionally "
+                + "with interventions and the logit lens; print the top-5 next tokens per batch row and optionally "
+                + "cache logits, hook activations and lens tensors.")
 final class RunCommand implements Callable<Integer> {
     static final String INPUT_IDS = "input_ids";
     static final String PIXEL_VALUES = "pixel_values";
@@ -58,6 +65,12 @@ final class RunCommand implements Callable<Integer> {
     List<String> hooks = new ArrayList<>();
 
     @Mixin
+    InterventionOptions interventions;
+
+    @Mixin
+    LensOptions lens;
+
+    @Mixin
     DeviceOption device;
 
     @Spec
@@ -73,6 +86,11 @@ final class RunCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--hooks needs --cache: hook tensors are only written "
                     + "to a cache file");
         }
+        if (lens.k != null && cache == null) {
+            throw new ParameterException(spec.commandLine(), "--lens needs --cache: lens tensors are only written "
+                    + "to a cache file");
+        }
+        interventions.check();
         if (!Files.isDirectory(modelDir)) {
             throw new VlmscopeException("model directory " + modelDir + " does not exist");
         }
@@ -83,10 +101,17 @@ final class RunCommand implements Callable<Integer> {
                     + " does not exist");
         }
         Inputs in = readInputs(inputs);
-        List<String> wanted = resolveHooks(ModelManifest.read(modelDir), hooks);
+        ModelManifest manifest = ModelManifest.read(modelDir);
+        List<String> wanted = resolveHooks(manifest, hooks);
+        LensRequest lensRequest = lens.request(manifest.dims().vocab());
         PrintWriter out = spec.commandLine().getOut();
         try (ModelSession session = ModelSession.open(modelDir, device.device, wanted)) {
-            Map<String, NamedTensor> result = Forward.run(session, in.pixelValues(), in.ids());
+            int length = ImageTokens.expand(in.ids()[0], manifest.imageTokenId(), manifest.dims().visualTokens()).length;
+            List<Intervention> planned = interventions.resolve(session, length);
+            if (!planned.isEmpty()) {
+                out.println("interventions: " + String.join("; ", planned.stream().map(Intervention::toString).toList()));
+            }
+            Map<String, NamedTensor> result = Forward.run(session, in.pixelValues(), in.ids(), planned, lensRequest);
             NamedTensor logits = result.get(LOGITS);
             long[] shape = logits.shape();
             int seq = (int) shape[1];
@@ -103,7 +128,7 @@ final class RunCommand implements Callable<Integer> {
                             + "pixel_values, so the vision graph did not run%n", String.join(", ",
                             HookNames.collapse(notRun)));
                 }
-                writeCache(out, session, wanted, result);
+                writeCache(out, session, wanted, lensRequest, result);
             }
         }
         out.flush();
@@ -111,7 +136,7 @@ final class RunCommand implements Callable<Integer> {
     }
 
     /**
-     * The hook names the globs select, in graph order; a glob matching nothing is an error naming it.
+     * The hook names the globs select, in graph order; a glob matching nothing is a usage error naming it.
      * {@code logits} is left out: it is a graph output already and always cached.
      */
     static List<String> resolveHooks(ModelManifest m, List<String> globs) {
@@ -120,10 +145,14 @@ final class RunCommand implements Callable<Integer> {
         }
         List<String> all = new ArrayList<>();
         ModelSession.GRAPHS.forEach(g -> all.addAll(m.graph(g).hooks()));
-        return Hooks.match(all, globs).stream().filter(h -> !h.equals(LOGITS)).toList();
+        try {
+            return Hooks.match(all, globs).stream().filter(h -> !h.equals(LOGITS)).toList();
+        } catch (GraphException e) {
+            throw new BadArgumentException("--hooks: " + e.getMessage());
+        }
     }
 
-    private void writeCache(PrintWriter out, ModelSession session, List<String> wanted,
+    private void writeCache(PrintWriter out, ModelSession session, List<String> wanted, LensRequest lensRequest,
                             Map<String, NamedTensor> result) {
         ModelManifest m = session.manifest();
         Map<String, String> meta = new LinkedHashMap<>();
@@ -137,7 +166,12 @@ final class RunCommand implements Callable<Integer> {
         meta.put("hooks", String.join(",", wanted));
         meta.put("device", device.device.name().toLowerCase(Locale.ROOT));
         meta.put("provider", session.provider());
-        // logits first, then the hooks in graph order, as Forward returns them.
+        meta.putAll(interventions.describe());
+        if (lensRequest != null) {
+            meta.put("lens_k", Integer.toString(lensRequest.k()));
+            meta.put("lens_targets", String.join(",", lensRequest.targets().stream().map(String::valueOf).toList()));
+        }
+        // logits first, then the hooks in graph order and the lens tensors, as Forward returns them.
         List<NamedTensor> tensors = new ArrayList<>();
         tensors.add(result.get(LOGITS));
         result.forEach((name, t) -> {

@@ -13,7 +13,7 @@ class MainTest {
     Path tmp;
 
     @ParameterizedTest
-    @ValueSource(strings = {"export", "inspect", "run", "demo"})
+    @ValueSource(strings = {"export", "inspect", "surgery", "run", "demo"})
     void everyCommandHasHelp(String command) {
         Cli.Result r = Cli.ok(command, "--help");
         assertTrue(r.out().contains("Usage: vlmscope " + command), r::toString);
@@ -23,7 +23,7 @@ class MainTest {
     void versionAndTopLevelHelp() {
         assertTrue(Cli.ok("--version").out().contains("vlmscope " + Main.VERSION));
         String help = Cli.ok("--help").out();
-        for (String command : new String[] {"export", "inspect", "run", "demo"}) {
+        for (String command : new String[] {"export", "inspect", "surgery", "run", "demo"}) {
             assertTrue(help.contains(command), help);
         }
     }

@@ -197,7 +197,7 @@ class RunCommandTest {
         Path cache = tmp.resolve("cache.safetensors");
         Cli.ok("run", model.toString(), "--inputs", in.toString(), "--cache", cache.toString());
         byte[] before = Files.readAllBytes(cache);
-        Cli.failsWith(Cli.run("run", model.toString(), "--inputs", in.toString(), "--cache", cache.toString(),
+        Cli.usageError(Cli.run("run", model.toString(), "--inputs", in.toString(), "--cache", cache.toString(),
                 "--hooks", "blocks.*.hook_nonexistent"), "blocks.*.hook_nonexistent");
         assertArrayEquals(before, Files.readAllBytes(cache));
     }
@@ -229,11 +229,12 @@ class RunCommandTest {
                 "[2, 3, 336, 336]", "[1,3,H,W]");
     }
 
+    /** A glob matching no hook is a usage error (exit 2), reported before anything runs or is written. */
     @Test
     void unknownHookIsNamed() {
         Path in = writeInputs(tmp.resolve("in.safetensors"),
                 NamedTensor.ofLongs("input_ids", new long[] {SEQ}, golden.inputIds()), pixels(1));
-        Cli.failsWith(Cli.run("run", model.toString(), "--inputs", in.toString(), "--cache",
+        Cli.usageError(Cli.run("run", model.toString(), "--inputs", in.toString(), "--cache",
                 tmp.resolve("c.safetensors").toString(), "--hooks", "blocks.*.hook_bogus"), "blocks.*.hook_bogus");
         assertFalse(Files.exists(tmp.resolve("c.safetensors")));
     }

@@ -24,6 +24,15 @@ public final class VectorFile {
 
     /** Reads {@code spec} ("FILE" or "FILE:TENSOR") and checks it holds exactly {@code width} values. */
     public static float[] read(String spec, int width) {
+        float[] values = read(spec);
+        if (values.length != width) {
+            throw new BadArgumentException("vector in " + spec + " has " + values.length + " values; expected " + width);
+        }
+        return values;
+    }
+
+    /** Reads {@code spec} ("FILE" or "FILE:TENSOR"): all values of the tensor, flattened. */
+    public static float[] read(String spec) {
         int colon = spec.lastIndexOf(':');
         boolean named = colon > 1 && !Files.exists(Path.of(spec));
         Path file = Path.of(named ? spec.substring(0, colon) : spec);
@@ -31,13 +40,8 @@ public final class VectorFile {
         if (!Files.isRegularFile(file)) {
             throw new VlmscopeException("vector file " + file + " does not exist");
         }
-        float[] values = file.toString().endsWith(".pt") || file.toString().endsWith(".pth")
+        return file.toString().endsWith(".pt") || file.toString().endsWith(".pth")
                 ? readTorch(file) : readSafetensors(file, tensor);
-        if (values.length != width) {
-            throw new VlmscopeException("vector in " + spec + " has " + values.length + " values; expected " + width
-                    + " (the model's width)");
-        }
-        return values;
     }
 
     private static float[] readSafetensors(Path file, String tensor) {

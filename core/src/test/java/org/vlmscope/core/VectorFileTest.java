@@ -30,7 +30,7 @@ class VectorFileTest {
         }
         assertEquals(25.566, Math.sqrt(norm), 5e-4);
         assertArrayEquals(new float[] {0.35326f, 0.32078f, -0.64712f, 0.23420f}, java.util.Arrays.copyOf(v, 4), 5e-6f);
-        var e = assertThrows(VlmscopeException.class, () -> VectorFile.read(pt.toString(), 3072));
+        var e = assertThrows(BadArgumentException.class, () -> VectorFile.read(pt.toString(), 3072));
         assertTrue(e.getMessage().contains("4096 values; expected 3072"), e.getMessage());
     }
 

@@ -18,6 +18,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,7 +29,8 @@ import org.vlmscope.core.TensorInfo;
 class DemoCheckpointTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final List<String> FILES = List.of("config.json", "generation_config.json",
-            "preprocessor_config.json", "model.safetensors");
+            "preprocessor_config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json",
+            "special_tokens_map.json");
 
     @TempDir
     static Path tmp;
@@ -56,6 +58,90 @@ class DemoCheckpointTest {
     @Test
     void bytesArePinned() throws IOException {
         assertEquals("d1388337e1f89ce4881848261b38783657cac0da458e226d22e65980db7a1c3f", sha256(demo.resolve("model.safetensors")));
+        assertEquals("c67ef816883c9a7db95cdb9b986a9e68d0d80cf56604d7ef3e3e7cb482d2182d", sha256(demo.resolve("tokenizer.json")));
+    }
+
+    /**
+     * Llama's layout: {@code <unk> <s> </s>}, the 256 byte-fallback tokens, then pieces, filling ids 0-999 without a
+     * gap, so the added {@code <image>} and {@code <pad>} get the config's 1000 and 1001 (the tokenizers library
+     * numbers added tokens from the vocabulary's size on), all below the model's vocab_size.
+     */
+    @Test
+    void tokenizerVocabularyFitsTheModel() throws IOException {
+        JsonNode tokenizer = JSON.readTree(demo.resolve("tokenizer.json").toFile());
+        JsonNode config = JSON.readTree(demo.resolve("config.json").toFile());
+        Map<String, Integer> vocab = vocabulary(tokenizer);
+        assertEquals(1000, vocab.size());
+        assertEquals(IntStream.range(0, 1000).boxed().toList(), vocab.values().stream().sorted().toList());
+        assertEquals(List.of(0, 1, 2), List.of(vocab.get("<unk>"), vocab.get("<s>"), vocab.get("</s>")));
+        for (int b = 0; b < 256; b++) {
+            assertEquals(3 + b, vocab.get(String.format("<0x%02X>", b)));
+        }
+        Map<String, Integer> added = new TreeMap<>();
+        for (JsonNode t : tokenizer.get("added_tokens")) {
+            assertTrue(t.get("special").booleanValue(), t.toString());
+            added.put(t.get("content").asText(), t.get("id").intValue());
+        }
+        assertEquals(Map.of("<unk>", 0, "<s>", 1, "</s>", 2, "<image>", config.get("image_token_index").intValue(),
+                "<pad>", config.get("pad_token_id").intValue()), added);
+        assertTrue(1001 < config.get("text_config").get("vocab_size").intValue());
+        assertEquals(List.of(1), JSON.convertValue(tokenizer.at("/post_processor/special_tokens/<s>/ids"), List.class));
+        assertEquals("Metaspace", tokenizer.at("/pre_tokenizer/type").asText());
+        assertEquals("first", tokenizer.at("/pre_tokenizer/prepend_scheme").asText());
+        assertTrue(tokenizer.at("/model/byte_fallback").booleanValue());
+    }
+
+    /** Every merge joins two known tokens into a known token: the BPE model is consistent. */
+    @Test
+    void tokenizerMergesStayInsideTheVocabulary() throws IOException {
+        JsonNode tokenizer = JSON.readTree(demo.resolve("tokenizer.json").toFile());
+        Map<String, Integer> vocab = vocabulary(tokenizer);
+        JsonNode merges = tokenizer.at("/model/merges");
+        assertTrue(merges.size() >= 1000 - 354, "merges: " + merges.size());
+        for (JsonNode m : merges) {
+            String left = m.get(0).asText();
+            String right = m.get(1).asText();
+            assertTrue(vocab.containsKey(left) && vocab.containsKey(right) && vocab.containsKey(left + right),
+                    m.toString());
+        }
+    }
+
+    /** The demo ids, read back through the written vocabulary, spell the demo prompt the Llama way. */
+    @Test
+    void demoInputIdsSpellTheDemoPrompt() throws IOException {
+        Map<String, Integer> vocab = vocabulary(JSON.readTree(demo.resolve("tokenizer.json").toFile()));
+        Map<Integer, String> byId = new TreeMap<>();
+        vocab.forEach((token, id) -> byId.put(id, token));
+        byId.put(1000, "<image>");
+        StringBuilder text = new StringBuilder();
+        long[] ids = DemoCheckpoint.demoInputIds();
+        for (int i = 1; i < ids.length; i++) {
+            String token = byId.get((int) ids[i]);
+            text.append(token.equals("<0x0A>") ? "\n" : token.replace("\u2581", " "));
+        }
+        assertEquals(1, ids[0]);
+        assertEquals(" " + DemoCheckpoint.DEMO_PROMPT, text.toString());
+    }
+
+    @Test
+    void tokenizerConfigsAreThoseOfLlavaHf() throws IOException {
+        JsonNode config = JSON.readTree(demo.resolve("tokenizer_config.json").toFile());
+        assertTrue(config.get("add_bos_token").booleanValue());
+        assertFalse(config.get("add_eos_token").booleanValue());
+        assertFalse(config.get("legacy").booleanValue());
+        assertEquals("<image>", config.get("image_token").asText());
+        assertEquals("<image>", config.at("/added_tokens_decoder/1000/content").asText());
+        assertEquals("<pad>", config.at("/added_tokens_decoder/1001/content").asText());
+        JsonNode special = JSON.readTree(demo.resolve("special_tokens_map.json").toFile());
+        assertEquals(List.of("bos_token", "eos_token", "pad_token", "unk_token"),
+                JSON.convertValue(special, Map.class).keySet().stream().sorted().toList());
+        assertEquals("<s>", special.at("/bos_token/content").asText());
+    }
+
+    private static Map<String, Integer> vocabulary(JsonNode tokenizer) {
+        Map<String, Integer> vocab = new TreeMap<>();
+        tokenizer.at("/model/vocab").fields().forEachRemaining(e -> vocab.put(e.getKey(), e.getValue().intValue()));
+        return vocab;
     }
 
     /**

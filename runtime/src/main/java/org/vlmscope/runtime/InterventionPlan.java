@@ -82,10 +82,13 @@ final class InterventionPlan {
         if (!decode) {
             for (Map.Entry<String, List<Intervention>> e : patchedHooks().entrySet()) {
                 if (session.graphOf(e.getKey()).equals(graph)) {
-                    // Vision tokens are the same for every row; sequence positions shift past each row's padding.
-                    int[] offsets = graph.equals("vision") ? new int[] {0} : batch.padding;
-                    int limit = graph.equals("vision") ? seq : batch.shortestRow();
-                    feedPatch(e.getKey(), e.getValue(), seq, offsets, limit, inputs, owned);
+                    // Vision hooks have their own fixed token count (577 with CLS, 576 after selection) and are the
+                    // same for every row; sequence positions shift past each row's padding.
+                    boolean vision = graph.equals("vision");
+                    int rows = vision ? (int) session.hookType(e.getKey()).shape().get(1).size() : seq;
+                    int[] offsets = vision ? new int[] {0} : batch.padding;
+                    int limit = vision ? rows : batch.shortestRow();
+                    feedPatch(e.getKey(), e.getValue(), rows, offsets, limit, inputs, owned);
                 }
             }
         }

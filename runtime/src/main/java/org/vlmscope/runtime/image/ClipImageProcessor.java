@@ -1,0 +1,304 @@
+package org.vlmscope.runtime.image;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import org.vlmscope.core.SafetensorsWriter.NamedTensor;
+import org.vlmscope.core.VlmscopeException;
+
+/**
+ * Hugging Face's {@code CLIPImageProcessor} (transformers 4.45), configured by a checkpoint's
+ * {@code preprocessor_config.json}: resize (shortest edge, or an exact height and width) with PIL's bicubic
+ * resampling to 8-bit pixels, centre crop, rescale, normalise, channels first.
+ *
+ * <p>The arithmetic follows HF to the last bit: the resize target is {@code int(size * long / short)}; the crop
+ * offset is {@code (h - crop_h) // 2} (a crop larger than the image pads with zeros, before rescaling, as HF's
+ * {@code center_crop} does); rescaling multiplies in float64 and rounds to float32; normalisation is
+ * {@code (x - mean) / std} in float32 with mean and std rounded to float32.
+ *
+ * <p>{@link #processPadded} is LLaVA's "pad" variant: the image is first pasted centred on a square of the mean
+ * colour {@code int(mean * 255)}, as LLaVA's {@code expand2square}, then processed.
+ */
+public final class ClipImageProcessor {
+    /** Name of the vision graph's input. */
+    public static final String PIXEL_VALUES = "pixel_values";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final double[] OPENAI_CLIP_MEAN = {0.48145466, 0.4578275, 0.40821073};
+    private static final double[] OPENAI_CLIP_STD = {0.26862954, 0.26130258, 0.27577711};
+    private static final int PIL_BICUBIC = 3;
+
+    private final boolean doResize;
+    /** The shortest-edge target, or 0 when {@link #resizeHeight} and {@link #resizeWidth} are exact. */
+    private final int shortestEdge;
+    private final int resizeHeight;
+    private final int resizeWidth;
+    private final boolean doCenterCrop;
+    private final int cropHeight;
+    private final int cropWidth;
+    private final boolean doRescale;
+    private final double rescaleFactor;
+    private final boolean doNormalize;
+    private final double[] mean;
+    private final float[] mean32;
+    private final float[] std32;
+
+    private ClipImageProcessor(boolean doResize, int shortestEdge, int resizeHeight, int resizeWidth,
+            boolean doCenterCrop, int cropHeight, int cropWidth, boolean doRescale, double rescaleFactor,
+            boolean doNormalize, double[] mean, double[] std) {
+        this.doResize = doResize;
+        this.shortestEdge = shortestEdge;
+        this.resizeHeight = resizeHeight;
+        this.resizeWidth = resizeWidth;
+        this.doCenterCrop = doCenterCrop;
+        this.cropHeight = cropHeight;
+        this.cropWidth = cropWidth;
+        this.doRescale = doRescale;
+        this.rescaleFactor = rescaleFactor;
+        this.doNormalize = doNormalize;
+        this.mean = mean.clone();
+        this.mean32 = toFloats(mean);
+        this.std32 = toFloats(std);
+    }
+
+    /**
+     * Reads a {@code preprocessor_config.json}. Missing fields take CLIPImageProcessor's defaults (resize the
+     * shortest edge to 224, crop 224x224, rescale by 1/255, OpenAI CLIP mean and std); {@code size} and
+     * {@code crop_size} may be dictionaries or, as in older checkpoints, plain integers.
+     *
+     * @throws VlmscopeException naming the file and field when it is missing, not JSON, not a CLIP image
+     *     processor, or asks for something other than bicubic resampling
+     */
+    public static ClipImageProcessor fromConfig(Path preprocessorConfigJson) {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(preprocessorConfigJson);
+        } catch (NoSuchFileException e) {
+            throw new VlmscopeException(preprocessorConfigJson + " does not exist: expected the checkpoint's "
+                    + "preprocessor_config.json");
+        } catch (IOException e) {
+            throw new VlmscopeException("cannot read " + preprocessorConfigJson + ": " + e.getMessage(), e);
+        }
+        JsonNode root;
+        try {
+            root = JSON.readTree(bytes);
+        } catch (IOException e) {
+            throw new VlmscopeException(preprocessorConfigJson + " is not valid JSON: " + e.getMessage(), e);
+        }
+        if (root == null || !root.isObject()) {
+            throw new VlmscopeException(preprocessorConfigJson + " must hold a JSON object (a Hugging Face "
+                    + "preprocessor config)");
+        }
+        return new ConfigReader(preprocessorConfigJson, root).read();
+    }
+
+    /** The processed image, [3, H, W] channel-first float32 values. */
+    public float[] process(RgbImage image) {
+        return run(image).values();
+    }
+
+    /** LLaVA's pad-to-square variant of {@link #process}. */
+    public float[] processPadded(RgbImage image) {
+        return run(padToSquare(image)).values();
+    }
+
+    /** {@link #process} as the [1, 3, H, W] float32 tensor {@value #PIXEL_VALUES} the vision graph takes. */
+    public NamedTensor pixelValues(RgbImage image) {
+        return run(image).tensor();
+    }
+
+    /** {@link #processPadded} as the [1, 3, H, W] float32 tensor {@value #PIXEL_VALUES}. */
+    public NamedTensor pixelValuesPadded(RgbImage image) {
+        return run(padToSquare(image)).tensor();
+    }
+
+    /**
+     * LLaVA's {@code expand2square}: a square image is returned as it is; otherwise it is pasted at
+     * {@code ((side - w) // 2, (side - h) // 2)} on a {@code side = max(w, h)} square filled with
+     * {@code int(mean * 255)} per channel.
+     */
+    public RgbImage padToSquare(RgbImage image) {
+        int w = image.width();
+        int h = image.height();
+        if (w == h) {
+            return image;
+        }
+        int side = Math.max(w, h);
+        int[] background = new int[3];
+        for (int c = 0; c < 3; c++) {
+            background[c] = (int) (mean[c] * 255);
+        }
+        return image.pastedOnto(side, side, background, (side - w) / 2, (side - h) / 2);
+    }
+
+    private Result run(RgbImage image) {
+        RgbImage x = image;
+        if (doResize) {
+            int[] hw = resizeTarget(x.width(), x.height());
+            x = PilResize.bicubic(x, hw[1], hw[0]);
+        }
+        if (doCenterCrop) {
+            // HF floors a negative difference too; pasting at minus the offset covers its zero padding.
+            int top = Math.floorDiv(x.height() - cropHeight, 2);
+            int left = Math.floorDiv(x.width() - cropWidth, 2);
+            x = x.pastedOnto(cropWidth, cropHeight, new int[3], -left, -top);
+        }
+        int plane = x.width() * x.height();
+        float[] out = new float[3 * plane];
+        byte[] rgb = x.rgb();
+        for (int p = 0; p < plane; p++) {
+            for (int c = 0; c < 3; c++) {
+                int v = rgb[p * 3 + c] & 0xFF;
+                float f = doRescale ? (float) (v * rescaleFactor) : v;
+                out[c * plane + p] = doNormalize ? (f - mean32[c]) / std32[c] : f;
+            }
+        }
+        return new Result(x.height(), x.width(), out);
+    }
+
+    /** HF's get_resize_output_image_size: (height, width). */
+    private int[] resizeTarget(int width, int height) {
+        if (shortestEdge == 0) {
+            return new int[] {resizeHeight, resizeWidth};
+        }
+        int shortSide = Math.min(width, height);
+        int longSide = Math.max(width, height);
+        // Python's int(size * long / short): an exact product, one correctly rounded division, truncation.
+        int newLong = (int) ((double) ((long) shortestEdge * longSide) / shortSide);
+        return width <= height ? new int[] {newLong, shortestEdge} : new int[] {shortestEdge, newLong};
+    }
+
+    private static float[] toFloats(double[] values) {
+        float[] f = new float[values.length];
+        for (int i = 0; i < values.length; i++) {
+            f[i] = (float) values[i];
+        }
+        return f;
+    }
+
+    private record Result(int height, int width, float[] values) {
+        NamedTensor tensor() {
+            return NamedTensor.ofFloats(PIXEL_VALUES, new long[] {1, 3, height, width}, values);
+        }
+    }
+
+    /** Parses the config fields with HF's defaults, naming the file and field in every error. */
+    private static final class ConfigReader {
+        private final Path file;
+        private final JsonNode root;
+
+        ConfigReader(Path file, JsonNode root) {
+            this.file = file;
+            this.root = root;
+        }
+
+        ClipImageProcessor read() {
+            JsonNode type = root.get("image_processor_type");
+            if (type == null) {
+                type = root.get("feature_extractor_type");
+            }
+            if (type != null && !type.asText().equals("CLIPImageProcessor")
+                    && !type.asText().equals("CLIPFeatureExtractor")) {
+                throw new VlmscopeException(file + ": image processor " + type.asText() + " is not supported: "
+                        + "expected CLIPImageProcessor (the LLaVA 1.5 preprocessing this class reproduces)");
+            }
+            int resample = integer("resample", PIL_BICUBIC);
+            if (resample != PIL_BICUBIC) {
+                throw new VlmscopeException(file + ": resample " + resample + " is not supported: expected 3 "
+                        + "(PIL bicubic), the only filter this preprocessing reproduces");
+            }
+            int shortestEdge = 224;
+            int resizeHeight = 0;
+            int resizeWidth = 0;
+            JsonNode size = root.get("size");
+            if (size != null && size.isInt()) {
+                shortestEdge = positive("size", size);
+            } else if (size != null && size.has("shortest_edge")) {
+                shortestEdge = positive("size.shortest_edge", size.get("shortest_edge"));
+            } else if (size != null && size.has("height") && size.has("width")) {
+                shortestEdge = 0;
+                resizeHeight = positive("size.height", size.get("height"));
+                resizeWidth = positive("size.width", size.get("width"));
+            } else if (size != null) {
+                throw new VlmscopeException(file + ": size " + size + " is not understood: expected "
+                        + "{\"shortest_edge\": N}, {\"height\": H, \"width\": W} or an integer");
+            }
+            int cropHeight = 224;
+            int cropWidth = 224;
+            JsonNode crop = root.get("crop_size");
+            if (crop != null && crop.isInt()) {
+                cropHeight = cropWidth = positive("crop_size", crop);
+            } else if (crop != null && crop.has("height") && crop.has("width")) {
+                cropHeight = positive("crop_size.height", crop.get("height"));
+                cropWidth = positive("crop_size.width", crop.get("width"));
+            } else if (crop != null) {
+                throw new VlmscopeException(file + ": crop_size " + crop + " is not understood: expected "
+                        + "{\"height\": H, \"width\": W} or an integer");
+            }
+            return new ClipImageProcessor(bool("do_resize"), shortestEdge, resizeHeight, resizeWidth,
+                    bool("do_center_crop"), cropHeight, cropWidth, bool("do_rescale"),
+                    number("rescale_factor", 1 / 255.0), bool("do_normalize"),
+                    triple("image_mean", OPENAI_CLIP_MEAN), triple("image_std", OPENAI_CLIP_STD));
+        }
+
+        /** A flag; every CLIPImageProcessor flag defaults to true. */
+        private boolean bool(String field) {
+            JsonNode node = root.get(field);
+            if (node == null || node.isNull()) {
+                return true;
+            }
+            if (!node.isBoolean()) {
+                throw new VlmscopeException(file + ": " + field + " is " + node + ": expected true or false");
+            }
+            return node.booleanValue();
+        }
+
+        private int integer(String field, int fallback) {
+            JsonNode node = root.get(field);
+            if (node == null || node.isNull()) {
+                return fallback;
+            }
+            if (!node.isInt()) {
+                throw new VlmscopeException(file + ": " + field + " is " + node + ": expected an integer");
+            }
+            return node.intValue();
+        }
+
+        private int positive(String field, JsonNode node) {
+            if (!node.isInt() || node.intValue() <= 0) {
+                throw new VlmscopeException(file + ": " + field + " is " + node + ": expected a positive integer");
+            }
+            return node.intValue();
+        }
+
+        private double number(String field, double fallback) {
+            JsonNode node = root.get(field);
+            if (node == null || node.isNull()) {
+                return fallback;
+            }
+            if (!node.isNumber()) {
+                throw new VlmscopeException(file + ": " + field + " is " + node + ": expected a number");
+            }
+            return node.doubleValue();
+        }
+
+        /** Per-channel values; HF also accepts one number for all three channels. */
+        private double[] triple(String field, double[] fallback) {
+            JsonNode node = root.get(field);
+            if (node == null || node.isNull()) {
+                return fallback;
+            }
+            if (node.isNumber()) {
+                return new double[] {node.doubleValue(), node.doubleValue(), node.doubleValue()};
+            }
+            if (!node.isArray() || node.size() != 3 || !node.get(0).isNumber() || !node.get(1).isNumber()
+                    || !node.get(2).isNumber()) {
+                throw new VlmscopeException(file + ": " + field + " is " + node + ": expected 3 numbers (R, G, B)");
+            }
+            return new double[] {node.get(0).doubleValue(), node.get(1).doubleValue(), node.get(2).doubleValue()};
+        }
+    }
+}

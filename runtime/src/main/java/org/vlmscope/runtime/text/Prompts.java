@@ -1,0 +1,45 @@
+package org.vlmscope.runtime.text;
+
+import java.util.Arrays;
+import org.vlmscope.core.ModelManifest;
+import org.vlmscope.core.VlmscopeException;
+import org.vlmscope.runtime.ImageTokens;
+
+/** Question text to the model's input: template, tokenizer, image-placeholder expansion. */
+public final class Prompts {
+    private Prompts() {
+    }
+
+    /**
+     * Renders {@code question} into {@code template}, tokenizes it (BOS as the tokenizer adds it) and expands the
+     * image placeholder to {@code visualTokens} ids of {@code imageTokenId} on a grid {@code gridWidth} wide.
+     */
+    public static Sequence build(Tokenizer tokenizer, PromptTemplate template, String question, int visualTokens,
+                                 long imageTokenId, int gridWidth) {
+        if (!template.hasImage()) {
+            throw new VlmscopeException("the " + template.family() + " prompt template "
+                    + PromptTemplate.quote(template.text()) + " has no " + PromptTemplate.IMAGE
+                    + " placeholder, but this prompt goes with an image: put " + PromptTemplate.IMAGE
+                    + " where the visual tokens belong");
+        }
+        if (question.contains(PromptTemplate.IMAGE)) {
+            throw new VlmscopeException("the question " + PromptTemplate.quote(question) + " holds "
+                    + PromptTemplate.IMAGE + "; the template places the one image itself");
+        }
+        String text = template.render(question);
+        long[] ids = tokenizer.encode(text);
+        if (ImageTokens.count(ids, imageTokenId) == 0) {
+            throw new VlmscopeException("the tokenizer turned " + PromptTemplate.quote(text) + " into "
+                    + Arrays.toString(ids) + ", without the image token id " + imageTokenId + " for "
+                    + PromptTemplate.IMAGE + ": the tokenizer and the model's image token id do not match");
+        }
+        return Sequence.expand(ids, imageTokenId, visualTokens, gridWidth);
+    }
+
+    /** {@link #build(Tokenizer, PromptTemplate, String, int, long, int)} with the model's image token and grid. */
+    public static Sequence build(Tokenizer tokenizer, PromptTemplate template, String question,
+                                 ModelManifest manifest) {
+        ModelManifest.Dims d = manifest.dims();
+        return build(tokenizer, template, question, d.visualTokens(), manifest.imageTokenId(), d.gridSize());
+    }
+}
