@@ -49,8 +49,16 @@ final class GradOps {
         return ops.op("CastLike").in(x, like).out();
     }
 
-    /** A scalar in the element type of {@code like}; the constant is written in double so nothing is lost. */
+    /**
+     * A scalar in the element type of {@code like}: a constant of that type when {@code like} declares it, else a
+     * double constant cast at run time. (CastLike of two constants would make ONNX Runtime try, and fail with a
+     * warning, to fold it: CastLike has no kernel of its own.)
+     */
     Value scalarLike(double value, Value like) {
+        DataType declared = like.type() == null ? null : like.type().elemType();
+        if (declared == DataType.FLOAT || declared == DataType.DOUBLE || declared == DataType.FLOAT16) {
+            return ops.scalar(value, declared);
+        }
         return castLike(ops.scalar(value, DataType.DOUBLE), like);
     }
 

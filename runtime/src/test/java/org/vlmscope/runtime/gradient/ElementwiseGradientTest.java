@@ -47,9 +47,17 @@ class ElementwiseGradientTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"Neg", "Exp", "Sigmoid", "Tanh", "Erf", "Relu", "Identity"})
+    @ValueSource(strings = {"Neg", "Exp", "Sigmoid", "Tanh", "Relu", "Identity"})
     void unaryOpsOnWholeLine(String op) {
         GradCheck check = GradCheck.inDouble(b -> b.ops().op(op).in(b.input("x", "b", "s")).out());
+        check.verify("x", feeds("x", dims(2, 5)));
+        check.verify("x", feeds("x", dims(3, 2)));
+    }
+
+    /** ONNX Runtime's CPU provider has Erf in float32 only. */
+    @Test
+    void erfInFloat() {
+        GradCheck check = GradCheck.inFloat(b -> b.ops().op("Erf").in(b.input("x", "b", "s")).out());
         check.verify("x", feeds("x", dims(2, 5)));
         check.verify("x", feeds("x", dims(3, 2)));
     }

@@ -53,10 +53,10 @@ class TokenizerTest {
                  "added_tokens": [{"id": 4, "content": "<x>", "single_word": false, "lstrip": false,
                                    "rstrip": false, "normalized": false, "special": true}],
                  "normalizer": null,
-                 "pre_tokenizer": {"type": "Metaspace", "replacement": "\u2581", "prepend_scheme": "always",
+                 "pre_tokenizer": {"type": "Metaspace", "replacement": "\u2581", "prepend_scheme": "first",
                                    "split": true},
                  "post_processor": null,
-                 "decoder": {"type": "Metaspace", "replacement": "\u2581", "prepend_scheme": "always",
+                 "decoder": {"type": "Metaspace", "replacement": "\u2581", "prepend_scheme": "first",
                              "split": true},
                  "model": {"type": "Unigram", "unk_id": 0, "byte_fallback": false,
                            "vocab": [["<unk>", 0.0], ["\u2581a", -1.0], ["\u2581b", -1.5], ["c", -2.0]]}}
