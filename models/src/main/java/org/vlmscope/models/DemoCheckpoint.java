@@ -203,7 +203,7 @@ public final class DemoCheckpoint {
      * special tokens), BOS added by the post-processor, and Llama's decoder. {@code <image>} and {@code <pad>} are
      * added tokens right after the model vocabulary, as in llava-hf's tokenizer.
      */
-    static Map<String, Object> tokenizer() {
+    private static Map<String, Object> tokenizer() {
         LinkedHashSet<String> vocab = new LinkedHashSet<>(List.of(UNK, BOS_TEXT, EOS_TEXT));
         for (int b = 0; b < 256; b++) {
             vocab.add(String.format("<0x%02X>", b));
@@ -326,7 +326,7 @@ public final class DemoCheckpoint {
     }
 
     /** tokenizer_config.json after llava-hf/llava-1.5-7b-hf's, for this vocabulary. */
-    static Map<String, Object> tokenizerConfig() {
+    private static Map<String, Object> tokenizerConfig() {
         Map<String, Object> decoder = new TreeMap<>();
         ADDED_TOKENS.forEach((tokenId, content) -> {
             Map<String, Object> entry = new TreeMap<>(specialToken(content));
@@ -351,7 +351,7 @@ public final class DemoCheckpoint {
         return config;
     }
 
-    static Map<String, Object> specialTokensMap() {
+    private static Map<String, Object> specialTokensMap() {
         return Map.of("bos_token", specialToken(BOS_TEXT), "eos_token", specialToken(EOS_TEXT),
                 "pad_token", specialToken(PAD_TEXT), "unk_token", specialToken(UNK));
     }

@@ -108,6 +108,11 @@ public final class Forward {
             return batch;
         }
 
+        /** The LM input embeddings of the prompt [batch, seq, d_model]. */
+        OnnxTensor inputsEmbeds() {
+            return decoderInputs.get("inputs_embeds");
+        }
+
         InterventionPlan plan() {
             return plan;
         }

@@ -4,6 +4,7 @@ import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;
 import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
+import java.io.EOFException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -161,7 +162,8 @@ public final class ImageDecoder {
             for (String warning : warnings) {
                 // libjpeg pads a cut-off stream with grey and only warns; PIL refuses such a file ("image file is
                 // truncated"), and so do we. Other libjpeg warnings (stray bytes between markers) PIL tolerates.
-                if (warning.contains("Truncated") || warning.contains("Premature end")) {
+                String lower = warning.toLowerCase(Locale.ROOT);
+                if (lower.contains("truncated") || lower.contains("premature end")) {
                     throw new VlmscopeException(file + " is a truncated " + format + " image (" + warning
                             + "): expected a complete file");
                 }
@@ -173,8 +175,31 @@ public final class ImageDecoder {
             }
             // Image readers signal damaged data with IIOException and, on some corruptions, with unchecked
             // exceptions from deep inside the codec; either way the file is the problem.
-            throw new VlmscopeException(file + " cannot be decoded as a " + format + " image (truncated or "
-                    + "corrupt?): " + e.getMessage(), e);
+            StringBuilder detail = new StringBuilder(String.valueOf(e.getMessage()));
+            boolean endOfFile = false;
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                endOfFile |= t instanceof EOFException;
+                if (t != e && t.getMessage() != null) {
+                    detail.append(": ").append(t.getMessage());
+                }
+            }
+            // A JPEG cut inside a segment fails with a segment error rather than an end of file; the missing
+            // end-of-image marker tells that case apart from real corruption.
+            if (endOfFile || jpeg && !endsWithEndOfImage(in)) {
+                throw new VlmscopeException(file + " is a truncated " + format + " image (" + detail
+                        + "): expected a complete file", e);
+            }
+            throw new VlmscopeException(file + " cannot be decoded as a " + format + " image (corrupt?): " + detail,
+                    e);
+        }
+    }
+
+    private static boolean endsWithEndOfImage(ImageInputStream in) {
+        try {
+            in.seek(in.length() - 2);
+            return in.read() == 0xFF && in.read() == 0xD9;
+        } catch (IOException e) {
+            return false;
         }
     }
 
@@ -185,10 +210,10 @@ public final class ImageDecoder {
                     + height + ": expected a positive width and height");
         }
         if (pixels > maxPixels) {
-            throw new VlmscopeException(String.format(Locale.ROOT, "%s: the %s header claims %dx%d pixels "
-                    + "(%.1f megapixels), more than the limit of %.1f megapixels; refusing to decode it (raise the "
-                    + "limit with ImageDecoder.withMaxPixels if the image is genuine)",
-                    file, format, width, height, pixels / 1e6, maxPixels / 1e6));
+            throw new VlmscopeException(String.format(Locale.ROOT, "%s: the %s header claims %dx%d pixels (%,d), "
+                    + "more than the limit of %,d; refusing to decode it (raise the limit with "
+                    + "ImageDecoder.withMaxPixels if the image is genuine)", file, format, width, height, pixels,
+                    maxPixels));
         }
     }
 
