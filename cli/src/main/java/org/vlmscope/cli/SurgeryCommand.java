@@ -15,6 +15,7 @@ import org.vlmscope.graph.OnnxModel;
 import org.vlmscope.graph.Value;
 import org.vlmscope.graph.passes.AttentionBias;
 import org.vlmscope.graph.passes.Expose;
+import org.vlmscope.graph.passes.Gradient;
 import org.vlmscope.graph.passes.LogitLens;
 import org.vlmscope.graph.passes.Pass;
 import org.vlmscope.graph.passes.Patch;
@@ -54,6 +55,11 @@ final class SurgeryCommand implements Callable<Integer> {
                     + "HOOK + mask * (value - HOOK) (repeatable).")
     List<String> patch = new ArrayList<>();
 
+    @Option(names = "--grad", paramLabel = "WRT",
+            description = "Append the backward graph: input grad.seed (the shape of logits), output grad.WRT, the "
+                    + "gradient of sum(seed * logits) with respect to WRT (inputs_embeds or a hook).")
+    String grad;
+
     @Option(names = "--attn-bias", paramLabel = "LAYERS",
             description = "Add an input blocks.{i}.attn.bias, broadcastable to [batch, heads, query, key], added to "
                     + "the attention scores before softmax in each of LAYERS (1-2, 0,3 or all).")
@@ -68,9 +74,9 @@ final class SurgeryCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         LensRequest lensRequest = lens.request();
-        if (expose.isEmpty() && patch.isEmpty() && attnBias == null && lensRequest == null) {
-            throw new ParameterException(spec.commandLine(), "nothing to do: give --expose, --patch, --attn-bias "
-                    + "or --lens");
+        if (expose.isEmpty() && patch.isEmpty() && attnBias == null && lensRequest == null && grad == null) {
+            throw new ParameterException(spec.commandLine(), "nothing to do: give --expose, --patch, --attn-bias, "
+                    + "--lens or --grad");
         }
         OnnxModel model = OnnxModel.load(in);
         List<Pass> passes = passes(model, lensRequest);
@@ -97,7 +103,7 @@ final class SurgeryCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The passes in the order a run applies them (expose, patch, bias, lens), so the file is the run's variant. */
+    /** The passes in the order a run applies them (expose, patch, bias, lens, gradient), so the file is the run's variant. */
     private List<Pass> passes(OnnxModel model, LensRequest lensRequest) {
         List<Pass> passes = new ArrayList<>();
         if (!expose.isEmpty()) {
@@ -117,6 +123,9 @@ final class SurgeryCommand implements Callable<Integer> {
         }
         if (lensRequest != null) {
             passes.add(new LogitLens(lensRequest.k(), lensRequest.targets()));
+        }
+        if (grad != null) {
+            passes.add(new Gradient(grad));
         }
         return passes;
     }

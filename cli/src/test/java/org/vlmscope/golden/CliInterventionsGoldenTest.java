@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -134,6 +135,30 @@ class CliInterventionsGoldenTest {
         args.addAll(List.of(options));
         execute(args.toArray(String[]::new));
         return cache;
+    }
+
+    /** vlmscope attribute: the mean vector at the (default) visual positions as baseline, IG-50 right Riemann. */
+    @Test
+    void integratedGradientsThroughTheCli() {
+        String name = "llava-tiny";
+        try (GoldenFixture f = GoldenFixture.load(name)) {
+            float[] mean = f.floats("ablation.mean_vector");
+            Path vector = tmp.resolve("mean.safetensors");
+            SafetensorsWriter.writeAll(vector, Map.of(), List.of(NamedTensor.ofFloats("mean", new long[] {mean.length}, mean)));
+            Path out = tmp.resolve("ig.safetensors");
+            JsonNode ig = f.manifest.path("integrated_gradients");
+            execute("attribute", MODELS.get(name).toString(), "--inputs", INPUTS.get(name).toString(), "--target",
+                    ig.path("target_token").asText(), "--baseline", vector.toString(), "--steps", "50", "--rule", "right",
+                    "--reduce", "sum", "--batch", "25", "-o", out.toString(), "--device", "cpu");
+            JsonNode seq = f.manifest.path("sequence");
+            try (SafetensorsFile c = SafetensorsFile.open(out)) {
+                float[] scores = java.util.Arrays.copyOfRange(c.toFloatArray("ig.scores"),
+                        seq.path("visual_start").asInt(), seq.path("visual_end_exclusive").asInt());
+                Compare.allClose("ig.scores via the CLI", f.floats("ig.scores"), scores, f.atol("ig_scores"), f.rtol("ig_scores"));
+                assertEquals(ig.path("completeness_gap").asDouble(),
+                        Double.parseDouble(c.metadata().get("completeness_gap")), 2 * f.atol("logits"));
+            }
+        }
     }
 
     private static float[] lastLogits(Path cache) {

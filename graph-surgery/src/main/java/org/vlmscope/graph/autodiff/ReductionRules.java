@@ -26,8 +26,8 @@ final class ReductionRules {
             GradOps o = r.step.ops;
             Value hits = o.castLike(o.ops().op("Equal").in(r.step.in(0), r.keepDims(r.step.out())).out(), dy);
             var ties = o.ops().op("ReduceSum").in(hits);
-            if (r.axes != null) {
-                ties.in(r.axes);
+            if (r.someAxes) {
+                ties.in(r.axes());
             }
             return o.mul(hits, o.div(r.keepDims(dy), ties.attr("keepdims", 1L).out()));
         });
@@ -43,31 +43,51 @@ final class ReductionRules {
     private static void reduction(Map<String, GradientRule> rules, String op, BiFunction<Reduced, Value, Value> dx) {
         rules.put(op, onInputs(s -> {
             Reduced r = Reduced.of(s);
-            boolean noop = r.axes == null && s.node().intAttribute("noop_with_empty_axes", 0) == 1;
+            boolean noop = !r.someAxes && s.node().intAttribute("noop_with_empty_axes", 0) == 1;
             s.grad(0, noop ? s.dy() : dx.apply(r, s.dy()));
         }, 0));
     }
 
-    /** A reduction node and its axes: a 1-D int64 tensor, or null when it reduces over every axis. */
-    private record Reduced(Step step, Value axes) {
-        /** Axes are an attribute before opset 18 (13 for ReduceSum) and an input after; a constant empty list means all. */
+    /**
+     * A reduction node and its axes. Axes are an attribute before opset 18 (13 for ReduceSum) and an input after; an
+     * attribute becomes a constant only when a rule needs it as a tensor, so no initializer is left unused.
+     */
+    private static final class Reduced {
+        final Step step;
+        /** False when the node reduces over every axis (no axes, or a constant empty list). */
+        final boolean someAxes;
+        private Value axes;
+
+        private Reduced(Step step, Value axes, boolean someAxes) {
+            this.step = step;
+            this.axes = axes;
+            this.someAxes = someAxes;
+        }
+
         static Reduced of(Step s) {
-            Node node = s.node();
-            Value axes = node.input(1);
-            if (axes == null && !node.intsAttribute("axes").isEmpty()) {
-                axes = s.ops.ops().ints(node.intsAttribute("axes").stream().mapToLong(Long::longValue).toArray());
+            Value input = s.node().input(1);
+            if (input != null) {
+                long[] constant = Constants.longs(input);
+                return new Reduced(s, input, constant == null || constant.length > 0);
             }
-            long[] constant = axes == null ? null : Constants.longs(axes);
-            return new Reduced(s, constant != null && constant.length == 0 ? null : axes);
+            return new Reduced(s, null, !s.node().intsAttribute("axes").isEmpty());
+        }
+
+        /** The axes as a 1-D int64 tensor; only called when {@link #someAxes}. */
+        Value axes() {
+            if (axes == null) {
+                axes = step.ops.ops().ints(step.node().intsAttribute("axes").stream().mapToLong(Long::longValue).toArray());
+            }
+            return axes;
         }
 
         /** {@code t}, shaped like the reduction's output, with the reduced axes back as size-1 dimensions. */
         Value keepDims(Value t) {
-            if (step.node().intAttribute("keepdims", 1) == 1 || axes == null) {
+            if (step.node().intAttribute("keepdims", 1) == 1 || !someAxes) {
                 // Kept already, or reduced to a scalar, which broadcasts as it is.
                 return t;
             }
-            return step.ops.ops().op("Unsqueeze").in(t, axes).out();
+            return step.ops.ops().op("Unsqueeze").in(t, axes()).out();
         }
 
         /** The output gradient broadcast back over the input. */

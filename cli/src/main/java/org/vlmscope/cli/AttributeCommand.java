@@ -1,0 +1,185 @@
+package org.vlmscope.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.IntStream;
+import org.vlmscope.core.BadArgumentException;
+import org.vlmscope.core.ModelManifest;
+import org.vlmscope.core.SafetensorsWriter;
+import org.vlmscope.core.SafetensorsWriter.NamedTensor;
+import org.vlmscope.core.VectorFile;
+import org.vlmscope.core.VlmscopeException;
+import org.vlmscope.runtime.ImageTokens;
+import org.vlmscope.runtime.IntegratedGradients;
+import org.vlmscope.runtime.ModelSession;
+import org.vlmscope.runtime.Positions;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code vlmscope attribute}: integrated gradients (or gradient x input) over the LM input embeddings. */
+@Command(name = "attribute", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Attribute a target logit to input positions with integrated gradients computed inside ONNX "
+                + "Runtime (forward and backward in one call per batch of path points). Writes ig.scores (one per "
+                + "position) and ig.attributions [seq, d_model]; prints the top positions and the visual grid.")
+final class AttributeCommand implements Callable<Integer> {
+    private static final int TOP = 10;
+
+    @Parameters(paramLabel = "MODEL_DIR", description = "Model directory written by 'vlmscope export' (fp32).")
+    Path modelDir;
+
+    @Option(names = "--inputs", paramLabel = "IN.safetensors", required = true,
+            description = "input_ids (one row) and pixel_values, as for 'vlmscope run'.")
+    Path inputs;
+
+    @Option(names = "--target", paramLabel = "TOKEN", required = true,
+            description = "Token id whose logit is attributed, or A-B for the difference of two logits.")
+    String target;
+
+    @Option(names = "--position", paramLabel = "P", defaultValue = "-1",
+            description = "Position of the target logit (default: the last position).")
+    int position;
+
+    @Option(names = "--baseline", paramLabel = "VECTOR",
+            description = "Baseline vector (d_model values: .safetensors, FILE:TENSOR or .pt); default zeros.")
+    String baseline;
+
+    @Option(names = "--baseline-positions", paramLabel = "POSITIONS",
+            description = "Where the baseline differs from the input (default: the visual tokens, or every position "
+                    + "of a text-only prompt).")
+    String baselinePositions;
+
+    @Option(names = "--steps", defaultValue = "50", description = "Path points (default: ${DEFAULT-VALUE}).")
+    int steps;
+
+    @Option(names = "--rule", defaultValue = "right",
+            description = "right (alpha = k/m, k=1..m), linspace (both ends, the paper's code) or trapezoid "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String rule;
+
+    @Option(names = "--reduce", defaultValue = "sum",
+            description = "Per-position score: sum, abssum or l2 over the hidden dimension (default: ${DEFAULT-VALUE}).")
+    String reduce;
+
+    @Option(names = "--batch", defaultValue = "10", description = "Path points per ONNX Runtime call (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--method", defaultValue = "ig",
+            description = "ig (integrated gradients) or gxi (gradient x input, one backward pass; default: ${DEFAULT-VALUE}).")
+    String method;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "OUT.safetensors", required = true,
+            description = "Where to write ig.scores and ig.attributions.")
+    Path output;
+
+    @Mixin
+    DeviceOption device;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        IntegratedGradients.Options options = new IntegratedGradients.Options(steps, enumValue(IntegratedGradients.Rule.class,
+                rule, "--rule"), enumValue(IntegratedGradients.Reduce.class, reduce, "--reduce"), batch);
+        IntegratedGradients.Target goal = parseTarget();
+        if (!method.equals("ig") && !method.equals("gxi")) {
+            throw new BadArgumentException("--method " + method + ": use ig or gxi");
+        }
+        Path outDir = output.toAbsolutePath().getParent();
+        if (!Files.isDirectory(outDir)) {
+            throw new VlmscopeException("cannot write " + output + ": directory " + outDir + " does not exist");
+        }
+        RunCommand.Inputs in = RunCommand.readInputs(inputs);
+        if (in.ids().length != 1) {
+            throw new BadArgumentException("attribute takes one prompt; " + inputs + " holds " + in.ids().length + " rows");
+        }
+        ModelManifest manifest = ModelManifest.read(modelDir);
+        int d = manifest.dims().dModel();
+        long[] expanded = ImageTokens.expand(in.ids()[0], manifest.imageTokenId(), manifest.dims().visualTokens());
+        int[] visual = IntStream.range(0, expanded.length).filter(p -> expanded[p] == manifest.imageTokenId()).toArray();
+        int[] where = baselinePositions != null ? Positions.parse(baselinePositions, "baseline position")
+                : visual.length > 0 ? visual : null;
+        float[] vector = baseline == null ? new float[d] : VectorFile.read(baseline, d);
+        PrintWriter out = spec.commandLine().getOut();
+        try (ModelSession session = ModelSession.open(modelDir, device.device, List.of())) {
+            IntegratedGradients.Result r = method.equals("gxi")
+                    ? IntegratedGradients.gradientTimesInput(session, in.pixelValues(), in.ids()[0], goal, options.reduce())
+                    : IntegratedGradients.run(session, in.pixelValues(), in.ids()[0],
+                            new IntegratedGradients.Baseline(vector, where), goal, options);
+            write(r, expanded.length, d, manifest);
+            report(out, r, visual, manifest.dims().gridSize());
+        }
+        out.flush();
+        return 0;
+    }
+
+    private IntegratedGradients.Target parseTarget() {
+        try {
+            int dash = target.indexOf('-');
+            return dash < 0 ? new IntegratedGradients.Target(Long.parseLong(target.trim()), null, position)
+                    : new IntegratedGradients.Target(Long.parseLong(target.substring(0, dash).trim()),
+                            Long.parseLong(target.substring(dash + 1).trim()), position);
+        } catch (NumberFormatException e) {
+            throw new BadArgumentException("--target " + target + ": expected a token id or A-B");
+        }
+    }
+
+    private static <E extends Enum<E>> E enumValue(Class<E> type, String value, String option) {
+        try {
+            return Enum.valueOf(type, value.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new BadArgumentException(option + " " + value + ": choose one of "
+                    + List.of(type.getEnumConstants()).stream().map(c -> c.name().toLowerCase(Locale.ROOT)).toList());
+        }
+    }
+
+    private void write(IntegratedGradients.Result r, int seq, int d, ModelManifest manifest) {
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("model_dir", modelDir.toAbsolutePath().toString());
+        meta.put("model_fingerprint", manifest.source().fingerprint());
+        meta.put("inputs", inputs.toString());
+        meta.put("method", method);
+        meta.put("target", target);
+        meta.put("position", Integer.toString(position));
+        meta.put("steps", Integer.toString(steps));
+        meta.put("rule", rule);
+        meta.put("reduce", reduce);
+        meta.put("baseline", baseline == null ? "zeros" : baseline);
+        meta.put("f_input", Double.toString(r.fInput()));
+        meta.put("f_baseline", Double.toString(r.fBaseline()));
+        meta.put("sum_attributions", Double.toString(r.sumAttributions()));
+        meta.put("completeness_gap", Double.toString(r.completenessGap()));
+        SafetensorsWriter.writeAll(output, meta, List.of(
+                NamedTensor.ofFloats("ig.scores", new long[] {seq}, r.scores()),
+                NamedTensor.ofFloats("ig.attributions", new long[] {seq, d}, r.attributions())));
+    }
+
+    private void report(PrintWriter out, IntegratedGradients.Result r, int[] visual, int grid) {
+        out.printf(Locale.ROOT, "f(input) %.6g, f(baseline) %.6g, sum of attributions %.6g, completeness gap %.3g%n",
+                r.fInput(), r.fBaseline(), r.sumAttributions(), r.completenessGap());
+        List<Integer> order = new ArrayList<>(IntStream.range(0, r.scores().length).boxed().toList());
+        order.sort(Comparator.comparingDouble((Integer p) -> -Math.abs(r.scores()[p])));
+        out.printf("top %d positions by |score|:%n", Math.min(TOP, order.size()));
+        for (int p : order.subList(0, Math.min(TOP, order.size()))) {
+            int k = java.util.Arrays.binarySearch(visual, p);
+            String where = k >= 0 ? String.format(Locale.ROOT, "  visual %d (row %d, col %d)", k, k / grid, k % grid) : "";
+            out.printf(Locale.ROOT, "  position %4d  %+.6g%s%n", p, r.scores()[p], where);
+        }
+        if (visual.length == grid * grid) {
+            out.println(VisualGrid.render(r.scores(), visual, grid));
+        }
+        out.println("wrote " + output + ": ig.scores, ig.attributions");
+    }
+}
