@@ -80,6 +80,34 @@ public final class Greedy {
         return new Generation(tokens, stepLogits);
     }
 
+    /**
+     * The same decoding without a KV cache: every step recomputes the whole sequence (image included) with a
+     * full forward pass. Slow by design; it is the reference the cached path is measured and checked against.
+     */
+    public static Generation runWithoutCache(ModelSession session, NamedTensor pixelValues, long[][] inputIds,
+                                             int maxNewTokens, List<Intervention> interventions) {
+        int batch = inputIds.length;
+        long[][] sequences = inputIds.clone();
+        long[][] tokens = new long[batch][maxNewTokens];
+        float[][][] stepLogits = new float[batch][maxNewTokens][];
+        for (int step = 0; step < maxNewTokens; step++) {
+            NamedTensor logits = Forward.run(session, pixelValues, sequences, interventions, null).get("logits");
+            int seq = (int) logits.shape()[1];
+            int vocab = (int) logits.shape()[2];
+            java.nio.FloatBuffer all = logits.data().duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+            for (int b = 0; b < batch; b++) {
+                float[] last = new float[vocab];
+                all.position((b * seq + seq - 1) * vocab);
+                all.get(last);
+                stepLogits[b][step] = last;
+                tokens[b][step] = argmax(last);
+                sequences[b] = java.util.Arrays.copyOf(sequences[b], sequences[b].length + 1);
+                sequences[b][sequences[b].length - 1] = tokens[b][step];
+            }
+        }
+        return new Generation(tokens, stepLogits);
+    }
+
     /** Runs the decoder on one new token per row, appended to {@code padded}, reusing the cache in {@code previous}. */
     private static OrtSession.Result decodeStep(ModelSession session, InterventionPlan plan, Batch padded,
                                                 OrtSession.Result previous, long[][] next, int layers) {

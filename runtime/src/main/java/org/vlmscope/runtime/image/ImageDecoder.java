@@ -109,7 +109,7 @@ public final class ImageDecoder {
         try (ImageInputStream in = new FileImageInputStream(file.toFile())) {
             ImageReader reader = readerFor(file, in);
             try {
-                return decode(file, in, reader);
+                return decode(file, in, reader, reader.getFormatName().equalsIgnoreCase("jpeg"));
             } finally {
                 reader.dispose();
             }
@@ -137,61 +137,74 @@ public final class ImageDecoder {
         return reader;
     }
 
-    private RgbImage decode(Path file, ImageInputStream in, ImageReader reader) throws IOException {
-        boolean jpeg = reader.getFormatName().equalsIgnoreCase("jpeg");
+    private RgbImage decode(Path file, ImageInputStream in, ImageReader reader, boolean jpeg) {
         String format = jpeg ? "JPEG" : "PNG";
         JpegHeader header = null;
+        int width;
+        int height;
         try {
             if (jpeg) {
                 in.seek(0);
                 header = JpegHeader.scan(in);
             }
             in.seek(0);
-            reader.setInput(in, true, true);
-            int width = reader.getWidth(0);
-            int height = reader.getHeight(0);
-            checkSize(file, format, width, height);
-            List<String> warnings = new ArrayList<>();
-            reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
-            RgbImage image;
-            if (jpeg) {
-                image = fromJpegRaster(file, header, reader.readRaster(0, null));
-            } else {
-                image = fromPng(file, reader.read(0));
-            }
-            for (String warning : warnings) {
-                // libjpeg pads a cut-off stream with grey and only warns; PIL refuses such a file ("image file is
-                // truncated"), and so do we. Other libjpeg warnings (stray bytes between markers) PIL tolerates.
-                String lower = warning.toLowerCase(Locale.ROOT);
-                if (lower.contains("truncated") || lower.contains("premature end")) {
-                    throw new VlmscopeException(file + " is a truncated " + format + " image (" + warning
-                            + "): expected a complete file");
-                }
-            }
-            return exifOrientation && header != null ? Orientation.apply(image, header.orientation()) : image;
+            reader.setInput(in, false, true);
+            width = reader.getWidth(0);
+            height = reader.getHeight(0);
         } catch (IOException | RuntimeException e) {
-            if (e instanceof VlmscopeException v) {
-                throw v;
-            }
-            // Image readers signal damaged data with IIOException and, on some corruptions, with unchecked
-            // exceptions from deep inside the codec; either way the file is the problem.
-            StringBuilder detail = new StringBuilder(String.valueOf(e.getMessage()));
-            boolean endOfFile = false;
-            for (Throwable t = e; t != null; t = t.getCause()) {
-                endOfFile |= t instanceof EOFException;
-                if (t != e && t.getMessage() != null) {
-                    detail.append(": ").append(t.getMessage());
-                }
-            }
-            // A JPEG cut inside a segment fails with a segment error rather than an end of file; the missing
-            // end-of-image marker tells that case apart from real corruption.
-            if (endOfFile || jpeg && !endsWithEndOfImage(in)) {
-                throw new VlmscopeException(file + " is a truncated " + format + " image (" + detail
-                        + "): expected a complete file", e);
-            }
-            throw new VlmscopeException(file + " cannot be decoded as a " + format + " image (corrupt?): " + detail,
-                    e);
+            throw undecodable(file, format, in, e);
         }
+        checkSize(file, format, width, height);
+        List<String> warnings = new ArrayList<>();
+        reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
+        Raster jpegRaster = null;
+        BufferedImage pngImage = null;
+        try {
+            if (jpeg) {
+                jpegRaster = reader.readRaster(0, null);
+            } else {
+                pngImage = reader.read(0);
+            }
+        } catch (IOException | RuntimeException e) {
+            throw undecodable(file, format, in, e);
+        }
+        for (String warning : warnings) {
+            // libjpeg pads a cut-off stream with grey and only warns; PIL refuses such a file ("image file is
+            // truncated"), and so do we. Other libjpeg warnings (stray bytes between markers) PIL tolerates.
+            String lower = warning.toLowerCase(Locale.ROOT);
+            if (lower.contains("truncated") || lower.contains("premature end")) {
+                throw new VlmscopeException(file + " is a truncated " + format + " image (" + warning
+                        + "): expected a complete file");
+            }
+        }
+        if (!jpeg) {
+            return fromPng(file, pngImage);
+        }
+        RgbImage image = fromJpegRaster(file, header, jpegRaster);
+        return exifOrientation ? Orientation.apply(image, header.orientation()) : image;
+    }
+
+    /**
+     * Image readers signal damaged data with IIOException and, on some corruptions, with unchecked exceptions
+     * from deep inside the codec; either way the file is the problem, and the message says whether it looks cut
+     * short.
+     */
+    private static VlmscopeException undecodable(Path file, String format, ImageInputStream in, Exception e) {
+        StringBuilder detail = new StringBuilder(String.valueOf(e.getMessage()));
+        boolean endOfFile = false;
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            endOfFile |= t instanceof EOFException;
+            if (t != e && t.getMessage() != null) {
+                detail.append(": ").append(t.getMessage());
+            }
+        }
+        // A JPEG cut inside a segment fails with a segment error rather than an end of file; the missing
+        // end-of-image marker tells that case apart from real corruption.
+        if (endOfFile || format.equals("JPEG") && !endsWithEndOfImage(in)) {
+            return new VlmscopeException(file + " is a truncated " + format + " image (" + detail
+                    + "): expected a complete file", e);
+        }
+        return new VlmscopeException(file + " cannot be decoded as a " + format + " image (corrupt?): " + detail, e);
     }
 
     private static boolean endsWithEndOfImage(ImageInputStream in) {
@@ -205,10 +218,6 @@ public final class ImageDecoder {
 
     private void checkSize(Path file, String format, int width, int height) {
         long pixels = (long) width * height;
-        if (width <= 0 || height <= 0) {
-            throw new VlmscopeException(file + ": the " + format + " header gives an empty size " + width + "x"
-                    + height + ": expected a positive width and height");
-        }
         if (pixels > maxPixels) {
             throw new VlmscopeException(String.format(Locale.ROOT, "%s: the %s header claims %dx%d pixels (%,d), "
                     + "more than the limit of %,d; refusing to decode it (raise the limit with "

@@ -14,12 +14,14 @@ import java.nio.ByteOrder;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
+import java.nio.ShortBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.vlmscope.core.HalfFloats;
 import org.vlmscope.graph.OnnxModel;
 import org.vlmscope.graph.Ops;
 import org.vlmscope.graph.TensorType;
@@ -242,6 +244,13 @@ final class GradCheck {
                     b.put((float) v);
                 }
                 yield OnnxTensor.createTensor(ENV, b.flip(), f.shape());
+            }
+            case FLOAT16 -> {
+                ShortBuffer b = ShortBuffer.allocate(n);
+                for (double v : f.values()) {
+                    b.put(HalfFloats.floatToFp16((float) v));
+                }
+                yield OnnxTensor.createTensor(ENV, b.flip(), f.shape(), OnnxJavaType.FLOAT16);
             }
             case INT64 -> {
                 LongBuffer b = LongBuffer.allocate(n);

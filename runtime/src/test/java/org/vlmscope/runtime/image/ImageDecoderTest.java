@@ -2,6 +2,7 @@ package org.vlmscope.runtime.image;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -17,9 +18,11 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.zip.CRC32;
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
@@ -242,7 +245,7 @@ class ImageDecoderTest {
         }
         Path file = dir.resolve("cmyk.jpg");
         Files.write(file, encodeJpeg(new IIOImage(cmyk, null, null), false));
-        assertTrue(!containsMarker(Files.readAllBytes(file), 0xEE), "no Adobe marker: PIL still inverts");
+        assertFalse(containsMarker(Files.readAllBytes(file), 0xEE), "no Adobe marker: PIL still inverts");
         RgbImage rgb = ImageDecoder.read(file);
         // PIL reads every 4-component JPEG as "CMYK;I": (10, 100, 200, 50) becomes C, M, Y, K = 245, 155, 55, 205.
         // cmyk2rgb: nk = 255 - 205 = 50; R = 50 - MULDIV255(245, 50) = 50 - ((12378 >> 8) + 12378 >> 8) = 50 - 48
@@ -279,7 +282,7 @@ class ImageDecoderTest {
     void exifOrientationIsIgnoredByDefaultLikeHuggingFace() throws IOException {
         Path file = orientedJpeg(6, true);
         assertBlocks(ImageDecoder.read(file), new int[][] {{A, B, C}, {D, E, F}});
-        assertTrue(!ImageDecoder.defaults().appliesExifOrientation());
+        assertFalse(ImageDecoder.defaults().appliesExifOrientation());
     }
 
     @Test
@@ -309,8 +312,8 @@ class ImageDecoderTest {
         fillBlocks(image.getRaster(), 8, new int[][] {{A, B, C}, {D, E, F}});
         byte[] jpeg = encodeJpeg(new IIOImage(image, null, null), false);
         // APP1 "Exif\0\0" + TIFF header + IFD0 holding one entry: Orientation (0x0112), SHORT, count 1.
-        ByteBuffer tiff = ByteBuffer.allocate(26).order(intel ? java.nio.ByteOrder.LITTLE_ENDIAN
-                : java.nio.ByteOrder.BIG_ENDIAN);
+        ByteBuffer tiff = ByteBuffer.allocate(26).order(intel ? ByteOrder.LITTLE_ENDIAN
+                : ByteOrder.BIG_ENDIAN);
         tiff.put(intel ? (byte) 'I' : (byte) 'M').put(intel ? (byte) 'I' : (byte) 'M').putShort((short) 42).putInt(8);
         tiff.putShort((short) 1).putShort((short) 0x0112).putShort((short) 3).putInt(1)
                 .putShort((short) orientation).putShort((short) 0).putInt(0);
@@ -319,7 +322,7 @@ class ImageDecoderTest {
         byte[] app1 = concat(new byte[] {(byte) 0xFF, (byte) 0xE1, (byte) (length >> 8), (byte) length}, exif);
         Path file = dir.resolve("oriented-" + orientation + (intel ? "-II" : "-MM") + ".jpg");
         // Right after SOI, where cameras put it.
-        Files.write(file, concat(concat(new byte[] {jpeg[0], jpeg[1]}, app1), java.util.Arrays.copyOfRange(jpeg, 2,
+        Files.write(file, concat(concat(new byte[] {jpeg[0], jpeg[1]}, app1), Arrays.copyOfRange(jpeg, 2,
                 jpeg.length)));
         return file;
     }
@@ -411,13 +414,13 @@ class ImageDecoderTest {
     @Test
     void truncatedJpegIsRefusedLikePil() throws IOException {
         byte[] jpeg = Files.readAllBytes(resource("photo-420.jpg"));
-        Path file = Files.write(dir.resolve("cut.jpg"), java.util.Arrays.copyOf(jpeg, jpeg.length / 2));
+        Path file = Files.write(dir.resolve("cut.jpg"), Arrays.copyOf(jpeg, jpeg.length / 2));
         assertMessage(assertThrows(VlmscopeException.class, () -> ImageDecoder.read(file)), file.toString(),
                 "truncated", "JPEG");
-        Path progressive = Files.write(dir.resolve("cut-progressive.jpg"), java.util.Arrays.copyOf(
+        Path progressive = Files.write(dir.resolve("cut-progressive.jpg"), Arrays.copyOf(
                 Files.readAllBytes(resource("photo-420-progressive.jpg")), 900));
         assertMessage(assertThrows(VlmscopeException.class, () -> ImageDecoder.read(progressive)), "truncated");
-        Path header = Files.write(dir.resolve("cut-header.jpg"), java.util.Arrays.copyOf(jpeg, 100));
+        Path header = Files.write(dir.resolve("cut-header.jpg"), Arrays.copyOf(jpeg, 100));
         assertMessage(assertThrows(VlmscopeException.class, () -> ImageDecoder.read(header)), "JPEG",
                 "ends before its first scan");
     }
@@ -431,7 +434,7 @@ class ImageDecoderTest {
             }
         }
         byte[] png = Files.readAllBytes(png(image, "whole.png", 8, 2));
-        Path file = Files.write(dir.resolve("cut.png"), java.util.Arrays.copyOf(png, png.length / 2));
+        Path file = Files.write(dir.resolve("cut.png"), Arrays.copyOf(png, png.length / 2));
         assertMessage(assertThrows(VlmscopeException.class, () -> ImageDecoder.read(file)), file.toString(),
                 "truncated", "PNG");
     }
@@ -532,7 +535,7 @@ class ImageDecoderTest {
     }
 
     private static byte[] concat(byte[] a, byte[] b) {
-        byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        byte[] out = Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);
         return out;
     }
