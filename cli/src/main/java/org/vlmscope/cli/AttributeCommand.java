@@ -39,9 +39,8 @@ final class AttributeCommand implements Callable<Integer> {
     @Parameters(paramLabel = "MODEL_DIR", description = "Model directory written by 'vlmscope export' (fp32).")
     Path modelDir;
 
-    @Option(names = "--inputs", paramLabel = "IN.safetensors", required = true,
-            description = "input_ids (one row) and pixel_values, as for 'vlmscope run'.")
-    Path inputs;
+    @Mixin
+    PromptInput input;
 
     @Option(names = "--target", paramLabel = "TOKEN", required = true,
             description = "Token id whose logit is attributed, or A-B for the difference of two logits.")
@@ -97,32 +96,41 @@ final class AttributeCommand implements Callable<Integer> {
         if (!method.equals("ig") && !method.equals("gxi")) {
             throw new BadArgumentException("--method " + method + ": use ig or gxi");
         }
+        input.check();
         Path outDir = output.toAbsolutePath().getParent();
         if (!Files.isDirectory(outDir)) {
             throw new VlmscopeException("cannot write " + output + ": directory " + outDir + " does not exist");
         }
-        RunCommand.Inputs in = RunCommand.readInputs(inputs);
-        if (in.ids().length != 1) {
-            throw new BadArgumentException("attribute takes one prompt; " + inputs + " holds " + in.ids().length + " rows");
-        }
         ModelManifest manifest = ModelManifest.read(modelDir);
+        PrintWriter out = spec.commandLine().getOut();
+        try (PromptInput.Prepared in = input.prepare(modelDir, manifest)) {
+            if (in.ids().length != 1) {
+                throw new BadArgumentException("attribute takes one prompt; " + input.inputs + " holds "
+                        + in.ids().length + " rows");
+            }
+            out.println(in.summary());
+            attribute(out, in, manifest, goal, options);
+        }
+        out.flush();
+        return 0;
+    }
+
+    private void attribute(PrintWriter out, PromptInput.Prepared in, ModelManifest manifest,
+                           IntegratedGradients.Target goal, IntegratedGradients.Options options) {
         int d = manifest.dims().dModel();
         long[] expanded = ImageTokens.expand(in.ids()[0], manifest.imageTokenId(), manifest.dims().visualTokens());
         int[] visual = IntStream.range(0, expanded.length).filter(p -> expanded[p] == manifest.imageTokenId()).toArray();
         int[] where = baselinePositions != null ? Positions.parse(baselinePositions, "baseline position")
                 : visual.length > 0 ? visual : null;
         float[] vector = baseline == null ? new float[d] : VectorFile.read(baseline, d);
-        PrintWriter out = spec.commandLine().getOut();
         try (ModelSession session = ModelSession.open(modelDir, device.device, List.of())) {
             IntegratedGradients.Result r = method.equals("gxi")
                     ? IntegratedGradients.gradientTimesInput(session, in.pixelValues(), in.ids()[0], goal, options.reduce())
                     : IntegratedGradients.run(session, in.pixelValues(), in.ids()[0],
                             new IntegratedGradients.Baseline(vector, where), goal, options);
-            write(r, expanded.length, d, manifest);
+            write(r, expanded.length, d, manifest, in.metadata());
             report(out, r, visual, manifest.dims().gridSize());
         }
-        out.flush();
-        return 0;
     }
 
     private IntegratedGradients.Target parseTarget() {
@@ -145,11 +153,12 @@ final class AttributeCommand implements Callable<Integer> {
         }
     }
 
-    private void write(IntegratedGradients.Result r, int seq, int d, ModelManifest manifest) {
+    private void write(IntegratedGradients.Result r, int seq, int d, ModelManifest manifest,
+                       Map<String, String> input) {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("model_dir", modelDir.toAbsolutePath().toString());
         meta.put("model_fingerprint", manifest.source().fingerprint());
-        meta.put("inputs", inputs.toString());
+        meta.putAll(input);
         meta.put("method", method);
         meta.put("target", target);
         meta.put("position", Integer.toString(position));

@@ -5,23 +5,23 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import org.vlmscope.core.BadArgumentException;
-import org.vlmscope.core.DType;
 import org.vlmscope.core.ModelManifest;
-import org.vlmscope.core.SafetensorsFile;
 import org.vlmscope.core.SafetensorsWriter;
 import org.vlmscope.core.SafetensorsWriter.NamedTensor;
-import org.vlmscope.core.TensorInfo;
 import org.vlmscope.core.VlmscopeException;
 import org.vlmscope.graph.GraphException;
 import org.vlmscope.graph.passes.Hooks;
 import org.vlmscope.runtime.Forward;
-import org.vlmscope.runtime.ImageTokens;
+import org.vlmscope.runtime.Greedy;
 import org.vlmscope.runtime.Intervention;
 import org.vlmscope.runtime.LensRequest;
 import org.vlmscope.runtime.ModelSession;
@@ -34,30 +34,35 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code vlmscope run}: one forward pass over prepared inputs (ids and pixels in a safetensors file), optionally
- * under interventions (ablation, patches, knockouts) and with the logit lens, printing the next-token candidates
- * and optionally caching logits, hook activations and lens tensors for analysis in Python.
+ * {@code vlmscope run}: one forward pass over an image and a prompt (or prepared ids), optionally under
+ * interventions (ablation, patches, knockouts) and with the logit lens, printing the next-token candidates and a
+ * greedy answer, and optionally caching logits, hook activations and lens tensors for analysis in Python.
  */
 @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Run a model directory on input_ids (and pixel_values) from a safetensors file, optionally "
-                + "with interventions and the logit lens; print the top-5 next tokens per batch row and optionally "
-                + "cache logits, hook activations and lens tensors.")
+        description = "Run a model directory on an image and a prompt (or on prepared input_ids and pixel_values), "
+                + "optionally with interventions and the logit lens; print the top-5 next tokens per batch row and "
+                + "the greedy answer, and optionally cache logits, hook activations and lens tensors.")
 final class RunCommand implements Callable<Integer> {
-    static final String INPUT_IDS = "input_ids";
-    static final String PIXEL_VALUES = "pixel_values";
     static final String LOGITS = "logits";
     private static final int TOP_K = 5;
+    /** Enough for a short answer from a real model; --max-new-tokens overrides it. */
+    private static final int DEFAULT_ANSWER_TOKENS = 20;
 
     @Parameters(paramLabel = "MODEL_DIR", description = "Model directory written by 'vlmscope export'.")
     Path modelDir;
 
-    @Option(names = "--inputs", paramLabel = "IN.safetensors", required = true,
-            description = "input_ids: I64 or I32 [S] or [B,S], the image token once per row or once per visual "
-                    + "token; optional pixel_values: F32 [B,3,H,W].")
-    Path inputs;
+    @Mixin
+    PromptInput input;
+
+    @Option(names = "--max-new-tokens", paramLabel = "N",
+            description = "Tokens to generate greedily after the prompt, with the KV cache and the interventions "
+                    + "(patches and ablations on the prompt, knockouts at every step); the answer is printed and "
+                    + "cached (default: " + DEFAULT_ANSWER_TOKENS + " with --prompt or --raw-prompt, 0 with --inputs).")
+    Integer maxNewTokens;
 
     @Option(names = "--cache", paramLabel = "OUT.safetensors",
-            description = "Write logits and the --hooks tensors here, keyed by hook name, batch dimension kept.")
+            description = "Write logits and the --hooks tensors of the prompt here, keyed by hook name, batch "
+                    + "dimension kept; the header records the model, the input, positions and interventions.")
     Path cache;
 
     @Option(names = "--hooks", paramLabel = "GLOB",
@@ -76,10 +81,6 @@ final class RunCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    /** What the inputs file holds, checked: ids one row per batch entry, pixels null for a text-only run. */
-    record Inputs(long[][] ids, NamedTensor pixelValues) {
-    }
-
     @Override
     public Integer call() {
         if (!hooks.isEmpty() && cache == null) {
@@ -90,6 +91,10 @@ final class RunCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--lens needs --cache: lens tensors are only written "
                     + "to a cache file");
         }
+        if (maxNewTokens != null && maxNewTokens < 0) {
+            throw new BadArgumentException("--max-new-tokens must be 0 or more, got " + maxNewTokens);
+        }
+        input.check();
         interventions.check();
         if (!Files.isDirectory(modelDir)) {
             throw new VlmscopeException("model directory " + modelDir + " does not exist");
@@ -100,14 +105,14 @@ final class RunCommand implements Callable<Integer> {
             throw new VlmscopeException("cannot write --cache " + cache + ": directory " + cacheDir
                     + " does not exist");
         }
-        Inputs in = readInputs(inputs);
         ModelManifest manifest = ModelManifest.read(modelDir);
         List<String> wanted = resolveHooks(manifest, hooks);
         LensRequest lensRequest = lens.request(manifest.dims().vocab());
         PrintWriter out = spec.commandLine().getOut();
-        try (ModelSession session = ModelSession.open(modelDir, device.device, wanted)) {
-            int length = ImageTokens.expand(in.ids()[0], manifest.imageTokenId(), manifest.dims().visualTokens()).length;
-            List<Intervention> planned = interventions.resolve(session, length);
+        try (PromptInput.Prepared in = input.prepare(modelDir, manifest);
+             ModelSession session = ModelSession.open(modelDir, device.device, wanted)) {
+            out.println(in.summary());
+            List<Intervention> planned = interventions.resolve(session, in.length());
             if (!planned.isEmpty()) {
                 out.println("interventions: " + String.join("; ", planned.stream().map(Intervention::toString).toList()));
             }
@@ -121,20 +126,47 @@ final class RunCommand implements Callable<Integer> {
                 out.printf("row %d, position %d: top-%d next tokens (id (logit)): %s%n", b, seq - 1, TOP_K,
                         TopTokens.format(TopTokens.of(values, (b * seq + seq - 1) * vocab, vocab, TOP_K)));
             }
+            int newTokens = maxNewTokens != null ? maxNewTokens : in.tokenizer() != null ? DEFAULT_ANSWER_TOKENS : 0;
+            Map<String, String> answer = newTokens == 0 ? Map.of() : answer(out, session, in, planned, newTokens);
             if (cache != null) {
                 List<String> notRun = wanted.stream().filter(h -> !result.containsKey(h)).toList();
                 if (!notRun.isEmpty()) {
-                    spec.commandLine().getErr().printf("vlmscope: warning: %s not cached: the inputs have no "
-                            + "pixel_values, so the vision graph did not run%n", String.join(", ",
-                            HookNames.collapse(notRun)));
+                    spec.commandLine().getErr().printf("vlmscope: warning: %s not cached: the input has no "
+                            + "image, so the vision graph did not run%n", String.join(", ", HookNames.collapse(notRun)));
                 }
-                writeCache(out, session, wanted, lensRequest, result);
+                writeCache(out, session, in, wanted, lensRequest, result, answer);
             }
         }
         out.flush();
         return 0;
     }
 
+    /**
+     * Generates greedily and prints each row's new tokens, decoded when the prompt was text; returns them for the
+     * cache's metadata.
+     */
+    private static Map<String, String> answer(PrintWriter out, ModelSession session, PromptInput.Prepared in,
+                                              List<Intervention> planned, int newTokens) {
+        List<Long> eos = session.manifest().eosTokenIds();
+        Greedy.Generation g = Greedy.run(session, in.pixelValues(), in.ids(), newTokens,
+                eos == null ? Set.of() : new HashSet<>(eos), planned);
+        Map<String, String> meta = new LinkedHashMap<>();
+        List<String> rows = new ArrayList<>();
+        for (int b = 0; b < g.tokens().length; b++) {
+            long[] tokens = g.tokens()[b];
+            String ids = Arrays.stream(tokens).mapToObj(Long::toString).collect(Collectors.joining(" "));
+            rows.add(ids);
+            if (in.tokenizer() != null) {
+                String text = in.tokenizer().decode(tokens, true);
+                meta.put("answer", text);
+                out.printf("answer (%d tokens: %s): %s%n", tokens.length, ids, PromptInput.quote(text));
+            } else {
+                out.printf("row %d, %d new tokens: %s%n", b, tokens.length, ids);
+            }
+        }
+        meta.put("answer_ids", String.join(";", rows));
+        return meta;
+    }
     /**
      * The hook names the globs select, in graph order; a glob matching nothing is a usage error naming it.
      * {@code logits} is left out: it is a graph output already and always cached.
@@ -152,8 +184,8 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    private void writeCache(PrintWriter out, ModelSession session, List<String> wanted, LensRequest lensRequest,
-                            Map<String, NamedTensor> result) {
+    private void writeCache(PrintWriter out, ModelSession session, PromptInput.Prepared in, List<String> wanted,
+                            LensRequest lensRequest, Map<String, NamedTensor> result, Map<String, String> answer) {
         ModelManifest m = session.manifest();
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("vlmscope.version", Main.VERSION);
@@ -162,7 +194,7 @@ final class RunCommand implements Callable<Integer> {
             meta.put("model_fingerprint", m.source().fingerprint());
         }
         meta.put("model_dtype", m.dtype());
-        meta.put("inputs", inputs.toAbsolutePath().normalize().toString());
+        meta.putAll(in.metadata());
         meta.put("hooks", String.join(",", wanted));
         meta.put("device", device.device.name().toLowerCase(Locale.ROOT));
         meta.put("provider", session.provider());
@@ -171,6 +203,7 @@ final class RunCommand implements Callable<Integer> {
             meta.put("lens_k", Integer.toString(lensRequest.k()));
             meta.put("lens_targets", String.join(",", lensRequest.targets().stream().map(String::valueOf).toList()));
         }
+        meta.putAll(answer);
         // logits first, then the hooks in graph order and the lens tensors, as Forward returns them.
         List<NamedTensor> tensors = new ArrayList<>();
         tensors.add(result.get(LOGITS));
@@ -183,43 +216,5 @@ final class RunCommand implements Callable<Integer> {
         long bytes = tensors.stream().mapToLong(t -> t.data().remaining()).sum();
         out.printf("cache %s: %d tensors, %s: %s%n", cache, tensors.size(), Units.bytes(bytes),
                 String.join(", ", HookNames.collapse(tensors.stream().map(NamedTensor::name).toList())));
-    }
-
-    /** Reads and checks the inputs file; each error names the tensor and what was expected of it. */
-    static Inputs readInputs(Path file) {
-        try (SafetensorsFile st = SafetensorsFile.open(file)) {
-            if (!st.contains(INPUT_IDS)) {
-                throw new VlmscopeException(file + " has no tensor '" + INPUT_IDS + "' (expected I64 or I32 [S] or "
-                        + "[B,S]); it holds " + st.names());
-            }
-            TensorInfo ids = st.info(INPUT_IDS);
-            long[] s = ids.shape();
-            if (ids.dtype() != DType.I64 && ids.dtype() != DType.I32) {
-                throw new VlmscopeException("tensor '" + INPUT_IDS + "' in " + file + " has dtype " + ids.dtype()
-                        + "; expected I64 or I32");
-            }
-            if ((s.length != 1 && s.length != 2) || s[s.length - 1] == 0 || (s.length == 2 && s[0] == 0)) {
-                throw new VlmscopeException("tensor '" + INPUT_IDS + "' in " + file + " has shape "
-                        + Arrays.toString(s) + "; expected [S] or [B,S] with B, S > 0");
-            }
-            int batch = s.length == 1 ? 1 : (int) s[0];
-            int len = (int) s[s.length - 1];
-            long[] flat = st.toLongArray(INPUT_IDS);
-            long[][] rows = new long[batch][];
-            for (int b = 0; b < batch; b++) {
-                rows[b] = Arrays.copyOfRange(flat, b * len, (b + 1) * len);
-            }
-            return new Inputs(rows, st.contains(PIXEL_VALUES) ? pixels(st, batch) : null);
-        }
-    }
-
-    private static NamedTensor pixels(SafetensorsFile st, int batch) {
-        TensorInfo px = st.info(PIXEL_VALUES);
-        long[] s = px.shape();
-        if (px.dtype() != DType.F32 || s.length != 4 || s[0] != batch || s[1] != 3) {
-            throw new VlmscopeException("tensor '" + PIXEL_VALUES + "' in " + st.path() + " is " + px.dtype() + " "
-                    + Arrays.toString(s) + "; expected F32 [" + batch + ",3,H,W] (one image per input_ids row)");
-        }
-        return NamedTensor.ofFloats(PIXEL_VALUES, s, st.toFloatArray(PIXEL_VALUES));
     }
 }

@@ -8,9 +8,12 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import picocli.CommandLine;
 
-/** Runs the real command line in-process with stdout and stderr captured. */
-final class Cli {
-    record Result(int code, String out, String err) {
+/**
+ * Runs the real command line in-process with stdout and stderr captured. Public so that the golden tests drive
+ * the CLI the same way.
+ */
+public final class Cli {
+    public record Result(int code, String out, String err) {
         @Override
         public String toString() {
             return "exit " + code + "\n--- stdout\n" + out + "--- stderr\n" + err;
@@ -20,7 +23,7 @@ final class Cli {
     private Cli() {
     }
 
-    static Result run(String... args) {
+    public static Result run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         CommandLine cl = Main.commandLine();
@@ -30,7 +33,7 @@ final class Cli {
         return new Result(code, out.toString(), err.toString());
     }
 
-    static Result ok(String... args) {
+    public static Result ok(String... args) {
         Result r = run(args);
         assertEquals(0, r.code(), () -> r.toString());
         return r;
@@ -40,7 +43,7 @@ final class Cli {
      * A failure reported as one line {@code vlmscope: error: ...} naming each of {@code named}, exit code 1, no
      * stack trace.
      */
-    static String failsWith(Result r, String... named) {
+    public static String failsWith(Result r, String... named) {
         assertEquals(1, r.code(), () -> r.toString());
         String err = r.err().strip();
         assertFalse(err.contains("\n"), () -> "more than one line on stderr:\n" + r);
@@ -53,7 +56,7 @@ final class Cli {
     }
 
     /** A usage error: exit code 2, the message naming each of {@code named}, then the usage. */
-    static void usageError(Result r, String... named) {
+    public static void usageError(Result r, String... named) {
         assertEquals(2, r.code(), () -> r.toString());
         assertFalse(r.err().contains("at org."), () -> r.toString());
         assertTrue(r.err().contains("Usage:"), () -> r.toString());

@@ -1,5 +1,6 @@
 package org.vlmscope.models;
 
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import javax.imageio.ImageIO;
 import org.vlmscope.core.DType;
 import org.vlmscope.core.SafetensorsWriter;
 import org.vlmscope.core.SafetensorsWriter.TensorSpec;
@@ -101,6 +103,29 @@ public final class DemoCheckpoint {
             }
         }
         return pixels;
+    }
+
+    /**
+     * Writes the picture behind {@link #demoPixelValues()} to {@code png} as an 8-bit RGB PNG. It is already
+     * 336x336, so CLIPImageProcessor neither resizes nor crops it and its preprocessing of this file gives exactly
+     * {@link #demoPixelValues()}: the demo can run a real image file through the whole pipeline.
+     */
+    public static void writeDemoImage(Path png) {
+        int n = IMAGE_SIZE;
+        BufferedImage image = new BufferedImage(n, n, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < n; y++) {
+            for (int x = 0; x < n; x++) {
+                int[] rgb = demoPixel(x, y, n);
+                image.setRGB(x, y, rgb[0] << 16 | rgb[1] << 8 | rgb[2]);
+            }
+        }
+        try {
+            if (!ImageIO.write(image, "png", png.toFile())) {
+                throw new IllegalStateException("this JDK has no PNG writer for javax.imageio");
+            }
+        } catch (IOException e) {
+            throw new VlmscopeException("cannot write " + png + ": " + e.getMessage(), e);
+        }
     }
 
     /** The 8-bit RGB colour of pixel (x, y), in integer arithmetic only. */

@@ -58,12 +58,4 @@ final class Constants {
         }
         return null;
     }
-
-    /** The rank of {@code v} when its type or initializer says, else -1. */
-    static int rank(Value v) {
-        if (v.isInitializer()) {
-            return v.initializer().getDimsCount();
-        }
-        return v.type() == null ? -1 : v.type().rank();
-    }
 }

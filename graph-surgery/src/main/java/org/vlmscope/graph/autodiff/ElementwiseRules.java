@@ -53,19 +53,19 @@ final class ElementwiseRules {
         rules.put("Pow", onInputs(s -> {
             GradOps o = s.ops;
             Value p = s.in(1);
-            Value lowered = s.ops.ops().op("Pow").in(s.in(0), o.sub(p, o.scalarLike(1.0, p))).out();
+            Value lowered = o.ops().op("Pow").in(s.in(0), o.sub(p, o.scalarLike(1.0, p))).out();
             s.grad(0, s.sumToInput(o.mul(s.dy(), o.mul(o.castLike(p, s.in(0)), lowered)), 0));
         }, 0));
         // Where(c, a, b): the condition selects, it carries no gradient.
         rules.put("Where", onInputs(s -> {
             GradOps o = s.ops;
-            Value zero = o.scalarLike(0.0, s.dy());
+            Value zero = o.scalarLike(0.0, s.out());
             Value cond = s.in(0);
             if (s.wants(1)) {
-                s.grad(1, s.sumToInput(s.ops.ops().op("Where").in(cond, s.dy(), zero).out(), 1));
+                s.grad(1, s.sumToInput(o.ops().op("Where").in(cond, s.dy(), zero).out(), 1));
             }
             if (s.wants(2)) {
-                s.grad(2, s.sumToInput(s.ops.ops().op("Where").in(cond, zero, s.dy()).out(), 2));
+                s.grad(2, s.sumToInput(o.ops().op("Where").in(cond, zero, s.dy()).out(), 2));
             }
         }, 1, 2));
 

@@ -1,19 +1,33 @@
 package org.vlmscope.graph.autodiff;
 
 import ai.onnx.proto.OnnxMl.TensorProto.DataType;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
 import org.vlmscope.graph.Ops;
+import org.vlmscope.graph.TensorType.Dim;
 import org.vlmscope.graph.Value;
 
 /**
  * The tensor algebra gradient rules are written in. Shapes in vlmscope graphs are dynamic and most intermediate
- * values carry no declared type, so every helper here works from run-time shapes (Shape, Reshape, Expand) and
- * takes element types from a tensor it is given (CastLike): a rule never needs to know a rank or a dtype.
+ * values carry no declared type, so the helpers work from run-time shapes (Shape, Reshape, Expand) wherever the
+ * {@link StaticShapes} of the forward graph do not settle a question at build time, and take element types from a
+ * tensor they are given (CastLike): a rule never needs to know a rank or a dtype.
  */
 final class GradOps {
     private final Ops ops;
+    private final StaticShapes shapes;
+    /** One Shape node per tensor, however many rules ask for it. */
+    private final Map<Value, Value> shapeOf = new IdentityHashMap<>();
 
-    GradOps(Ops ops) {
+    GradOps(Ops ops, StaticShapes shapes) {
         this.ops = ops;
+        this.shapes = shapes;
+    }
+
+    StaticShapes shapes() {
+        return shapes;
     }
 
     Ops ops() {
@@ -63,7 +77,7 @@ final class GradOps {
     }
 
     Value shape(Value x) {
-        return ops.op("Shape").in(x).out();
+        return shapeOf.computeIfAbsent(x, v -> ops.op("Shape").in(v).out());
     }
 
     /** Dimensions {@code start} (inclusive) to {@code end} (exclusive) of x's shape; negative counts from the back. */
@@ -120,13 +134,53 @@ final class GradOps {
     }
 
     /**
-     * The gradient {@code g} of a broadcast result summed back to the shape of the operand {@code x}: the reverse of
-     * numpy broadcasting. x's shape is left-padded with ones to g's rank, and g is reshaped so that each axis k
-     * splits into (x_k, g_k / x_k): a broadcast axis (x_k = 1) becomes (1, g_k), a kept one (x_k = g_k) becomes
-     * (g_k, 1). Summing every second axis then reduces exactly the broadcast axes, with no need to know at build
-     * time which they are, or the ranks.
+     * The gradient {@code g} of a broadcast result (whose static shape is {@code gShape}, null if unknown) summed back
+     * to the shape of the operand {@code x}: the reverse of numpy broadcasting. When the static shapes tell which axes
+     * x was broadcast along, that is one ReduceSum (or nothing at all); otherwise it is worked out at run time.
      */
-    Value sumTo(Value g, Value x) {
+    Value sumTo(Value g, List<Dim> gShape, Value x) {
+        List<Dim> xShape = shapes.of(x);
+        long[] axes = gShape == null || xShape == null ? null : broadcastAxes(gShape, xShape);
+        if (axes == null) {
+            return sumToAtRunTime(g, x);
+        }
+        if (axes.length == 0) {
+            return g;
+        }
+        Value summed = ops.op("ReduceSum").in(g, ops.ints(axes)).attr("keepdims", 1L).out();
+        return gShape.size() == xShape.size() ? summed : reshape(summed, shape(x));
+    }
+
+    /**
+     * The axes of a result of shape {@code g} along which an operand of shape {@code x} was broadcast (the leading
+     * axes x lacks, and those where x has size 1 and the result may not), or null when the shapes do not tell.
+     */
+    private static long[] broadcastAxes(List<Dim> g, List<Dim> x) {
+        int extra = g.size() - x.size();
+        if (extra < 0) {
+            return null;
+        }
+        List<Long> axes = new ArrayList<>();
+        for (int i = 0; i < g.size(); i++) {
+            if (i < extra) {
+                axes.add((long) i);
+            } else if (!StaticShapes.same(x.get(i - extra), g.get(i))) {
+                if (!StaticShapes.isOne(x.get(i - extra))) {
+                    return null;
+                }
+                axes.add((long) i);
+            }
+        }
+        return axes.stream().mapToLong(Long::longValue).toArray();
+    }
+
+    /**
+     * {@link #sumTo} from run-time shapes: x's shape is left-padded with ones to g's rank, and g is reshaped so
+     * that each axis k splits into (x_k, g_k / x_k): a broadcast axis (x_k = 1) becomes (1, g_k), a kept one
+     * (x_k = g_k) becomes (g_k, 1). Summing every second axis then reduces exactly the broadcast axes, with no need
+     * to know at build time which they are, or the ranks.
+     */
+    private Value sumToAtRunTime(Value g, Value x) {
         Value gShape = shape(g);
         Value xShape = shape(x);
         Value rankGap = ops.op("Unsqueeze").in(sub(size(gShape), size(xShape)), ops.ints(0)).out();
@@ -146,10 +200,19 @@ final class GradOps {
     }
 
     /**
-     * x with its last two axes swapped, for any rank of at least 2: the leading axes are folded into one so that a
-     * fixed permutation does it.
+     * x, of rank {@code rank} (-1 if unknown, at least 2), with its last two axes swapped. Without a known rank the
+     * leading axes are folded into one so that a fixed permutation does it.
      */
-    Value swapLastTwo(Value x) {
+    Value swapLastTwo(Value x, int rank) {
+        if (rank >= 2) {
+            long[] perm = new long[rank];
+            for (int i = 0; i < rank; i++) {
+                perm[i] = i;
+            }
+            perm[rank - 2] = rank - 1;
+            perm[rank - 1] = rank - 2;
+            return ops.op("Transpose").in(x).attr("perm", perm).out();
+        }
         // -1 stands for the product of the leading axes, unknown when building (no allowzero: -1 excludes it).
         Value folded = ops.op("Reshape").in(x, concat(0, ops.ints(-1), shapeFrom(x, -2))).out();
         Value swapped = ops.op("Transpose").in(folded).attr("perm", new long[] {0, 2, 1}).out();

@@ -1,8 +1,8 @@
 package org.vlmscope.graph.autodiff;
 
-import java.util.function.BiPredicate;
+import java.util.Arrays;
 import java.util.function.Consumer;
-import org.vlmscope.graph.Node;
+import java.util.function.IntPredicate;
 
 /**
  * The reverse-mode rule of one operator: given the gradient of the node's first output, the gradients of the
@@ -12,19 +12,19 @@ import org.vlmscope.graph.Node;
 interface GradientRule {
     /**
      * Whether this rule gives a gradient for input {@code index}. Inputs it does not cover are integer or boolean
-     * (indices, shapes, axes, conditions) or unsupported (a Pow exponent); a covered-nothing input that depends on
-     * the differentiated tensor is an error, so a missed dependence is never silent.
+     * (indices, shapes, axes, conditions) or unsupported (a Pow exponent); an uncovered input that depends on the
+     * differentiated tensor is an error, so a missed dependence is never silent.
      */
-    boolean differentiable(Node node, int index);
+    boolean differentiable(int index);
 
     /** Builds the gradients of the inputs {@code step.wants} from {@code step.dy()}. */
     void backward(Step step);
 
-    private static GradientRule of(BiPredicate<Node, Integer> differentiable, Consumer<Step> backward) {
+    private static GradientRule of(IntPredicate differentiable, Consumer<Step> backward) {
         return new GradientRule() {
             @Override
-            public boolean differentiable(Node node, int index) {
-                return differentiable.test(node, index);
+            public boolean differentiable(int index) {
+                return differentiable.test(index);
             }
 
             @Override
@@ -36,18 +36,11 @@ interface GradientRule {
 
     /** A rule covering the inputs at these positions. */
     static GradientRule onInputs(Consumer<Step> backward, int... inputs) {
-        return of((node, index) -> {
-            for (int i : inputs) {
-                if (i == index) {
-                    return true;
-                }
-            }
-            return false;
-        }, backward);
+        return of(index -> Arrays.stream(inputs).anyMatch(i -> i == index), backward);
     }
 
-    /** A rule covering every input (Concat, elementwise arithmetic). */
+    /** A rule covering every input, however many (Concat). */
     static GradientRule onAllInputs(Consumer<Step> backward) {
-        return of((node, index) -> true, backward);
+        return of(index -> true, backward);
     }
 }

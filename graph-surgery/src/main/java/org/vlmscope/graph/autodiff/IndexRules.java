@@ -24,7 +24,7 @@ final class IndexRules {
     private static void gather(Step s) {
         long axis = s.node().intAttribute("axis", 0);
         if (axis < 0) {
-            int rank = Constants.rank(s.in(0));
+            int rank = s.ops.shapes().rank(s.in(0));
             axis = rank < 0 ? axis : axis + rank;
         }
         if (axis != 0) {

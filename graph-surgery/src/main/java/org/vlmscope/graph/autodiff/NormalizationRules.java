@@ -2,7 +2,9 @@ package org.vlmscope.graph.autodiff;
 
 import static org.vlmscope.graph.autodiff.GradientRule.onInputs;
 
+import java.util.List;
 import java.util.Map;
+import org.vlmscope.graph.TensorType.Dim;
 import org.vlmscope.graph.Value;
 
 /**
@@ -40,11 +42,12 @@ final class NormalizationRules {
             Value projection = o.mul(xhat, o.meanKeep(o.mul(g, xhat), -1));
             s.grad(0, o.reshapeLike(o.mul(rstd, o.sub(o.sub(g, gMean), projection)), x));
         }
+        List<Dim> shape = o.shapes().of(s.out());
         if (s.wants(1)) {
-            s.grad(1, o.sumTo(o.mul(s.dy(), o.reshapeLike(xhat, x)), s.in(1)));
+            s.grad(1, o.sumTo(o.mul(s.dy(), o.reshapeLike(xhat, x)), shape, s.in(1)));
         }
         if (s.wants(2)) {
-            s.grad(2, o.sumTo(s.dy(), s.in(2)));
+            s.grad(2, o.sumTo(s.dy(), shape, s.in(2)));
         }
     }
 }

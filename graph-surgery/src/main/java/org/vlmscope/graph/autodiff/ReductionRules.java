@@ -4,7 +4,6 @@ import static org.vlmscope.graph.autodiff.GradientRule.onInputs;
 
 import java.util.Map;
 import java.util.function.BiFunction;
-import org.vlmscope.graph.Node;
 import org.vlmscope.graph.Value;
 
 /** Reductions and softmax: the gradient is spread back over the reduced axes. */

@@ -30,24 +30,20 @@ public final class ReverseMode {
     public static Value gradient(Graph graph, Ops ops, Value output, Value seed, Value wrt) {
         graph.toposort();
         List<Node> order = new ArrayList<>(graph.nodes());
-        Set<Value> fromWrt = reachableFrom(order, wrt);
         Set<Value> toOutput = reachingTo(output);
-        Set<Value> needed = Collections.newSetFromMap(new IdentityHashMap<>());
-        for (Value v : fromWrt) {
-            if (toOutput.contains(v)) {
-                needed.add(v);
-            }
-        }
         if (!toOutput.contains(wrt)) {
             throw new GraphException("gradient: '" + output.name() + "' does not depend on '" + wrt.name()
                     + "' through differentiable operations");
         }
-        GradOps gradOps = new GradOps(ops);
+        // The tensors on a path from wrt to the output: exactly those that receive a gradient.
+        Set<Value> needed = reachableFrom(order, wrt);
+        needed.retainAll(toOutput);
+        GradOps gradOps = new GradOps(ops, StaticShapes.infer(order));
         Map<Value, Value> grads = new IdentityHashMap<>();
         grads.put(output, seed);
         for (int n = order.size() - 1; n >= 0; n--) {
             Node node = order.get(n);
-            if (!node.outputs().stream().anyMatch(needed::contains) || !readsNeeded(node, needed)) {
+            if (node.outputs().stream().noneMatch(needed::contains) || !readsNeeded(node, needed)) {
                 continue;
             }
             Step step = backward(node, needed, grads, gradOps);
@@ -78,7 +74,7 @@ public final class ReverseMode {
         for (int i = 0; i < wanted.length; i++) {
             Value in = node.input(i);
             wanted[i] = in != null && needed.contains(in);
-            if (wanted[i] && !rule.differentiable(node, i)) {
+            if (wanted[i] && !rule.differentiable(i)) {
                 throw new GraphException("gradient: input " + i + " ('" + in.name() + "') of " + node.opType()
                         + " node '" + node.name() + "' depends on the differentiated tensor, but the " + node.opType()
                         + " rule has no gradient for that input");

@@ -27,7 +27,7 @@ final class ShapeRules {
             rules.put(op, onInputs(s -> s.grad(0, s.ops.reshapeLike(s.dy(), s.in(0))), 0));
         }
         rules.put("Transpose", onInputs(ShapeRules::transpose, 0));
-        rules.put("Expand", onInputs(s -> s.grad(0, s.ops.sumTo(s.dy(), s.in(0))), 0));
+        rules.put("Expand", onInputs(s -> s.grad(0, s.ops.sumTo(s.dy(), s.ops.shapes().of(s.out()), s.in(0))), 0));
         rules.put("Concat", onAllInputs(ShapeRules::concat));
         rules.put("Slice", onInputs(ShapeRules::slice, 0));
     }

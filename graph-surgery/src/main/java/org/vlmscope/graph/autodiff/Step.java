@@ -1,9 +1,7 @@
 package org.vlmscope.graph.autodiff;
 
-import java.util.List;
 import org.vlmscope.graph.GraphException;
 import org.vlmscope.graph.Node;
-import org.vlmscope.graph.TensorType;
 import org.vlmscope.graph.Value;
 
 /** One node's turn in the backward sweep: what its rule reads (dy, the forward tensors) and the gradients it gives. */
@@ -66,43 +64,12 @@ final class Step {
 
     /**
      * {@code g}, the gradient of an elementwise broadcasting node's output, summed back to input {@code index}.
-     * The summation is skipped where the input visibly has the output's shape already.
+     * Nothing is summed when every other input is a rank-0 constant or this same tensor, which broadcast nothing.
      */
     Value sumToInput(Value g, int index) {
-        return elementwiseSameShape(index) ? g : ops.sumTo(g, in(index));
-    }
-
-    /**
-     * True when input {@code index} provably has the output's shape: both declare the same shape (named dimensions
-     * are equal by name), or every other input is a rank-0 initializer or the same tensor.
-     */
-    private boolean elementwiseSameShape(int index) {
         Value x = in(index);
-        if (sameDeclaredShape(x.type(), out().type())) {
-            return true;
-        }
-        List<Value> inputs = node.inputs();
-        for (Value other : inputs) {
-            boolean scalarConstant = other.isInitializer() && other.initializer().getDimsCount() == 0;
-            if (other != x && !scalarConstant) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static boolean sameDeclaredShape(TensorType a, TensorType b) {
-        if (a == null || b == null || a.shape() == null || b.shape() == null || a.rank() != b.rank()) {
-            return false;
-        }
-        for (int i = 0; i < a.rank(); i++) {
-            TensorType.Dim da = a.shape().get(i);
-            TensorType.Dim db = b.shape().get(i);
-            boolean known = da.isFixed() || da.param() != null;
-            if (!known || !da.equals(db)) {
-                return false;
-            }
-        }
-        return true;
+        boolean alone = node.inputs().stream()
+                .allMatch(other -> other == x || other.isInitializer() && other.initializer().getDimsCount() == 0);
+        return alone ? g : ops.sumTo(g, ops.shapes().of(out()), x);
     }
 }

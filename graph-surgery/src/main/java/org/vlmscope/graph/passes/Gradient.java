@@ -16,7 +16,9 @@ import org.vlmscope.graph.autodiff.ReverseMode;
  * default {@code logits}); the differentiated scalar is sum(seed * of), so one logit, a logit difference or a whole
  * position are all seeds. Output {@code grad.{wrt}} has the shape and element type of {@code wrt}, a graph input
  * such as {@code inputs_embeds} or any hook. Passes applied before it (patch, attention bias) are differentiated
- * through like the rest of the graph.
+ * through like the rest of the graph. Every op the exporter writes on a differentiable path has a rule
+ * ({@code org.vlmscope.graph.autodiff}) except the vision tower's patch-embedding Conv, so vision gradients reach
+ * {@code vision.hook_embed} but not {@code pixel_values}.
  */
 public record Gradient(String wrt, String of) implements Pass {
     public static final String SEED = "grad.seed";

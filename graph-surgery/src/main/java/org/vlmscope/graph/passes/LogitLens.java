@@ -42,7 +42,11 @@ public record LogitLens(int k, List<Long> targets) implements Pass {
 
     @Override
     public Map<String, Object> describe() {
-        return Map.of("k", k, "targets", targets);
+        // Ordered, so the recorded JSON (which identifies a variant) is the same in every run.
+        Map<String, Object> d = new java.util.LinkedHashMap<>();
+        d.put("k", k);
+        d.put("targets", targets);
+        return d;
     }
 
     /** The residual-stream hooks the lens reads, row by row. */

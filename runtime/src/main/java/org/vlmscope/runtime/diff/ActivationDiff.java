@@ -94,6 +94,20 @@ public final class ActivationDiff {
         return List.of(metrics(name, null, fa.toFloatArray(name), fb.toFloatArray(name)));
     }
 
+    /**
+     * One row for a tensor two runs hold in memory, B against the reference A: the entry point for a caller that
+     * has both runs' activations and no dump files. A {@code blocks.{i}...} hook is reported under its family and
+     * layer, as {@link #compare(Path, Path)} reports it.
+     */
+    public static DiffRow compare(String name, float[] a, float[] b) {
+        if (a.length != b.length) {
+            throw new IllegalArgumentException(name + ": " + a.length + " values against " + b.length);
+        }
+        Matcher m = LAYER_HOOK.matcher(name);
+        return m.matches() ? metrics(m.group(1) + "*" + m.group(3), Integer.parseInt(m.group(2)), a, b)
+                : metrics(name, null, a, b);
+    }
+
     static DiffRow metrics(String tensor, Integer layer, float[] a, float[] b) {
         double maxAbs = 0;
         double sumAbs = 0;

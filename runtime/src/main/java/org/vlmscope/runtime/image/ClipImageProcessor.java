@@ -17,7 +17,8 @@ import org.vlmscope.core.VlmscopeException;
  * <p>The arithmetic follows HF to the last bit: the resize target is {@code int(size * long / short)}; the crop
  * offset is {@code (h - crop_h) // 2} (a crop larger than the image pads with zeros, before rescaling, as HF's
  * {@code center_crop} does); rescaling multiplies in float64 and rounds to float32; normalisation is
- * {@code (x - mean) / std} in float32 with mean and std rounded to float32.
+ * {@code (x - mean) / std} in float32 with mean and std rounded to float32. {@code do_convert_rgb} needs no
+ * step here: {@link ImageDecoder} always yields PIL's RGB conversion.
  *
  * <p>{@link #processPadded} is LLaVA's "pad" variant: the image is first pasted centred on a square of the mean
  * colour {@code int(mean * 255)}, as LLaVA's {@code expand2square}, then processed.

@@ -27,8 +27,8 @@ import org.vlmscope.core.VlmscopeException;
  * <p>PIL's conversions, reproduced here: alpha is dropped, not composited; grayscale is replicated into the three
  * channels; a palette image takes its palette colours; 16-bit RGB(A) and gray+alpha PNGs keep the high byte of
  * each sample, while a 16-bit grayscale PNG (PIL mode {@code I;16}) is clamped to 255; a 4-component JPEG is
- * read as inverted CMYK (PIL assumes Adobe's convention for every such file) and converted with PIL's plain
- * {@code R = 255 - C} formula with K, no colour profile. Embedded ICC profiles and PNG gamma are ignored, as PIL
+ * read as inverted CMYK (PIL assumes Adobe's convention for every such file) and converted with PIL's
+ * profile-free {@code R = (255 - K) - C * (255 - K) / 255}. Embedded ICC profiles and PNG gamma are ignored, as PIL
  * ignores them. JPEG pixels come from the reader's raw raster, so the YCbCr to RGB step is libjpeg's integer
  * conversion done here, not Java2D's colour management.
  *
@@ -67,7 +67,8 @@ public final class ImageDecoder {
     /** A decoder refusing images of more than {@code maxPixels} pixels (width times height). */
     public ImageDecoder withMaxPixels(long maxPixels) {
         if (maxPixels < 1 || maxPixels > MAX_SUPPORTED_PIXELS) {
-            throw new IllegalArgumentException("maxPixels must be in 1.." + MAX_SUPPORTED_PIXELS + ", got " + maxPixels);
+            throw new IllegalArgumentException(
+                    "maxPixels must be in 1.." + MAX_SUPPORTED_PIXELS + ", got " + maxPixels);
         }
         return new ImageDecoder(maxPixels, exifOrientation);
     }
@@ -75,14 +76,6 @@ public final class ImageDecoder {
     /** A decoder that does (true) or does not (false, the Hugging Face behaviour) turn JPEGs upright by EXIF. */
     public ImageDecoder withExifOrientation(boolean apply) {
         return new ImageDecoder(maxPixels, apply);
-    }
-
-    public long maxPixels() {
-        return maxPixels;
-    }
-
-    public boolean appliesExifOrientation() {
-        return exifOrientation;
     }
 
     /**

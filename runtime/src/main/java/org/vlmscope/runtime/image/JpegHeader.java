@@ -41,7 +41,7 @@ record JpegHeader(int components, int[] componentIds, boolean jfif, int adobeTra
                 boolean rgbIds = componentIds[0] == 'R' && componentIds[1] == 'G' && componentIds[2] == 'B';
                 yield rgbIds ? ColorSpace.RGB : ColorSpace.YCBCR;
             }
-            case 4 -> adobeTransform < 0 || adobeTransform == 0 ? ColorSpace.CMYK : ColorSpace.YCCK;
+            case 4 -> adobeTransform <= 0 ? ColorSpace.CMYK : ColorSpace.YCCK;
             default -> throw new IllegalStateException("no colour model for " + components + " components");
         };
     }

@@ -35,6 +35,20 @@ class ElementwiseGradientTest {
         }
     }
 
+    /** The same broadcasts with no declared shapes: the sums over broadcast axes are found at run time. */
+    @ParameterizedTest
+    @ValueSource(strings = {"Add", "Sub", "Mul", "Div"})
+    void binaryOpsBroadcastWithoutDeclaredShapes(String op) {
+        GradCheck check = GradCheck.inDouble(b -> {
+            var o = b.ops();
+            Value x = b.unshapedInput("x");
+            Value y = o.op("Add").in(b.unshapedInput("y"), o.scalar(2, DataType.DOUBLE)).out();
+            return o.op(op).in(o.op(op).in(x, y).out(), b.unshapedInput("z")).out();
+        });
+        check.verifyEach(feeds("x", dims(2, 3, 4), "y", dims(4), "z", dims(2, 1, 1)), "x", "y", "z");
+        check.verifyEach(feeds("x", dims(3, 1), "y", dims(2, 1, 4), "z", dims(1)), "x", "y", "z");
+    }
+
     /** Both operands the same tensor: the two contributions add up. */
     @Test
     void squareThroughMulOfOneTensor() {

@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import org.vlmscope.core.HalfFloats;
 import org.vlmscope.graph.OnnxModel;
 import org.vlmscope.graph.Ops;
@@ -60,10 +61,6 @@ final class GradCheck {
             return ops;
         }
 
-        DataType type() {
-            return type;
-        }
-
         /** A floating input with values drawn from [-1, 1]; dims are sizes or names of symbolic dimensions. */
         Value input(String name, Object... dims) {
             return ranged(name, -1, 1, dims);
@@ -72,6 +69,15 @@ final class GradCheck {
         /** A floating input with values drawn from [0.5, 2], for ops defined or smooth on positives only. */
         Value positiveInput(String name, Object... dims) {
             return ranged(name, 0.5, 2, dims);
+        }
+
+        /**
+         * A floating input with values drawn from [-1, 1] and no declared shape, so that rules cannot know it when
+         * building and must work from run-time shapes.
+         */
+        Value unshapedInput(String name) {
+            ranges.put(name, new double[] {-1, 1});
+            return ops.graph().addInput(name, new TensorType(type, null));
         }
 
         private Value ranged(String name, double lo, double hi, Object... dims) {
@@ -113,15 +119,19 @@ final class GradCheck {
         this.forward = forward;
     }
 
-    /** In double precision: h = 1e-6, agreement to 1e-7 of the largest derivative (rounding is ~1e-10 there). */
+    /**
+     * In double precision: h = 1e-6. Rounding contributes eps |f| / h, about 1e-9 for |f| of order 10, and
+     * truncation h^2 f''' / 6 about 1e-12, so agreement to 1e-7 of the largest derivative leaves a margin of 100.
+     */
     static GradCheck inDouble(Forward forward) {
         return new GradCheck(DataType.DOUBLE, forward);
     }
 
     /**
-     * In float32, for ops ONNX Runtime's CPU provider has no double kernel for. h = 1e-2 balances rounding
-     * (float eps 6e-8 * |f| / h, about 1e-5 here) against truncation (h^2 f''' / 6, about 1e-5 for these smooth ops
-     * on [-1, 1]); 2e-3 of the largest derivative leaves a margin of 100 over both.
+     * In float32, for ops ONNX Runtime's CPU provider has no double kernel for, and for graphs whose input and output
+     * are float32. h = 1e-2 balances rounding (float eps 6e-8 * |f| / h, about 2e-5 for |f| of order 3) against
+     * truncation (h^2 f''' / 6, below 4e-5 for these smooth ops on [-1, 1]); 2e-3 of the largest derivative leaves
+     * a margin of 50 over both.
      */
     static GradCheck inFloat(Forward forward) {
         return new GradCheck(DataType.FLOAT, forward);
@@ -148,14 +158,16 @@ final class GradCheck {
         feeds.forEach((name, f) -> point.put(name, f instanceof Feed feed ? feed : randomFeed((long[]) f, ranges.get(name))));
         try (OrtSession fwd = ENV.createSession(plain, new OrtSession.SessionOptions());
              OrtSession grad = ENV.createSession(differentiated.toBytes(), new OrtSession.SessionOptions())) {
-            Output logits = run(fwd, point, null, "logits");
-            double[] seed = new double[logits.values.length];
+            Output logits = run(fwd, point, "logits");
+            double[] seed = new double[logits.values().length];
             for (int i = 0; i < seed.length; i++) {
                 seed[i] = random.nextGaussian();
             }
-            Output g = run(grad, point, new Feed(type, logits.shape, seed), Gradient.outputName(wrt));
+            Map<String, Feed> withSeed = new LinkedHashMap<>(point);
+            withSeed.put(Gradient.SEED, new Feed(type, logits.shape(), seed));
+            Output g = run(grad, withSeed, Gradient.outputName(wrt));
             Feed x = point.get(wrt);
-            assertArrayEquals(x.shape(), g.shape, "shape of grad." + wrt);
+            assertArrayEquals(x.shape(), g.shape(), "shape of grad." + wrt);
             double h = step();
             double[] fd = new double[x.values().length];
             double scale = 1;
@@ -167,8 +179,8 @@ final class GradCheck {
             }
             List<String> bad = new ArrayList<>();
             for (int i = 0; i < fd.length; i++) {
-                if (!(Math.abs(g.values[i] - fd[i]) <= tolerance() * scale)) {
-                    bad.add("[" + i + "] graph " + g.values[i] + " vs finite difference " + fd[i]);
+                if (!(Math.abs(g.values()[i] - fd[i]) <= tolerance() * scale)) {
+                    bad.add("[" + i + "] graph " + g.values()[i] + " vs finite difference " + fd[i]);
                 }
             }
             assertTrue(bad.isEmpty(), "d logits / d " + wrt + " disagrees with central differences (tolerance "
@@ -187,12 +199,7 @@ final class GradCheck {
         double[] values = x.values().clone();
         values[i] += delta;
         moved.put(wrt, new Feed(x.type(), x.shape(), values));
-        double[] y = run(fwd, moved, null, "logits").values;
-        double sum = 0;
-        for (int j = 0; j < y.length; j++) {
-            sum += seed[j] * y[j];
-        }
-        return sum;
+        return dot(seed, run(fwd, moved, "logits").values);
     }
 
     private OnnxModel build(Map<String, double[]> ranges) {
@@ -213,19 +220,18 @@ final class GradCheck {
         return new Feed(type, shape, v);
     }
 
-    private record Output(long[] shape, double[] values) {
+    /** A fetched tensor: shape and values. */
+    record Output(long[] shape, double[] values) {
     }
 
-    private static Output run(OrtSession session, Map<String, Feed> feeds, Feed seed, String output) throws OrtException {
+    /** Runs {@code session} on {@code feeds} and fetches the floating tensor {@code output}. */
+    static Output run(OrtSession session, Map<String, Feed> feeds, String output) throws OrtException {
         Map<String, OnnxTensor> inputs = new LinkedHashMap<>();
         try {
             for (Map.Entry<String, Feed> e : feeds.entrySet()) {
                 inputs.put(e.getKey(), tensor(e.getValue()));
             }
-            if (seed != null) {
-                inputs.put(Gradient.SEED, tensor(seed));
-            }
-            try (OrtSession.Result r = session.run(inputs, java.util.Set.of(output))) {
+            try (OrtSession.Result r = session.run(inputs, Set.of(output))) {
                 OnnxTensor t = (OnnxTensor) r.get(output).orElseThrow();
                 return new Output(t.getInfo().getShape(), values(t));
             }
@@ -288,6 +294,14 @@ final class GradCheck {
             }
             default -> throw new IllegalArgumentException("not a floating tensor: " + t.getInfo().type);
         };
+    }
+
+    static double dot(double[] a, double[] b) {
+        double sum = 0;
+        for (int i = 0; i < a.length; i++) {
+            sum += a[i] * b[i];
+        }
+        return sum;
     }
 
     static int numel(long[] shape) {

@@ -35,6 +35,18 @@ class MatMulGradientTest {
         check.verifyEach(feeds("a", dims(2, 2, 1, 3), "b", dims(2, 2, 3, 2)), "a", "b");
     }
 
+    /** Operands with no declared shapes: transposes and batch sums are worked out from run-time shapes. */
+    @Test
+    void withoutDeclaredShapes() {
+        GradCheck check = GradCheck.inDouble(b -> {
+            Ops o = b.ops();
+            Value y = o.op("MatMul").in(b.unshapedInput("a"), b.unshapedInput("b")).out();
+            return o.op("Mul").in(y, y).out();
+        });
+        check.verifyEach(feeds("a", dims(2, 2, 3), "b", dims(3, 4)), "a", "b");
+        check.verifyEach(feeds("a", dims(2, 3), "b", dims(3, 1, 3, 2)), "a", "b");
+    }
+
     /** a [b, h, m, k] against b [1, h, k, n] and a plain matrix against a batch. */
     @Test
     void broadcastBatchAxes() {
