@@ -85,7 +85,9 @@ class RunInterventionsTest {
     void knockoutIsPrintedAndRecordedInTheCache() {
         Path cache = tmp.resolve("c.safetensors");
         Cli.Result r = run(cache, "--knockout", "4-579:" + LAST + "@1-2");
-        assertTrue(r.out().startsWith("interventions: knockout 4-579:593@[1, 2]\n"), r::toString);
+        // The input line comes first, then what the run changes.
+        assertTrue(r.out().startsWith("input: 594 positions, visual tokens 4-579 from pixel_values; ids from ")
+                && r.out().contains("\ninterventions: knockout 4-579:593@[1, 2]\n"), r::toString);
         assertTrue(r.out().contains("row 0, position 593: top-5 next tokens"), r::toString);
         try (SafetensorsFile c = SafetensorsFile.open(cache)) {
             assertEquals("4-579:593@1-2", c.metadata().get("knockout"));
