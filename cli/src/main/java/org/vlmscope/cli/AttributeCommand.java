@@ -51,7 +51,8 @@ final class AttributeCommand implements Callable<Integer> {
     int position;
 
     @Option(names = "--baseline", paramLabel = "VECTOR",
-            description = "Baseline vector (d_model values: .safetensors, FILE:TENSOR or .pt); default zeros.")
+            description = "Baseline: a vector of d_model values written at --baseline-positions, or a whole tensor "
+                    + "[seq, d_model] (.safetensors, FILE:TENSOR or .pt); default zeros.")
     String baseline;
 
     @Option(names = "--baseline-positions", paramLabel = "POSITIONS",
@@ -120,14 +121,20 @@ final class AttributeCommand implements Callable<Integer> {
         int d = manifest.dims().dModel();
         long[] expanded = ImageTokens.expand(in.ids()[0], manifest.imageTokenId(), manifest.dims().visualTokens());
         int[] visual = IntStream.range(0, expanded.length).filter(p -> expanded[p] == manifest.imageTokenId()).toArray();
-        int[] where = baselinePositions != null ? Positions.parse(baselinePositions, "baseline position")
+        float[] values = baseline == null ? new float[d] : VectorFile.read(baseline);
+        boolean tensor = values.length == (long) expanded.length * d && values.length != d;
+        if (tensor && baselinePositions != null) {
+            throw new BadArgumentException("--baseline-positions applies to a baseline vector; " + baseline
+                    + " is a whole [seq, d_model] tensor");
+        }
+        // A vector replaces the embeddings at the chosen positions; a whole tensor replaces every position.
+        int[] where = tensor ? null : baselinePositions != null ? Positions.parse(baselinePositions, "baseline position")
                 : visual.length > 0 ? visual : null;
-        float[] vector = baseline == null ? new float[d] : VectorFile.read(baseline, d);
         try (ModelSession session = ModelSession.open(modelDir, device.device, List.of())) {
             IntegratedGradients.Result r = method.equals("gxi")
                     ? IntegratedGradients.gradientTimesInput(session, in.pixelValues(), in.ids()[0], goal, options.reduce())
                     : IntegratedGradients.run(session, in.pixelValues(), in.ids()[0],
-                            new IntegratedGradients.Baseline(vector, where), goal, options);
+                            new IntegratedGradients.Baseline(values, where), goal, options);
             write(r, expanded.length, d, manifest, in.metadata());
             report(out, r, visual, manifest.dims().gridSize());
         }

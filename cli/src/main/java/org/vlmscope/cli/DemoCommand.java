@@ -98,7 +98,7 @@ final class DemoCommand implements Callable<Integer> {
             out.printf("== image %s through %s -> pixel_values %s%n", image, PromptInput.PREPROCESSOR_CONFIG,
                     Arrays.toString(pixels.shape()));
             out.printf("== question %s in the %s template: %s -> %d positions, visual tokens %s%n",
-                    PromptInput.quote(QUESTION), template.family(), PromptInput.quote(template.render(QUESTION)),
+                    PromptTemplate.quote(QUESTION), template.family(), PromptTemplate.quote(template.render(QUESTION)),
                     prompt.length(), Positions.format(prompt.visualPositions()));
 
             t = System.nanoTime();
@@ -152,7 +152,7 @@ final class DemoCommand implements Callable<Integer> {
         long[] tokens = g.tokens()[0];
         out.printf(Locale.ROOT, "== %s (greedy with the KV cache, %d tokens: %s; %.2f s): %s%n", label,
                 tokens.length, Arrays.stream(tokens).mapToObj(Long::toString).collect(Collectors.joining(" ")),
-                Units.secondsSince(t), PromptInput.quote(tokenizer.decode(tokens, true)));
+                Units.secondsSince(t), PromptTemplate.quote(tokenizer.decode(tokens, true)));
     }
 
     /** The mean of rows {@code positions} of a [sequence, width] row-major array. */

@@ -124,12 +124,12 @@ final class PromptInput {
         if (rawPrompt != null) {
             int placeholders = occurrences(rawPrompt, PromptTemplate.IMAGE);
             if (image != null && placeholders != 1) {
-                throw new BadArgumentException("--raw-prompt " + quote(rawPrompt) + " holds " + placeholders + " "
+                throw new BadArgumentException("--raw-prompt " + PromptTemplate.quote(rawPrompt) + " holds " + placeholders + " "
                         + PromptTemplate.IMAGE + " placeholders; with --image it needs exactly one, where the visual "
-                        + "tokens go (e.g. " + quote("USER: <image>\nWhat is this? ASSISTANT:") + ")");
+                        + "tokens go (e.g. " + PromptTemplate.quote("USER: <image>\nWhat is this? ASSISTANT:") + ")");
             }
             if (image == null && placeholders > 0) {
-                throw new BadArgumentException("--raw-prompt " + quote(rawPrompt) + " holds " + PromptTemplate.IMAGE
+                throw new BadArgumentException("--raw-prompt " + PromptTemplate.quote(rawPrompt) + " holds " + PromptTemplate.IMAGE
                         + " but no --image gives the picture");
             }
         }
@@ -173,7 +173,7 @@ final class PromptInput {
                 meta.put("prompt_template", "raw");
             }
             meta.put("prompt_rendered", text);
-            return prepared(new long[][] {ids}, pixels, tokenizer, m, meta, "prompt " + quote(text));
+            return prepared(new long[][] {ids}, pixels, tokenizer, m, meta, "prompt " + PromptTemplate.quote(text));
         } catch (RuntimeException e) {
             tokenizer.close();
             throw e;
@@ -194,11 +194,6 @@ final class PromptInput {
     static NamedTensor pixelValues(Path modelDir, Path image) {
         ClipImageProcessor processor = ClipImageProcessor.fromConfig(modelDir.resolve(PREPROCESSOR_CONFIG));
         return processor.pixelValues(ImageDecoder.read(image));
-    }
-
-    /** Java-escaped in double quotes, so that a prompt or answer with newlines prints on one line. */
-    static String quote(String text) {
-        return "\"" + text.replace("\\", "\\\\").replace("\n", "\\n").replace("\"", "\\\"") + "\"";
     }
 
     /** Adds the positions of the expanded sequence (first row) to the metadata and builds the summary line. */

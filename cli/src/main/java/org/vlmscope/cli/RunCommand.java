@@ -25,6 +25,7 @@ import org.vlmscope.runtime.Greedy;
 import org.vlmscope.runtime.Intervention;
 import org.vlmscope.runtime.LensRequest;
 import org.vlmscope.runtime.ModelSession;
+import org.vlmscope.runtime.text.PromptTemplate;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -159,7 +160,7 @@ final class RunCommand implements Callable<Integer> {
             if (in.tokenizer() != null) {
                 String text = in.tokenizer().decode(tokens, true);
                 meta.put("answer", text);
-                out.printf("answer (%d tokens: %s): %s%n", tokens.length, ids, PromptInput.quote(text));
+                out.printf("answer (%d tokens: %s): %s%n", tokens.length, ids, PromptTemplate.quote(text));
             } else {
                 out.printf("row %d, %d new tokens: %s%n", b, tokens.length, ids);
             }

@@ -38,7 +38,7 @@ class DemoCommandTest {
         String out = r.out();
         assertTrue(out.contains("blocks.{0..3}.hook_resid_post"), r::toString);
         assertTrue(out.contains("== question \"What is in this image?\" in the llava-1.5 template: "
-                + PromptInput.quote(DemoCheckpoint.DEMO_PROMPT) + " -> 589 positions, visual tokens 4-579"), out);
+                + org.vlmscope.runtime.text.PromptTemplate.quote(DemoCheckpoint.DEMO_PROMPT) + " -> 589 positions, visual tokens 4-579"), out);
         Matcher m = LAYER_ROW.matcher(out);
         int layer = 0;
         while (m.find()) {
@@ -81,7 +81,7 @@ class DemoCommandTest {
         assertTrue(m.find(), () -> label + " line missing:\n" + out);
         assertEquals(want.ids().length, Integer.parseInt(m.group(1)), out);
         assertEquals(want.idList(), m.group(2), out);
-        assertEquals(PromptInput.quote(want.text()), m.group(3), out);
+        assertEquals(org.vlmscope.runtime.text.PromptTemplate.quote(want.text()), m.group(3), out);
     }
 
     /**

@@ -67,8 +67,8 @@ class RunPromptTest {
         assertEquals(4, want.ids().length, "the demo model does not stop within 4 tokens");
         assertTrue(r.out().contains("input: " + LENGTH + " positions, visual tokens " + VISUAL_START + "-"
                 + (VISUAL_START + VISUAL_TOKENS - 1) + " from " + demo.image().toAbsolutePath().normalize()
-                + "; prompt " + PromptInput.quote(DemoCheckpoint.DEMO_PROMPT)), r::toString);
-        assertTrue(r.out().contains("answer (4 tokens: " + want.idList() + "): " + PromptInput.quote(want.text())),
+                + "; prompt " + org.vlmscope.runtime.text.PromptTemplate.quote(DemoCheckpoint.DEMO_PROMPT)), r::toString);
+        assertTrue(r.out().contains("answer (4 tokens: " + want.idList() + "): " + org.vlmscope.runtime.text.PromptTemplate.quote(want.text())),
                 r::toString);
 
         Path fromIds = tmp.resolve("ids.safetensors");
@@ -181,7 +181,7 @@ class RunPromptTest {
         Path fromPrompt = tmp.resolve("prompt-ig.safetensors");
         Cli.Result r = Cli.ok("attribute", demo.model().toString(), "--image", demo.image().toString(), "--prompt",
                 QUESTION, "--target", "434", "--method", "gxi", "-o", fromPrompt.toString(), "--device", "cpu");
-        assertTrue(r.out().contains("prompt " + PromptInput.quote(DemoCheckpoint.DEMO_PROMPT)), r::toString);
+        assertTrue(r.out().contains("prompt " + org.vlmscope.runtime.text.PromptTemplate.quote(DemoCheckpoint.DEMO_PROMPT)), r::toString);
         Path fromIds = tmp.resolve("ids-ig.safetensors");
         Cli.ok("attribute", demo.model().toString(), "--inputs", prepared.toString(), "--target", "434",
                 "--method", "gxi", "-o", fromIds.toString(), "--device", "cpu");

@@ -53,4 +53,33 @@ class IntegratedGradientsGoldenTest {
             }
         }
     }
+
+    /** A whole baseline tensor equal to "the input with the mean vector at the visual positions" gives the same scores. */
+    @org.junit.jupiter.api.Test
+    void aWholeBaselineTensorEqualsTheVectorAtPositions() {
+        try (GoldenFixture f = GoldenFixture.load("llava-tiny")) {
+            Path model = Exporter.export(f.checkpoint(), tmp.resolve("model"), ExportOptions.parse("fp32")).modelDir();
+            JsonNode seq = f.manifest.path("sequence");
+            int start = seq.path("visual_start").asInt();
+            int end = seq.path("visual_end_exclusive").asInt();
+            int[] visual = java.util.stream.IntStream.range(start, end).toArray();
+            float[] mean = f.floats("ablation.mean_vector");
+            float[] whole = f.floats("lm.inputs_embeds");
+            for (int p : visual) {
+                System.arraycopy(mean, 0, whole, p * mean.length, mean.length);
+            }
+            var target = new IntegratedGradients.Target(f.manifest.path("target_token").path("id").asLong(), null, -1);
+            var options = new IntegratedGradients.Options(4, IntegratedGradients.Rule.TRAPEZOID,
+                    IntegratedGradients.Reduce.ABSSUM, 5);
+            try (ModelSession s = ModelSession.open(model, Device.CPU, List.of())) {
+                var byVector = IntegratedGradients.run(s, InterventionsGoldenTest.pixels(f), f.inputIds(),
+                        new IntegratedGradients.Baseline(mean, visual), target, options);
+                var byTensor = IntegratedGradients.run(s, InterventionsGoldenTest.pixels(f), f.inputIds(),
+                        new IntegratedGradients.Baseline(whole, null), target, options);
+                // HF's inputs_embeds and ours differ by float noise at the text positions (x - baseline there).
+                Compare.allClose("scores", byVector.scores(), byTensor.scores(), f.atol("ig_scores"), f.rtol("ig_scores"));
+                assertEquals(byVector.fBaseline(), byTensor.fBaseline(), f.atol("logits"));
+            }
+        }
+    }
 }

@@ -67,8 +67,12 @@ public final class IntegratedGradients {
     public record Target(long token, Long minusToken, int position) {
     }
 
-    /** The baseline: the input embeddings with {@code vector} written at {@code positions} (every position when null). */
-    public record Baseline(float[] vector, int[] positions) {
+    /**
+     * The baseline: either a whole tensor [seq, d_model] ({@code values} of seq * d_model, positions null), or the
+     * input embeddings with one vector ({@code values} of d_model) written at {@code positions} (every position when
+     * null).
+     */
+    public record Baseline(float[] values, int[] positions) {
     }
 
     public record Options(int steps, Rule rule, Reduce reduce, int batchSize) {
@@ -107,15 +111,7 @@ public final class IntegratedGradients {
         if (target.minusToken() != null) {
             checkToken(target.minusToken(), vocab);
         }
-        float[] base = x.clone();
-        if (baseline.vector().length != d) {
-            throw new BadArgumentException("baseline vector has " + baseline.vector().length + " values; expected d_model " + d);
-        }
-        int[] replaced = baseline.positions() == null ? Positions.range(0, seq) : baseline.positions();
-        Positions.check(replaced, seq, "baseline");
-        for (int p : replaced) {
-            System.arraycopy(baseline.vector(), 0, base, p * d, d);
-        }
+        float[] base = baselineEmbeddings(x, baseline, seq, d);
 
         double[] alphas = options.rule().alphas(options.steps());
         double[] weights = options.rule().weights(options.steps());
@@ -160,6 +156,24 @@ public final class IntegratedGradients {
         double fInput = targetValue(session, x, seq, target, position, vocab);
         double fBaseline = targetValue(session, base, seq, target, position, vocab);
         return new Result(scores, attributions, fInput, fBaseline, total);
+    }
+
+    private static float[] baselineEmbeddings(float[] x, Baseline baseline, int seq, int d) {
+        float[] values = baseline.values();
+        if (values.length == seq * d && baseline.positions() == null && seq > 1) {
+            return values.clone();
+        }
+        if (values.length != d) {
+            throw new BadArgumentException("baseline has " + values.length + " values; expected a vector of d_model " + d
+                    + " or a tensor of seq x d_model = " + seq + " x " + d);
+        }
+        float[] base = x.clone();
+        int[] replaced = baseline.positions() == null ? Positions.range(0, seq) : baseline.positions();
+        Positions.check(replaced, seq, "baseline");
+        for (int p : replaced) {
+            System.arraycopy(values, 0, base, p * d, d);
+        }
+        return base;
     }
 
     /** Gradient x input: one backward pass at the input, attribution = x * grad (no baseline, no path). */

@@ -37,8 +37,8 @@ public record PromptTemplate(String family, String text) {
         return new PromptTemplate(family, text + suffix);
     }
 
-    /** Java-escaped, so newlines in a template show in error messages. */
-    static String quote(String text) {
+    /** Java-escaped in double quotes, so a prompt, template or answer with newlines prints on one line. */
+    public static String quote(String text) {
         return "\"" + text.replace("\\", "\\\\").replace("\n", "\\n").replace("\"", "\\\"") + "\"";
     }
 }
