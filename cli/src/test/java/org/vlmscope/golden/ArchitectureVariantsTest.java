@@ -65,6 +65,33 @@ class ArchitectureVariantsTest {
         }
     }
 
+    /** The key layout of transformers 4.52 and later (model.language_model..., lm_head...) exports the same graphs. */
+    @Test
+    void newerKeyLayoutExportsTheSameGraphs() throws IOException {
+        try (GoldenFixture f = GoldenFixture.load("llava-tiny")) {
+            Path renamed = tmp.resolve("renamed");
+            Files.createDirectories(renamed);
+            Files.copy(f.checkpoint().resolve("config.json"), renamed.resolve("config.json"));
+            List<NamedTensor> tensors = new ArrayList<>();
+            try (SafetensorsFile weights = SafetensorsFile.open(f.checkpoint().resolve("model.safetensors"))) {
+                for (var info : weights.tensors()) {
+                    String name = info.name().replaceFirst("^language_model\\.model\\.", "model.language_model.")
+                            .replaceFirst("^language_model\\.lm_head\\.", "lm_head.")
+                            .replaceFirst("^vision_tower\\.", "model.vision_tower.")
+                            .replaceFirst("^multi_modal_projector\\.", "model.multi_modal_projector.");
+                    tensors.add(new NamedTensor(name, info.dtype(), info.shape(), copy(weights.data(info.name()))));
+                }
+            }
+            SafetensorsWriter.writeAll(renamed.resolve("model.safetensors"), Map.of(), tensors);
+            Path classic = Exporter.export(f.checkpoint(), tmp.resolve("classic-export"), ExportOptions.parse("fp32")).modelDir();
+            Path newer = Exporter.export(renamed, tmp.resolve("newer-export"), ExportOptions.parse("fp32")).modelDir();
+            for (String file : List.of("vision.onnx", "vision.onnx.data", "embed.onnx", "embed.onnx.data", "decoder.onnx",
+                    "decoder.onnx.data")) {
+                assertArrayEquals(Files.readAllBytes(classic.resolve(file)), Files.readAllBytes(newer.resolve(file)), file);
+            }
+        }
+    }
+
     /**
      * A copy of the fixture's checkpoint with its config edited and {@code drop} removed from the tensors, or
      * replaced by a copy of {@code copyFrom} when that is set.
