@@ -22,6 +22,7 @@ import org.vlmscope.graph.passes.Pass;
  * set by the model's shape: (layers + 1) * d_model * vocab against the layers' own work.
  */
 public final class LensOverheadBenchmark {
+    private static final double MIB = 1 << 20;
     private LensOverheadBenchmark() {
     }
 
@@ -41,13 +42,20 @@ public final class LensOverheadBenchmark {
                 Map<String, OnnxTensor> inputs = inputs(session, sequence, owned);
                 double plain = 0;
                 for (Map.Entry<String, List<Pass>> v : variants.entrySet()) {
+                    // Build the variant first, so the growth measured next is the run's own working memory, which
+                    // ONNX Runtime's arena keeps after the run: activations and, for the lens, its logits rows.
+                    session.variant("decoder", v.getValue());
+                    long before = resident();
                     double median = median(session, v.getValue(), inputs, repetitions);
                     if (v.getKey().equals("plain")) {
                         plain = median;
                     }
-                    System.out.printf(Locale.ROOT, "  %-22s median %8.1f ms   %.2fx plain%n", v.getKey(), median * 1e3,
-                            median / plain);
+                    System.out.printf(Locale.ROOT, "  %-22s median %8.1f ms   %.2fx plain   working memory %+.0f MiB%n",
+                            v.getKey(), median * 1e3, median / plain, (resident() - before) / MIB);
                 }
+                long rowLogits = (long) sequence * dims.vocab() * 4;
+                System.out.printf(Locale.ROOT, "  one row of lens logits [seq, vocab] is %.1f MiB; all %d rows would be %.0f MiB%n",
+                        rowLogits / MIB, dims.layers() + 1, (dims.layers() + 1) * rowLogits / MIB);
                 double layerWork = dims.layers() * (4.0 * dims.dModel() * dims.dModel()
                         + 3.0 * dims.dModel() * dims.intermediate());
                 double unembed = (double) dims.dModel() * dims.vocab();
@@ -58,6 +66,20 @@ public final class LensOverheadBenchmark {
                 owned.forEach(OnnxTensor::close);
             }
         }
+    }
+
+    /** The process's resident memory (VmRSS, Linux), or 0 where it cannot be read. */
+    private static long resident() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
+                }
+            }
+        } catch (java.io.IOException | NumberFormatException e) {
+            return 0;
+        }
+        return 0;
     }
 
     private static double median(ModelSession session, List<Pass> passes, Map<String, OnnxTensor> inputs, int reps) {
