@@ -106,15 +106,15 @@ final class DemoCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "== forward pass on %s: hooks %s, %.2f s%n", session.provider(),
                     String.join(" ", HOOKS), Units.secondsSince(t));
             List<float[]> residuals = new ArrayList<>();
-            residuals.add(FloatData.of(clean.get(EMBEDDINGS)));
+            residuals.add(clean.get(EMBEDDINGS).toFloatArray());
             for (int i = 0; i < m.dims().layers(); i++) {
-                residuals.add(FloatData.of(clean.get(residPost(i))));
+                residuals.add(clean.get(residPost(i)).toFloatArray());
             }
             LayerSummary.print(out, LayerSummary.compute(residuals, m.dims().dModel(),
                     LayerSummary.visualPositions(prompt.ids(), m.imageTokenId())));
             int vocab = m.dims().vocab();
             out.printf("%n== top-%d next tokens at the final position (id (logit)): %s%n", TOP_K,
-                    TopTokens.format(TopTokens.of(FloatData.of(clean.get("logits")), prompt.lastPosition() * vocab,
+                    TopTokens.format(TopTokens.of(clean.get("logits").toFloatArray(), prompt.lastPosition() * vocab,
                             vocab, TOP_K)));
             answer(out, "answer", session, tokenizer, pixels, ids, List.of());
 
@@ -129,8 +129,8 @@ final class DemoCommand implements Callable<Integer> {
             answer(out, "answer with the image ablated", session, tokenizer, pixels, ids, ablation);
             List<DiffRow> rows = new ArrayList<>();
             for (int i = 0; i < m.dims().layers(); i++) {
-                rows.add(ActivationDiff.compare(residPost(i), FloatData.of(clean.get(residPost(i))),
-                        FloatData.of(ablated.get(residPost(i)))));
+                rows.add(ActivationDiff.compare(residPost(i), clean.get(residPost(i)).toFloatArray(),
+                        ablated.get(residPost(i)).toFloatArray()));
             }
             out.println("== per-layer diff of the residual stream, ablated against clean:");
             out.print(DiffReport.format(rows, "table"));

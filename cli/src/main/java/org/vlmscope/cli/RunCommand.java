@@ -122,7 +122,7 @@ final class RunCommand implements Callable<Integer> {
             long[] shape = logits.shape();
             int seq = (int) shape[1];
             int vocab = (int) shape[2];
-            float[] values = FloatData.of(logits);
+            float[] values = logits.toFloatArray();
             for (int b = 0; b < shape[0]; b++) {
                 out.printf("row %d, position %d: top-%d next tokens (id (logit)): %s%n", b, seq - 1, TOP_K,
                         TopTokens.format(TopTokens.of(values, (b * seq + seq - 1) * vocab, vocab, TOP_K)));

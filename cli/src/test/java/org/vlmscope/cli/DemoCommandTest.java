@@ -93,7 +93,7 @@ class DemoCommandTest {
             long[][] ids = {DemoCheckpoint.demoInputIds()};
             try (ModelSession session = ModelSession.open(model, Device.CPU, DemoCommand.HOOKS)) {
                 Map<String, NamedTensor> clean = Forward.run(session, DemoModel.pixelValues(), ids);
-                float[] embeddings = FloatData.of(clean.get("blocks.0.hook_resid_pre"));
+                float[] embeddings = clean.get("blocks.0.hook_resid_pre").toFloatArray();
                 int[] visual = IntStream.range(4, 580).toArray();
                 float[] mean = new float[64];
                 for (int i = 0; i < 64; i++) {
@@ -108,8 +108,8 @@ class DemoCommandTest {
                 List<float[]> a = new ArrayList<>();
                 List<float[]> b = new ArrayList<>();
                 for (int layer = 0; layer < 4; layer++) {
-                    a.add(FloatData.of(clean.get("blocks." + layer + ".hook_resid_post")));
-                    b.add(FloatData.of(ablated.get("blocks." + layer + ".hook_resid_post")));
+                    a.add(clean.get("blocks." + layer + ".hook_resid_post").toFloatArray());
+                    b.add(ablated.get("blocks." + layer + ".hook_resid_post").toFloatArray());
                 }
                 return new Reference(ablation, a, b);
             }

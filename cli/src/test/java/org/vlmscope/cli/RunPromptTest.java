@@ -54,7 +54,7 @@ class RunPromptTest {
     void demoPictureThroughTheImagePathIsTheDemoPixelValues() {
         NamedTensor px = PromptInput.pixelValues(demo.model(), demo.image());
         assertArrayEquals(new long[] {1, 3, 336, 336}, px.shape());
-        assertArrayEquals(DemoCheckpoint.demoPixelValues(), FloatData.of(px));
+        assertArrayEquals(DemoCheckpoint.demoPixelValues(), px.toFloatArray());
     }
 
     @Test

@@ -5,9 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
-import java.nio.ShortBuffer;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -15,8 +12,6 @@ import java.util.Set;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.vlmscope.core.DType;
-import org.vlmscope.core.HalfFloats;
 import org.vlmscope.core.SafetensorsWriter.NamedTensor;
 import org.vlmscope.exporter.ExportOptions;
 import org.vlmscope.exporter.Exporter;
@@ -64,26 +59,26 @@ class ExportGoldenTest {
                     String hook = i == 0 ? "vision.hook_embed" : "vision.blocks." + (i - 1) + ".hook_resid_post";
                     Tolerance t = fp16 ? Tolerance.fp16(Math.max(i, 1), visionScale) : Tolerance.fp32(f, "vision_and_projector");
                     Compare.allClose(hook, Compare.rows(visionHidden, i * tokens, (i + 1) * tokens, dims.visionDModel()),
-                            values(out.get(hook)), t.atol(), t.rtol());
+                            out.get(hook).toFloatArray(), t.atol(), t.rtol());
                 }
                 int projectorBlocks = visionLayers + 1;
                 Tolerance proj = fp16 ? Tolerance.fp16(projectorBlocks, visionScale) : Tolerance.fp32(f, "vision_and_projector");
-                Compare.allClose("projector.output", f.floats("projector.output"), values(out.get("projector.hook_out")),
+                Compare.allClose("projector.output", f.floats("projector.output"), out.get("projector.hook_out").toFloatArray(),
                         proj.atol(), proj.rtol());
 
                 double hiddenScale = noise.path("hidden_scale").asDouble();
                 Tolerance embeds = fp16 ? Tolerance.fp16(projectorBlocks, hiddenScale) : Tolerance.fp32(f, "hidden_states");
-                Compare.allClose("lm.inputs_embeds", f.floats("lm.inputs_embeds"), values(out.get("blocks.0.hook_resid_pre")),
+                Compare.allClose("lm.inputs_embeds", f.floats("lm.inputs_embeds"), out.get("blocks.0.hook_resid_pre").toFloatArray(),
                         embeds.atol(), embeds.rtol());
                 float[] layers = f.floats("lm.layer_outputs");
                 for (int i = 0; i < dims.layers(); i++) {
                     Tolerance t = fp16 ? Tolerance.fp16(projectorBlocks + i + 1, hiddenScale) : Tolerance.fp32(f, "hidden_states");
                     Compare.allClose("blocks." + i + ".hook_resid_post", Compare.rows(layers, i * seq, (i + 1) * seq, dims.dModel()),
-                            values(out.get("blocks." + i + ".hook_resid_post")), t.atol(), t.rtol());
+                            out.get("blocks." + i + ".hook_resid_post").toFloatArray(), t.atol(), t.rtol());
                 }
                 Tolerance logitsTol = fp16 ? Tolerance.fp16(projectorBlocks + dims.layers(), noise.path("logits_scale").asDouble())
                         : Tolerance.fp32(f, "logits");
-                float[] logits = values(out.get("logits"));
+                float[] logits = out.get("logits").toFloatArray();
                 Compare.allClose("logits", f.floats("logits"), logits, logitsTol.atol(), logitsTol.rtol());
                 System.out.printf("%s %s: max |logits - HF| = %.3g (atol %.3g)%n", fixtureName, dtype,
                         Compare.maxAbsDiff(f.floats("logits"), logits), logitsTol.atol());
@@ -119,21 +114,5 @@ class ExportGoldenTest {
             Compare.allClose("generate.step_logits[" + k + "]", Compare.rows(steps, k, k + 1, vocab),
                     g.stepLogits()[0][k], tol.atol(), tol.rtol());
         }
-    }
-
-    /** Float values of an F32 or F16 tensor. */
-    static float[] values(NamedTensor t) {
-        if (t.dtype() == DType.F16) {
-            ShortBuffer sb = t.data().duplicate().order(ByteOrder.LITTLE_ENDIAN).asShortBuffer();
-            float[] out = new float[sb.remaining()];
-            for (int i = 0; i < out.length; i++) {
-                out[i] = HalfFloats.fp16ToFloat(sb.get(i));
-            }
-            return out;
-        }
-        FloatBuffer fb = t.data().duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
-        float[] out = new float[fb.remaining()];
-        fb.get(out);
-        return out;
     }
 }

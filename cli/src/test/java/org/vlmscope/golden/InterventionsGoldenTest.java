@@ -95,7 +95,7 @@ class InterventionsGoldenTest {
             NamedTensor ids = out.get("lens.top_ids");
             assertEquals(List.of((long) layers + 1, 1L, (long) seq, 5L), java.util.Arrays.stream(ids.shape()).boxed().toList());
             long[] gotIds = longs(ids);
-            float[] gotValues = ExportGoldenTest.values(out.get("lens.top_logits"));
+            float[] gotValues = out.get("lens.top_logits").toFloatArray();
             long[] wantIds = f.longs("logit_lens.top5_ids");
             float[] wantValues = f.floats("logit_lens.top5_values");
             int rowSize = seq * 5;
@@ -119,8 +119,8 @@ class InterventionsGoldenTest {
                 ambiguous++;
             }
             System.out.printf("%s lens: %d ids exact, %d swapped within near-ties%n", name, exact, ambiguous);
-            float[] probs = ExportGoldenTest.values(out.get("lens.top_probs"));
-            float[] fullLogits = ExportGoldenTest.values(out.get("logits"));
+            float[] probs = out.get("lens.top_probs").toFloatArray();
+            float[] fullLogits = out.get("logits").toFloatArray();
             int vocab = s.manifest().dims().vocab();
             float[] last = softmax(Compare.rows(fullLogits, seq - 1, seq, vocab));
             float lastRowTopProb = probs[(layers * seq + seq - 1) * 5];
@@ -136,7 +136,7 @@ class InterventionsGoldenTest {
     static float[] lastPosition(NamedTensor logits) {
         int seq = (int) logits.shape()[1];
         int vocab = (int) logits.shape()[2];
-        return Compare.rows(ExportGoldenTest.values(logits), seq - 1, seq, vocab);
+        return Compare.rows(logits.toFloatArray(), seq - 1, seq, vocab);
     }
 
     static float[] softmax(float[] logits) {

@@ -127,33 +127,8 @@ public final class SafetensorsFile implements WeightSource {
     @Override
     public float[] toFloatArray(String name) {
         TensorInfo info = info(name);
-        if (!info.dtype().isFloating()) {
-            throw new VlmscopeException("tensor " + name + " in " + path + " has dtype " + info.dtype()
-                    + "; a float array needs F32, F16, BF16 or F64");
-        }
-        int count = smallCount(info);
-        ByteBuffer bytes = data(name);
-        float[] values = new float[count];
-        switch (info.dtype()) {
-            case F32 -> bytes.asFloatBuffer().get(values);
-            case F16 -> {
-                for (int i = 0; i < count; i++) {
-                    values[i] = HalfFloats.fp16ToFloat(bytes.getShort(i * 2));
-                }
-            }
-            case BF16 -> {
-                for (int i = 0; i < count; i++) {
-                    values[i] = HalfFloats.bf16ToFloat(bytes.getShort(i * 2));
-                }
-            }
-            case F64 -> {
-                for (int i = 0; i < count; i++) {
-                    values[i] = (float) bytes.getDouble(i * 8);
-                }
-            }
-            default -> throw new AssertionError(info.dtype());
-        }
-        return values;
+        smallCount(info);
+        return TensorConversion.toFloats(data(name), info.dtype(), name + " in " + path);
     }
 
     /** Integer tensor values widened to long (I64, I32, I16, I8, U8); meant for small tensors. */

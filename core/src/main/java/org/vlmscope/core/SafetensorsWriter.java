@@ -98,6 +98,11 @@ public final class SafetensorsWriter implements AutoCloseable {
             return new TensorSpec(name, dtype, shape);
         }
 
+        /** The values as floats, whatever the floating storage type (F32, F16, BF16, F64). */
+        public float[] toFloatArray() {
+            return TensorConversion.toFloats(data, dtype, name);
+        }
+
         @Override
         public boolean equals(Object other) {
             return other instanceof NamedTensor that && name.equals(that.name) && dtype == that.dtype

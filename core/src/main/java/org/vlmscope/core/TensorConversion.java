@@ -65,4 +65,18 @@ public final class TensorConversion {
         src.position(src.position() + (int) srcBytes);
         dst.position(dst.position() + (int) dstBytes);
     }
+
+    /** All remaining elements of {@code data} (little-endian {@code dtype}) as floats; {@code what} names it in errors. */
+    public static float[] toFloats(ByteBuffer data, DType dtype, String what) {
+        if (!dtype.isFloating()) {
+            throw new VlmscopeException("tensor " + what + " has dtype " + dtype + "; a float array needs F32, F16, BF16 or F64");
+        }
+        int count = Math.toIntExact(data.remaining() / dtype.byteSize());
+        ByteBuffer f32 = ByteBuffer.allocate(count * Float.BYTES).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        convert(data.duplicate(), dtype, f32, DType.F32, count);
+        float[] out = new float[count];
+        f32.flip();
+        f32.asFloatBuffer().get(out);
+        return out;
+    }
 }
