@@ -117,7 +117,18 @@ final class RunCommand implements Callable<Integer> {
             if (!planned.isEmpty()) {
                 out.println("interventions: " + String.join("; ", planned.stream().map(Intervention::toString).toList()));
             }
-            Map<String, NamedTensor> result = Forward.run(session, in.pixelValues(), in.ids(), planned, lensRequest);
+            int newTokens = maxNewTokens != null ? maxNewTokens : in.tokenizer() != null ? DEFAULT_ANSWER_TOKENS : 0;
+            // Decoding starts with the prompt's own forward pass, so a run that answers reads the prompt's hooks,
+            // logits and lens from it instead of running the prompt twice.
+            Map<String, NamedTensor> result = new LinkedHashMap<>();
+            Greedy.Generation generation = null;
+            if (newTokens > 0) {
+                List<Long> eos = session.manifest().eosTokenIds();
+                generation = Greedy.run(session, in.pixelValues(), in.ids(), newTokens,
+                        eos == null ? Set.of() : new HashSet<>(eos), planned, lensRequest, result);
+            } else {
+                result.putAll(Forward.run(session, in.pixelValues(), in.ids(), planned, lensRequest));
+            }
             NamedTensor logits = result.get(LOGITS);
             long[] shape = logits.shape();
             int seq = (int) shape[1];
@@ -127,8 +138,7 @@ final class RunCommand implements Callable<Integer> {
                 out.printf("row %d, position %d: top-%d next tokens (id (logit)): %s%n", b, seq - 1, TOP_K,
                         TopTokens.format(TopTokens.of(values, (b * seq + seq - 1) * vocab, vocab, TOP_K)));
             }
-            int newTokens = maxNewTokens != null ? maxNewTokens : in.tokenizer() != null ? DEFAULT_ANSWER_TOKENS : 0;
-            Map<String, String> answer = newTokens == 0 ? Map.of() : answer(out, session, in, planned, newTokens);
+            Map<String, String> answer = generation == null ? Map.of() : answer(out, in, generation);
             if (cache != null) {
                 List<String> notRun = wanted.stream().filter(h -> !result.containsKey(h)).toList();
                 if (!notRun.isEmpty()) {
@@ -142,15 +152,8 @@ final class RunCommand implements Callable<Integer> {
         return 0;
     }
 
-    /**
-     * Generates greedily and prints each row's new tokens, decoded when the prompt was text; returns them for the
-     * cache's metadata.
-     */
-    private static Map<String, String> answer(PrintWriter out, ModelSession session, PromptInput.Prepared in,
-                                              List<Intervention> planned, int newTokens) {
-        List<Long> eos = session.manifest().eosTokenIds();
-        Greedy.Generation g = Greedy.run(session, in.pixelValues(), in.ids(), newTokens,
-                eos == null ? Set.of() : new HashSet<>(eos), planned);
+    /** Prints each row's new tokens, decoded when the prompt was text; returns them for the cache's metadata. */
+    private static Map<String, String> answer(PrintWriter out, PromptInput.Prepared in, Greedy.Generation g) {
         Map<String, String> meta = new LinkedHashMap<>();
         List<String> rows = new ArrayList<>();
         for (int b = 0; b < g.tokens().length; b++) {

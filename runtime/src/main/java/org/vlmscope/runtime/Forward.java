@@ -43,13 +43,18 @@ public final class Forward {
         Map<String, NamedTensor> out = new LinkedHashMap<>();
         try (Prefill prefill = Prefill.run(session, plan, pixelValues, inputIds, 0, out);
              OrtSession.Result r = prefill.runDecoder()) {
-            collect(session, "decoder", r, out);
-            out.put("logits", OrtTensors.fromOrt("logits", (OnnxTensor) r.get("logits").orElseThrow()));
-            for (String name : LENS_OUTPUTS) {
-                r.get(name).ifPresent(v -> out.put(name, OrtTensors.fromOrt(name, (OnnxTensor) v)));
-            }
+            collectDecoder(session, r, out);
         }
         return out;
+    }
+
+    /** Copies a prompt's decoder outputs into {@code out}: exposed hooks, logits and any lens tensors. */
+    static void collectDecoder(ModelSession session, OrtSession.Result r, Map<String, NamedTensor> out) {
+        collect(session, "decoder", r, out);
+        out.put("logits", OrtTensors.fromOrt("logits", (OnnxTensor) r.get("logits").orElseThrow()));
+        for (String name : LENS_OUTPUTS) {
+            r.get(name).ifPresent(v -> out.put(name, OrtTensors.fromOrt(name, (OnnxTensor) v)));
+        }
     }
 
     /** Copies the graph's exposed hooks from a result into {@code out}. */

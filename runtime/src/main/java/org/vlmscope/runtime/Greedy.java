@@ -37,6 +37,16 @@ public final class Greedy {
     /** As above under {@code interventions}: patches on the prefill, knockouts at every step. */
     public static Generation run(ModelSession session, NamedTensor pixelValues, long[][] inputIds, int maxNewTokens,
                                  Set<Long> eos, List<Intervention> interventions) {
+        return run(session, pixelValues, inputIds, maxNewTokens, eos, interventions, null, null);
+    }
+
+    /**
+     * As above; when {@code prompt} is not null it receives what {@link Forward#run} returns for the prompt (exposed
+     * hooks, logits and, with {@code lens}, the lens tensors), taken from the prefill this decoding runs anyway.
+     */
+    public static Generation run(ModelSession session, NamedTensor pixelValues, long[][] inputIds, int maxNewTokens,
+                                 Set<Long> eos, List<Intervention> interventions, LensRequest lens,
+                                 Map<String, NamedTensor> prompt) {
         int batch = inputIds.length;
         int vocab = session.manifest().dims().vocab();
         int layers = session.manifest().dims().layers();
@@ -44,12 +54,16 @@ public final class Greedy {
         float[][][] stepLogits = new float[batch][maxNewTokens][];
         int[] produced = new int[batch];
         boolean[] done = new boolean[batch];
-        InterventionPlan plan = new InterventionPlan(session, interventions, null);
+        InterventionPlan plan = new InterventionPlan(session, interventions, lens);
+        Map<String, NamedTensor> promptOutputs = prompt != null ? prompt : new LinkedHashMap<>();
         try (Forward.Prefill prefill = Forward.Prefill.run(session, plan, pixelValues, inputIds, maxNewTokens - 1,
-                new LinkedHashMap<>())) {
+                promptOutputs)) {
             Batch padded = prefill.batch();
             long pad = session.manifest().padTokenId() != null ? session.manifest().padTokenId() : 0;
             OrtSession.Result result = prefill.runDecoder();
+            if (prompt != null) {
+                Forward.collectDecoder(session, result, prompt);
+            }
             try {
                 for (int step = 0; step < maxNewTokens; step++) {
                     long[][] next = new long[batch][1];
