@@ -13,13 +13,16 @@ import org.vlmscope.core.DType;
 import org.vlmscope.core.SafetensorsWriter.NamedTensor;
 import org.vlmscope.core.VlmscopeException;
 import org.vlmscope.graph.passes.Gradient;
+import org.vlmscope.graph.passes.LogitPositions;
 import org.vlmscope.graph.passes.Pass;
 
 /**
  * Integrated gradients over the LM input embeddings, forward and backward in one ONNX Runtime call per batch of
  * interpolation points (the decoder variant with the gradient pass). Attribution = (x - baseline) times the
  * weighted sum of gradients along the straight path; each position's score reduces its attribution over the
- * hidden dimension. The completeness gap compares the sum of all attributions with f(x) - f(baseline).
+ * hidden dimension. The completeness gap compares the sum of all attributions with f(x) - f(baseline). The
+ * decoder computes logits at the target position only and the gradient's seed covers that position alone, so no
+ * [points, sequence, vocab] tensor is built forward or backward.
  */
 public final class IntegratedGradients {
     private static final String WRT = "inputs_embeds";
@@ -116,7 +119,7 @@ public final class IntegratedGradients {
         double[] alphas = options.rule().alphas(options.steps());
         double[] weights = options.rule().weights(options.steps());
         double[] gradSum = new double[seq * d];
-        List<Pass> passes = List.of(new Gradient(WRT));
+        List<Pass> passes = List.of(new LogitPositions(), new Gradient(WRT));
         for (int start = 0; start < alphas.length; start += options.batchSize()) {
             int n = Math.min(options.batchSize(), alphas.length - start);
             float[] points = new float[n * seq * d];
@@ -186,20 +189,19 @@ public final class IntegratedGradients {
     /** d/d inputs_embeds of the target for {@code n} points [n, seq, d], one decoder call. */
     private static float[] gradients(ModelSession session, List<Pass> passes, float[] points, int n, int seq,
                                      Target target, int position, int vocab) {
-        int d = session.manifest().dims().dModel();
-        float[] seed = new float[n * seq * vocab];
+        float[] seed = new float[n * vocab];
         for (int b = 0; b < n; b++) {
-            int at = (b * seq + position) * vocab;
+            int at = b * vocab;
             seed[at + (int) target.token()] += 1f;
             if (target.minusToken() != null) {
                 seed[at + target.minusToken().intValue()] -= 1f;
             }
         }
-        Map<String, OnnxTensor> inputs = decoderInputs(session, points, n, seq);
+        Map<String, OnnxTensor> inputs = decoderInputs(session, points, n, seq, position);
         List<OnnxTensor> owned = new ArrayList<>(inputs.values());
         try {
             OnnxTensor seedTensor = OrtTensors.toOrt(session.env(), NamedTensor.ofFloats(Gradient.SEED,
-                    new long[] {n, seq, vocab}, seed));
+                    new long[] {n, 1, vocab}, seed));
             owned.add(seedTensor);
             inputs.put(Gradient.SEED, seedTensor);
             try (OrtSession.Result r = session.run("decoder", passes, inputs)) {
@@ -212,23 +214,26 @@ public final class IntegratedGradients {
 
     /** The target's value for embeddings {@code embeds} [seq, d] (a plain decoder run). */
     private static double targetValue(ModelSession session, float[] embeds, int seq, Target target, int position, int vocab) {
-        Map<String, OnnxTensor> inputs = decoderInputs(session, embeds, 1, seq);
-        try (OrtSession.Result r = session.run("decoder", inputs)) {
+        Map<String, OnnxTensor> inputs = decoderInputs(session, embeds, 1, seq, position);
+        try (OrtSession.Result r = session.run("decoder", List.of(new LogitPositions()), inputs)) {
             FloatBuffer logits = ((OnnxTensor) r.get("logits").orElseThrow()).getFloatBuffer();
-            double v = logits.get(position * vocab + (int) target.token());
-            return target.minusToken() == null ? v : v - logits.get(position * vocab + target.minusToken().intValue());
+            double v = logits.get((int) target.token());
+            return target.minusToken() == null ? v : v - logits.get(target.minusToken().intValue());
         } finally {
             inputs.values().forEach(OnnxTensor::close);
         }
     }
 
-    private static Map<String, OnnxTensor> decoderInputs(ModelSession session, float[] embeds, int n, int seq) {
+    /** The decoder's inputs for {@code n} prompts of embeddings, logits taken at {@code position}. */
+    private static Map<String, OnnxTensor> decoderInputs(ModelSession session, float[] embeds, int n, int seq,
+                                                         int position) {
         int d = session.manifest().dims().dModel();
         Map<String, OnnxTensor> inputs = new HashMap<>();
         inputs.put("inputs_embeds", OrtTensors.toOrt(session.env(), NamedTensor.ofFloats("inputs_embeds",
                 new long[] {n, seq, d}, embeds)));
         inputs.put("attention_mask", Inputs.longs(session.env(), Inputs.filled(n, seq, 1)));
         inputs.put("position_ids", Inputs.longs(session.env(), Inputs.range(n, 0, seq)));
+        inputs.put(LogitPositions.INPUT, Inputs.vector(session.env(), position));
         for (int i = 0; i < session.manifest().dims().layers(); i++) {
             inputs.put("past_key_values." + i + ".key", session.emptyCache(n));
             inputs.put("past_key_values." + i + ".value", session.emptyCache(n));

@@ -16,6 +16,7 @@ import org.vlmscope.core.SafetensorsWriter.NamedTensor;
 import org.vlmscope.graph.TensorType;
 import org.vlmscope.graph.passes.AttentionBias;
 import org.vlmscope.graph.passes.LogitLens;
+import org.vlmscope.graph.passes.LogitPositions;
 import org.vlmscope.graph.passes.Pass;
 import org.vlmscope.graph.passes.Patch;
 
@@ -30,11 +31,18 @@ final class InterventionPlan {
     private final ModelSession session;
     private final List<Intervention> interventions;
     private final LensRequest lens;
+    /** Whether the prefill computes logits at the last position only (all rows end there: padding is on the left). */
+    private final boolean lastLogitsOnly;
 
     InterventionPlan(ModelSession session, List<Intervention> interventions, LensRequest lens) {
+        this(session, interventions, lens, false);
+    }
+
+    InterventionPlan(ModelSession session, List<Intervention> interventions, LensRequest lens, boolean lastLogitsOnly) {
         this.session = session;
         this.interventions = List.copyOf(interventions);
         this.lens = lens;
+        this.lastLogitsOnly = lastLogitsOnly;
         for (Intervention i : interventions) {
             if (i instanceof Intervention.HookPatch p) {
                 session.graphOf(p.hook());
@@ -69,6 +77,9 @@ final class InterventionPlan {
             if (!decode && lens != null) {
                 passes.add(new LogitLens(lens.k(), lens.targets()));
             }
+            if (!decode && lastLogitsOnly) {
+                passes.add(new LogitPositions());
+            }
         }
         return passes;
     }
@@ -94,6 +105,11 @@ final class InterventionPlan {
         }
         if (graph.equals("decoder")) {
             feedBiases(past, seq, batch, inputs, owned);
+            if (!decode && lastLogitsOnly) {
+                OnnxTensor last = Inputs.vector(session.env(), -1);
+                owned.add(last);
+                inputs.put(LogitPositions.INPUT, last);
+            }
         }
     }
 

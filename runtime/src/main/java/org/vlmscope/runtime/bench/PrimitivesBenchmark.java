@@ -27,7 +27,8 @@ import org.vlmscope.runtime.text.Tokenizer;
 
 /**
  * The primitives the paper's experiments are made of, timed on one exported model and one image in one process
- * (issue 12): each after one warm-up run, then {@code reps} timed runs. Polling prompt for b-f, description
+ * (issue 12): each after one warm-up run, then {@code reps} timed runs; b, d and e compute logits at the last
+ * position only, c keeps every position for the lens. Polling prompt for b-f, description
  * prompt for g. The region of d and e is the 60 visual tokens in patch rows 9-14, columns 7-16 of the grid.
  */
 public final class PrimitivesBenchmark {
@@ -35,6 +36,8 @@ public final class PrimitivesBenchmark {
     public static final String DESCRIBE_PROMPT = "USER: <image>\nDescribe this image. ASSISTANT:";
     static final int IG_STEPS = 50;
     static final int[] KNOCKOUT_LAYERS = {2, 3, 4, 5};
+    /** Polling, ablation and knockout read the answer token's logits only. */
+    private static final Forward.Logits LAST = Forward.Logits.LAST;
 
     /** Wall seconds over the timed runs, and the median CPU seconds (all threads) of one run. */
     public record Timing(double medianS, double minS, double maxS, int n, double medianCpuS) {
@@ -86,7 +89,7 @@ public final class PrimitivesBenchmark {
             int last = polling.lastPosition();
 
             listener.starting("b_prefill");
-            steps.add(time("b_prefill", reps, () -> Forward.run(session, pixels, ids), null));
+            steps.add(time("b_prefill", reps, () -> Forward.run(session, pixels, ids, List.of(), null, LAST), null));
 
             listener.starting("c_lens");
             try (ModelSession lens = ModelSession.open(modelDir, Device.CPU,
@@ -97,11 +100,11 @@ public final class PrimitivesBenchmark {
 
             listener.starting("d_ablation");
             List<Intervention> ablation = List.of(new Intervention.Ablation(region, mean));
-            steps.add(time("d_ablation", reps, () -> Forward.run(session, pixels, ids, ablation, null), null));
+            steps.add(time("d_ablation", reps, () -> Forward.run(session, pixels, ids, ablation, null, LAST), null));
 
             listener.starting("e_knockout");
             List<Intervention> knockout = List.of(new Intervention.Knockout(region, new int[] {last}, KNOCKOUT_LAYERS));
-            steps.add(time("e_knockout", reps, () -> Forward.run(session, pixels, ids, knockout, null), null));
+            steps.add(time("e_knockout", reps, () -> Forward.run(session, pixels, ids, knockout, null, LAST), null));
 
             listener.starting("f_ig");
             var baseline = new IntegratedGradients.Baseline(mean, polling.visualPositions());
