@@ -39,8 +39,6 @@ public final class ModelSession implements AutoCloseable {
     private final Map<String, TensorType> hookTypes = new LinkedHashMap<>();
     /** Hooks every run of each graph returns, from the globs given at open. */
     private final Map<String, List<String>> exposed = new LinkedHashMap<>();
-    /** Each graph's external weights, mapped once: every variant of the graph reads the same copy. */
-    private final Map<String, SharedWeights> weights = new LinkedHashMap<>();
     /** Open variants by a hash of (graph, passes): clean and intervened runs share what they can. */
     private final Map<String, OrtSession> variants = new LinkedHashMap<>();
     private String provider;
@@ -63,7 +61,6 @@ public final class ModelSession implements AutoCloseable {
             }
             exposed.put(graph, wanted.stream().filter(manifest.graph(graph).hooks()::contains).toList());
             OnnxModel model = OnnxModel.load(file);
-            weights.put(graph, SharedWeights.map(env, dir, model));
             for (String hook : manifest.graph(graph).hooks()) {
                 Value v = model.graph().value(hook);
                 hookTypes.put(hook, v == null ? null : v.type());
@@ -156,7 +153,6 @@ public final class ModelSession implements AutoCloseable {
         all.forEach(p -> p.apply(model));
         Providers.Choice choice = Providers.options(dir, device);
         try {
-            weights.get(graph).addTo(choice.options());
             OrtSession session = env.createSession(model.toBytes(), choice.options());
             provider = choice.name();
             variants.put(key, session);
@@ -189,7 +185,5 @@ public final class ModelSession implements AutoCloseable {
             }
         }
         variants.clear();
-        weights.values().forEach(SharedWeights::close);
-        weights.clear();
     }
 }
