@@ -1,0 +1,44 @@
+package org.vlmscope.graph.locate;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.vlmscope.graph.GraphException;
+import org.vlmscope.graph.OnnxModel;
+
+/**
+ * What the locator found in a graph vlmscope did not write, kept in metadata_props {@value #METADATA_KEY} as
+ * JSON: the layer count, each hook with the graph's own name for that tensor, and the hooks it could not provide
+ * with the reason (by pattern, {@code *} for the layer).
+ */
+public record Location(int layers, Map<String, String> tensors, Map<String, String> unavailable) {
+    public static final String METADATA_KEY = "vlmscope.located";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    public Location {
+        tensors = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(tensors));
+        unavailable = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(unavailable));
+    }
+
+    /** The location recorded in {@code model}, or null when its hooks were not located (or it has none). */
+    public static Location read(OnnxModel model) {
+        String text = model.metadata().get(METADATA_KEY);
+        if (text == null) {
+            return null;
+        }
+        try {
+            return JSON.readValue(text, Location.class);
+        } catch (JsonProcessingException e) {
+            throw new GraphException("metadata " + METADATA_KEY + " is not valid: " + e.getOriginalMessage());
+        }
+    }
+
+    String toJson() {
+        try {
+            return JSON.writeValueAsString(this);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
