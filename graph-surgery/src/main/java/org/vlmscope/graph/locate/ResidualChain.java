@@ -126,8 +126,9 @@ final class ResidualChain {
     }
 
     /**
-     * Whether {@code target} is among the ancestors of {@code from}, walking producers backwards and never past
-     * {@code target}; the nodes walked (the branch) are added to {@code cone}.
+     * Whether {@code from} is computed from {@code target}, walking producers backwards and never past
+     * {@code target}; the nodes walked (the branch) are added to {@code cone}. Reading another output of the node
+     * that writes {@code target} counts: a fused skip norm's normalized output is computed from the sum it writes.
      */
     private static boolean reaches(Value from, Value target, List<Node> cone) {
         Set<Node> seen = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -135,11 +136,11 @@ final class ResidualChain {
         boolean found = false;
         while (!work.isEmpty()) {
             Value v = work.poll();
-            if (v == target) {
+            Node p = v.producer();
+            if (v == target || p != null && p == target.producer()) {
                 found = true;
                 continue;
             }
-            Node p = v.producer();
             if (p == null || !seen.add(p)) {
                 continue;
             }
