@@ -14,8 +14,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vlmscope.graph.passes.AttentionBias;
 import org.vlmscope.graph.passes.Expose;
+import org.vlmscope.graph.passes.Gradient;
 import org.vlmscope.graph.passes.LogitLens;
 import org.vlmscope.graph.passes.Pass;
+import org.vlmscope.graph.passes.Patch;
 
 /**
  * The PyTorch exports of testdata/foreign, hooks located, run in ONNX Runtime against the references PyTorch
@@ -112,7 +114,7 @@ class ForeignGraphRunTest {
             Path own = m.ownExport(tmp.resolve(m.dir().getFileName().toString()));
             var manifest = org.vlmscope.core.ModelManifest.read(own);
             Map<String, OnnxTensor> ownIn = new java.util.LinkedHashMap<>(
-                    m.ownDecoderInputs((int) manifest.dims().kvHeads(), (int) manifest.dims().headDim()));
+                    m.ownDecoderInputs(manifest.dims().kvHeads(), manifest.dims().headDim()));
             for (int layer : layers) {
                 ownIn.put(AttentionBias.inputName(layer), ForeignModel.floats(bias, biasShape));
             }
@@ -120,6 +122,46 @@ class ForeignGraphRunTest {
                     .get("logits");
             assertClose(toFloats(ownLogits), foreign, m.dir().getFileName() + " own export vs foreign, knockout");
         }
+    }
+
+    @Test
+    void patchAndGradientOnTheForeignGraphMatchTheOwnExport() throws OrtException {
+        ForeignModel m = ForeignModel.llama();
+        int s = m.sequence();
+        int d = m.reference("inputs_embeds").length / s;
+        // Patch: positions 3-5 of the embeddings replaced by one vector (a token ablation).
+        float[] value = new float[s * d];
+        float[] mask = new float[s];
+        for (int p = 3; p <= 5; p++) {
+            mask[p] = 1;
+            for (int j = 0; j < d; j++) {
+                value[p * d + j] = (float) Math.sin(j + 1.0);
+            }
+        }
+        // Gradient of the last position's logit of token 7.
+        float[] seed = new float[s * m.vocab()];
+        seed[(s - 1) * m.vocab() + 7] = 1;
+        String hook = "blocks.0.hook_resid_pre";
+        List<Pass> passes = List.of(new Patch(List.of(hook)), new Gradient(hook));
+        List<String> outputs = List.of("logits", Gradient.outputName(hook));
+
+        Map<String, OnnxTensor> foreignIn = new java.util.LinkedHashMap<>(m.foreignInputs());
+        Path own = m.ownExport(tmp.resolve("own"));
+        var dims = org.vlmscope.core.ModelManifest.read(own).dims();
+        Map<String, OnnxTensor> ownIn = new java.util.LinkedHashMap<>(m.ownDecoderInputs(dims.kvHeads(), dims.headDim()));
+        for (Map<String, OnnxTensor> in : List.of(foreignIn, ownIn)) {
+            in.put(hook + ".patch_value", ForeignModel.floats(value, 1, s, d));
+            in.put(hook + ".patch_mask", ForeignModel.floats(mask, 1, s, 1));
+            in.put(Gradient.SEED, ForeignModel.floats(seed, 1, s, m.vocab()));
+        }
+        Map<String, double[]> foreign = ForeignModel.run(m.foreign(passes), m.dir(), foreignIn, outputs);
+        Map<String, double[]> ownOut = ForeignModel.run(ForeignModel.ownDecoder(own, passes), own, ownIn, outputs);
+        assertTrue(maxAbsDiff(m.reference("logits"), foreign.get("logits")) > 100 * TOL, "the patch changes the logits");
+        for (String name : outputs) {
+            assertClose(toFloats(ownOut.get(name)), foreign.get(name), "own export vs foreign, patched: " + name);
+        }
+        double[] grad = foreign.get(Gradient.outputName(hook));
+        assertTrue(Arrays.stream(grad).map(Math::abs).max().orElse(0) > 1e-3, "the gradient is not all zero");
     }
 
     static void assertClose(float[] expected, double[] actual, String what) {
