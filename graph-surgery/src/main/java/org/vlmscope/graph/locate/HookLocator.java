@@ -158,7 +158,7 @@ public final class HookLocator {
     }
 
     private static void norm(Found found, NormSite site, String hook) {
-        String pattern = hook.replaceFirst("^blocks\\.\\d+\\.", "blocks.*.");
+        String pattern = Location.everyLayer(hook);
         if (site == null) {
             found.missing(pattern, "no RMSNorm pattern reads the stream");
         } else if (site.normalized() == null) {

@@ -21,6 +21,11 @@ public record Location(int layers, Map<String, String> tensors, Map<String, Stri
         unavailable = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(unavailable));
     }
 
+    /** The pattern that names {@code hook} in every layer ({@code blocks.*.attn.hook_q} for layer 3's hook_q). */
+    public static String everyLayer(String hook) {
+        return hook.replaceFirst("^blocks\\.\\d+\\.", "blocks.*.");
+    }
+
     /** The location recorded in {@code model}, or null when its hooks were not located (or it has none). */
     public static Location read(OnnxModel model) {
         String text = model.metadata().get(METADATA_KEY);

@@ -10,6 +10,7 @@ import org.vlmscope.graph.OnnxModel;
 import org.vlmscope.graph.Ops;
 import org.vlmscope.graph.TensorType;
 import org.vlmscope.graph.Value;
+import org.vlmscope.graph.locate.Location;
 
 /**
  * The attention-bias pass: for each listed layer, input {@code blocks.{i}.attn.bias} (compute type,
@@ -25,6 +26,10 @@ public record AttentionBias(List<Integer> layers) implements Pass {
 
     public static String inputName(int layer) {
         return "blocks." + layer + ".attn.bias";
+    }
+
+    private static String hookOfLayer(int layer) {
+        return "blocks." + layer + ".attn.hook_attn_scores";
     }
 
     @Override
@@ -44,8 +49,10 @@ public record AttentionBias(List<Integer> layers) implements Pass {
         List<String> hooks = Hooks.of(model);
         long found = hooks.stream().filter(h -> h.matches("blocks\\.\\d+\\.attn\\.hook_attn_scores")).count();
         if (found != count) {
+            Location located = Location.read(model);
+            String why = located == null ? null : located.unavailable().get(Location.everyLayer(hookOfLayer(0)));
             throw new GraphException("attention bias: found " + found + " attention-score hooks for a " + count
-                    + "-layer model");
+                    + "-layer model" + (why == null ? "" : " (" + why + ")"));
         }
         DataType compute = GraphFacts.computeType(model);
         Ops ops = new Ops(graph, model.opset());
@@ -54,7 +61,7 @@ public record AttentionBias(List<Integer> layers) implements Pass {
                 throw new GraphException("attention bias: layer " + layer + " is out of range; the model has layers 0-"
                         + (count - 1));
             }
-            String hook = "blocks." + layer + ".attn.hook_attn_scores";
+            String hook = hookOfLayer(layer);
             if (graph.value(inputName(layer)) != null) {
                 throw new GraphException("attention bias: layer " + layer + " already has a bias input");
             }

@@ -51,7 +51,8 @@ class SyntheticDecoderLocateTest {
         new Patch(List.of("blocks.2.hook_resid_mid")).apply(model);
         new LogitLens(5, List.of()).apply(model);
         GraphException e = assertThrows(GraphException.class, () -> new AttentionBias(List.of(0)).apply(model));
-        assertTrue(e.getMessage().contains("found 0 attention-score hooks for a 3-layer model"), e.getMessage());
+        assertTrue(e.getMessage().contains("found 0 attention-score hooks for a 3-layer model (attention is one fused "
+                + "GroupQueryAttention node"), e.getMessage());
     }
 
     @Test
