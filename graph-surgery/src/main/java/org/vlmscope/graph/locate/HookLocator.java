@@ -73,9 +73,9 @@ public final class HookLocator {
             throw new GraphException("the residual stream of graph '" + graph.name() + "' is "
                     + (compute == null ? "of unknown type" : compute) + "; the locator reads float32 or float16 decoders");
         }
-        checkHiddenSize(graph, found, finalNorm, logits);
+        Long dModel = hiddenSize(graph, found, finalNorm, logits);
         NEVER_LOCATED.forEach(h -> found.missing(h, NOT_LOCATED));
-        Location location = bind(model, types, found, layers);
+        Location location = bind(model, types, found, new Location(layers, dModel, Map.of(), found.unavailable));
         Map<String, String> meta = model.metadata();
         meta.put(Hooks.METADATA_KEY, String.join(",", found.hooks.keySet()));
         meta.put("vlmscope.layers", Integer.toString(layers));
@@ -183,8 +183,11 @@ public final class HookLocator {
         return null;
     }
 
-    /** One hidden size: the final norm's weight, every located norm's weight and the unembedding's rows agree. */
-    private static void checkHiddenSize(Graph graph, Found found, NormSite finalNorm, Value logits) {
+    /**
+     * The hidden size, after checking that the final norm's weight, every located norm's weight and the
+     * unembedding's rows agree on it; null when none of them has a fixed shape.
+     */
+    private static Long hiddenSize(Graph graph, Found found, NormSite finalNorm, Value logits) {
         List<String> sizes = new ArrayList<>();
         List<Long> distinct = new ArrayList<>();
         List<NormSite> all = new ArrayList<>(found.norms);
@@ -210,6 +213,7 @@ public final class HookLocator {
             throw new GraphException("cannot locate decoder hooks in graph '" + graph.name()
                     + "': the hidden sizes disagree: " + String.join(", ", sizes));
         }
+        return distinct.isEmpty() ? null : distinct.get(0);
     }
 
     private static Long lastDim(Value v) {
@@ -225,7 +229,7 @@ public final class HookLocator {
      * read the tensor reads the hook instead, so a patch on the hook reaches every reader. Graph inputs and outputs
      * keep their names. Two hooks on one tensor (a layer's resid_post and the next layer's resid_pre) chain.
      */
-    private static Location bind(OnnxModel model, ElementTypes types, Found found, int layers) {
+    private static Location bind(OnnxModel model, ElementTypes types, Found found, Location facts) {
         Graph graph = model.graph();
         Ops ops = new Ops(graph, model.opset());
         Map<Value, Value> latest = new IdentityHashMap<>();
@@ -249,6 +253,6 @@ public final class HookLocator {
             graph.replaceUses(current, named, n -> n != copy);
             latest.put(located, named);
         }
-        return new Location(layers, original, found.unavailable);
+        return new Location(facts.layers(), facts.dModel(), original, facts.unavailable());
     }
 }

@@ -9,10 +9,10 @@ import org.vlmscope.graph.OnnxModel;
 
 /**
  * What the locator found in a graph vlmscope did not write, kept in metadata_props {@value #METADATA_KEY} as
- * JSON: the layer count, each hook with the graph's own name for that tensor, and the hooks it could not provide
- * with the reason (by pattern, {@code *} for the layer).
+ * JSON: the layer count, the hidden size (null when no weight shape gives it), each hook with the graph's own
+ * name for that tensor, and the hooks it could not provide with the reason (by pattern, {@code *} for the layer).
  */
-public record Location(int layers, Map<String, String> tensors, Map<String, String> unavailable) {
+public record Location(int layers, Long dModel, Map<String, String> tensors, Map<String, String> unavailable) {
     public static final String METADATA_KEY = "vlmscope.located";
     private static final ObjectMapper JSON = new ObjectMapper();
 

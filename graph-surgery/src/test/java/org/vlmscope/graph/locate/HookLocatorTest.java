@@ -41,6 +41,7 @@ class HookLocatorTest {
     private static void checkTorchNames(OnnxModel model, int layers) {
         Location location = HookLocator.locate(model);
         assertEquals(layers, location.layers());
+        assertEquals(32L, location.dModel());
         Map<String, String> t = location.tensors();
         for (int i = 0; i < layers; i++) {
             String layer = "/model/layers." + i + "/";
