@@ -7,6 +7,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.vlmscope.core.vocab.HookName;
+import org.vlmscope.core.vocab.MetadataKeys;
 import org.vlmscope.graph.Graph;
 import org.vlmscope.graph.GraphException;
 import org.vlmscope.graph.Node;
@@ -31,8 +33,8 @@ public final class HookLocator {
     static final Set<String> FUSED_ATTENTION = Set.of("Attention", "MultiHeadAttention", "GroupQueryAttention",
             "PackedAttention", "PackedMultiHeadAttention", "DecoderMaskedMultiHeadAttention", "SparseAttention");
     private static final String NOT_LOCATED = "not located in graphs vlmscope did not write";
-    private static final List<String> NEVER_LOCATED = List.of("hook_embed", "blocks.*.attn.hook_q",
-            "blocks.*.attn.hook_k", "blocks.*.attn.hook_v", "blocks.*.attn.hook_z");
+    private static final List<String> NEVER_LOCATED = List.of(HookName.EMBED, HookName.everyLayer(HookName.q(0)),
+            HookName.everyLayer(HookName.k(0)), HookName.everyLayer(HookName.v(0)), HookName.everyLayer(HookName.z(0)));
 
     private HookLocator() {
     }
@@ -55,18 +57,19 @@ public final class HookLocator {
         NormSite finalNorm = NormSite.at(chain.roots.get(2 * layers), chain, types);
         Value logits = finalNorm == null ? null : unembedding(finalNorm.output(), chain);
         if (finalNorm == null) {
-            found.missing("ln_final.hook_normalized", "no RMSNorm reads the last residual stream");
+            found.missing(HookName.LN_FINAL, "no RMSNorm reads the last residual stream");
         } else if (finalNorm.normalized() == null) {
-            found.missing("ln_final.hook_normalized", "the final norm is one fused node");
+            found.missing(HookName.LN_FINAL, "the final norm is one fused node");
         } else {
-            found.hooks.put("ln_final.hook_normalized", finalNorm.normalized());
+            found.hooks.put(HookName.LN_FINAL, finalNorm.normalized());
         }
-        if (logits != null && graph.value("logits") != null && graph.value("logits") != logits) {
-            found.missing("logits", "the unembedding writes '" + logits.name() + "', and another tensor is named 'logits'");
+        if (logits != null && graph.value(HookName.LOGITS) != null && graph.value(HookName.LOGITS) != logits) {
+            found.missing(HookName.LOGITS, "the unembedding writes '" + logits.name() + "', and another tensor has "
+                    + "the hook's name");
         } else if (logits != null) {
-            found.hooks.put("logits", logits);
+            found.hooks.put(HookName.LOGITS, logits);
         } else {
-            found.missing("logits", "no MatMul with a 2-D weight reads the final norm");
+            found.missing(HookName.LOGITS, "no MatMul with a 2-D weight reads the final norm");
         }
         DataType compute = types.of(chain.roots.get(0));
         if (compute != DataType.FLOAT && compute != DataType.FLOAT16) {
@@ -77,14 +80,14 @@ public final class HookLocator {
         NEVER_LOCATED.forEach(h -> found.missing(h, NOT_LOCATED));
         Location location = bind(model, types, found, new Location(layers, dModel, Map.of(), found.unavailable));
         Map<String, String> meta = model.metadata();
-        meta.put(Hooks.METADATA_KEY, String.join(",", found.hooks.keySet()));
-        meta.put("vlmscope.layers", Integer.toString(layers));
-        meta.put("vlmscope.compute_type", compute == DataType.FLOAT ? "fp32" : "fp16");
+        meta.put(MetadataKeys.HOOKS, String.join(",", found.hooks.keySet()));
+        meta.put(MetadataKeys.LAYERS, Integer.toString(layers));
+        meta.put(MetadataKeys.COMPUTE_TYPE, compute == DataType.FLOAT ? "fp32" : "fp16");
         if (finalNorm != null && logits != null && finalNorm.weight().isInitializer()
                 && logits.producer().input(1).isInitializer()) {
-            meta.put("vlmscope.rms_norm_eps", Double.toString(finalNorm.eps()));
-            meta.put("vlmscope.final_norm_weight", finalNorm.weight().name());
-            meta.put("vlmscope.unembed", logits.producer().input(1).name());
+            meta.put(MetadataKeys.RMS_NORM_EPS, Double.toString(finalNorm.eps()));
+            meta.put(MetadataKeys.FINAL_NORM_WEIGHT, finalNorm.weight().name());
+            meta.put(MetadataKeys.UNEMBED, logits.producer().input(1).name());
         }
         meta.put(Location.METADATA_KEY, location.toJson());
         return location;
@@ -135,30 +138,29 @@ public final class HookLocator {
     }
 
     private static void layer(Found found, ResidualChain chain, ElementTypes types, int i) {
-        String base = "blocks." + i;
         ResidualChain.Step attn = chain.steps.get(2 * i);
         ResidualChain.Step mlp = chain.steps.get(2 * i + 1);
-        found.hooks.put(base + ".hook_resid_pre", chain.roots.get(2 * i));
-        norm(found, NormSite.at(chain.roots.get(2 * i), chain, types), base + ".ln1.hook_normalized");
+        found.hooks.put(HookName.residPre(i), chain.roots.get(2 * i));
+        norm(found, NormSite.at(chain.roots.get(2 * i), chain, types), HookName.ln1Normalized(i));
         Node attention = attn.branchNodes().stream().filter(HookLocator::isAttention).findFirst().orElseThrow();
         if (attention.opType().equals("Softmax")) {
-            found.hooks.put(base + ".attn.hook_attn_scores", attention.input(0));
-            found.hooks.put(base + ".attn.hook_pattern", attention.output(0));
+            found.hooks.put(HookName.attnScores(i), attention.input(0));
+            found.hooks.put(HookName.pattern(i), attention.output(0));
         } else {
             String reason = "attention is one fused " + attention.opType() + " node: scores and pattern are never "
                     + "tensors (no attention bias or knockout)";
-            found.missing("blocks.*.attn.hook_attn_scores", reason);
-            found.missing("blocks.*.attn.hook_pattern", reason);
+            found.missing(HookName.everyLayer(HookName.attnScores(0)), reason);
+            found.missing(HookName.everyLayer(HookName.pattern(0)), reason);
         }
-        found.hooks.put(base + ".hook_attn_out", attn.branch());
-        found.hooks.put(base + ".hook_resid_mid", chain.roots.get(2 * i + 1));
-        norm(found, NormSite.at(chain.roots.get(2 * i + 1), chain, types), base + ".ln2.hook_normalized");
-        found.hooks.put(base + ".hook_mlp_out", mlp.branch());
-        found.hooks.put(base + ".hook_resid_post", chain.roots.get(2 * i + 2));
+        found.hooks.put(HookName.attnOut(i), attn.branch());
+        found.hooks.put(HookName.residMid(i), chain.roots.get(2 * i + 1));
+        norm(found, NormSite.at(chain.roots.get(2 * i + 1), chain, types), HookName.ln2Normalized(i));
+        found.hooks.put(HookName.mlpOut(i), mlp.branch());
+        found.hooks.put(HookName.residPost(i), chain.roots.get(2 * i + 2));
     }
 
     private static void norm(Found found, NormSite site, String hook) {
-        String pattern = Location.everyLayer(hook);
+        String pattern = HookName.everyLayer(hook);
         if (site == null) {
             found.missing(pattern, "no RMSNorm pattern reads the stream");
         } else if (site.normalized() == null) {

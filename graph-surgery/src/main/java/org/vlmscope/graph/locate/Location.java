@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.vlmscope.core.vocab.HookName;
+import org.vlmscope.core.vocab.MetadataKeys;
 import org.vlmscope.graph.GraphException;
 import org.vlmscope.graph.OnnxModel;
 
@@ -13,7 +15,7 @@ import org.vlmscope.graph.OnnxModel;
  * name for that tensor, and the hooks it could not provide with the reason (by pattern, {@code *} for the layer).
  */
 public record Location(int layers, Long dModel, Map<String, String> tensors, Map<String, String> unavailable) {
-    public static final String METADATA_KEY = "vlmscope.located";
+    public static final String METADATA_KEY = MetadataKeys.LOCATED;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public Location {
@@ -21,9 +23,11 @@ public record Location(int layers, Long dModel, Map<String, String> tensors, Map
         unavailable = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(unavailable));
     }
 
-    /** The pattern that names {@code hook} in every layer ({@code blocks.*.attn.hook_q} for layer 3's hook_q). */
-    public static String everyLayer(String hook) {
-        return hook.replaceFirst("^blocks\\.\\d+\\.", "blocks.*.");
+    /** Whether {@code hook} was located and is a [batch, sequence, d_model] tensor (not scores, pattern or logits). */
+    public boolean isStreamShaped(String hook) {
+        String every = HookName.everyLayer(hook);
+        return tensors.containsKey(hook) && !every.equals(HookName.everyLayer(HookName.attnScores(0)))
+                && !every.equals(HookName.everyLayer(HookName.pattern(0))) && !hook.equals(HookName.LOGITS);
     }
 
     /** The location recorded in {@code model}, or null when its hooks were not located (or it has none). */
