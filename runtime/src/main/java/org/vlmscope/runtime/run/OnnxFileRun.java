@@ -158,6 +158,11 @@ public final class OnnxFileRun {
         }
     }
 
+    /** The sequence length of a run on {@code inputs}: positions of interventions index it. */
+    public static int sequenceLength(Map<String, NamedTensor> inputs) {
+        return (int) Feeds.sequenceInput(inputs).shape()[1];
+    }
+
     /** Every graph input is given with its element type, rank and fixed sizes; nothing else is. */
     static void checkInputs(OnnxModel model, Map<String, NamedTensor> inputs, Path file) {
         List<Value> wanted = model.graph().inputs().stream().filter(v -> !v.isInitializer()).toList();
