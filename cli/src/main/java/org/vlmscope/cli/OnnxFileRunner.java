@@ -60,8 +60,12 @@ final class OnnxFileRunner {
         }
         LensRequest lens = c.lens.request();
         OnnxFileRun.Result r = graph.run(inputs, new OnnxFileRun.Request(c.hooks, planned, lens), c.device.device);
-        for (NamedTensor t : r.outputs().values()) {
-            out.printf("  %s %s %s%n", t.name(), t.dtype(), Arrays.toString(t.shape()));
+        List<HookNames.Group> groups = HookNames.collapse(List.copyOf(r.outputs().values()), NamedTensor::name,
+                t -> t.dtype() + " " + Arrays.toString(t.shape()));
+        int width = groups.stream().mapToInt(g -> g.name().length()).max().orElse(0);
+        out.printf("outputs (%d):%n", r.outputs().size());
+        for (HookNames.Group g : groups) {
+            out.printf("  %-" + width + "s  %s%n", g.name(), g.label());
         }
         if (c.cache != null) {
             Map<String, String> meta = new LinkedHashMap<>();

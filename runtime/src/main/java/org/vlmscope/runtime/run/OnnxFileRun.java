@@ -40,8 +40,9 @@ import org.vlmscope.runtime.session.GraphSession;
 /**
  * Any single ONNX file, run once: inputs named as the graph's inputs, every output returned by name. A graph
  * without vlmscope's hooks gets them from {@link HookLocator} when it loads; hooks, patches, knockouts and the
- * lens then apply as on an exported decoder, and a graph the locator cannot read still runs with plain outputs. Without a KV cache: queries are the input's sequence positions, keys the
- * attention mask's length when the graph takes one (past + new positions), else the same positions.
+ * lens then apply as on an exported decoder, and a graph the locator cannot read still runs with plain outputs.
+ * Interventions see no KV cache: queries are the input's sequence positions, keys the attention mask's length when
+ * the graph takes one (past + new positions), else the same positions.
  */
 public final class OnnxFileRun {
     /** What to read and change: hook globs to return, interventions, the lens (null for none). */
