@@ -1,6 +1,5 @@
-package org.vlmscope.cli;
+package org.vlmscope.runtime.summary;
 
-import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -9,13 +8,13 @@ import java.util.Locale;
  * Per layer of the language model, how the residual stream grows on image and on text positions, and how much
  * each layer still turns the final position's residual (whose unembedding is the next-token prediction).
  */
-final class LayerSummary {
+public final class LayerSummary {
     /**
      * @param visualNorm  mean L2 norm of the layer's output over visual positions (NaN when there are none)
      * @param textNorm    the same over the other positions
      * @param finalCosine cosine similarity of the final position's output to the layer's input there
      */
-    record Row(int layer, double visualNorm, double textNorm, double finalCosine) {
+    public record Row(int layer, double visualNorm, double textNorm, double finalCosine) {
     }
 
     private LayerSummary() {
@@ -26,7 +25,7 @@ final class LayerSummary {
      *                  (hook_resid_post); each holds one batch row, [sequence, dModel] row-major
      * @param visual    which positions hold visual tokens
      */
-    static List<Row> compute(List<float[]> residuals, int dModel, boolean[] visual) {
+    public static List<Row> compute(List<float[]> residuals, int dModel, boolean[] visual) {
         List<Row> rows = new ArrayList<>();
         int last = visual.length - 1;
         for (int layer = 0; layer + 1 < residuals.size(); layer++) {
@@ -47,7 +46,7 @@ final class LayerSummary {
     }
 
     /** Positions whose id is the image token, in a row whose placeholder is already expanded. */
-    static boolean[] visualPositions(long[] expandedIds, long imageTokenId) {
+    public static boolean[] visualPositions(long[] expandedIds, long imageTokenId) {
         boolean[] visual = new boolean[expandedIds.length];
         for (int i = 0; i < expandedIds.length; i++) {
             visual[i] = expandedIds[i] == imageTokenId;
@@ -55,12 +54,15 @@ final class LayerSummary {
         return visual;
     }
 
-    static void print(PrintWriter out, List<Row> rows) {
-        out.printf("%5s  %14s  %14s  %22s%n", "layer", "|resid| visual", "|resid| text", "cos(final, prev layer)");
+    /** The rows as a table with a header line, one line per layer, each ending in a newline. */
+    public static String format(List<Row> rows) {
+        StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "%5s  %14s  %14s  %22s%n", "layer",
+                "|resid| visual", "|resid| text", "cos(final, prev layer)"));
         for (Row r : rows) {
-            out.printf("%5d  %14s  %14s  %22s%n", r.layer(), number(r.visualNorm()), number(r.textNorm()),
-                    number(r.finalCosine()));
+            out.append(String.format(Locale.ROOT, "%5d  %14s  %14s  %22s%n", r.layer(), number(r.visualNorm()),
+                    number(r.textNorm()), number(r.finalCosine())));
         }
+        return out.toString();
     }
 
     /** NaN (no positions of that kind, or a zero vector) prints as "-". */

@@ -1,13 +1,13 @@
-package org.vlmscope.cli;
+package org.vlmscope.runtime.summary;
 
 import java.util.Locale;
 
 /** The scores of the visual tokens laid out on their grid (row-major), scaled to -99..99 of the largest |score|. */
-final class VisualGrid {
+public final class VisualGrid {
     private VisualGrid() {
     }
 
-    static String render(float[] scores, int[] visual, int grid) {
+    public static String render(float[] scores, int[] visual, int grid) {
         double max = 0;
         for (int p : visual) {
             max = Math.max(max, Math.abs(scores[p]));

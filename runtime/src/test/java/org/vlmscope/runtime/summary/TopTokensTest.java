@@ -1,4 +1,4 @@
-package org.vlmscope.cli;
+package org.vlmscope.runtime.summary;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -1,11 +1,9 @@
-package org.vlmscope.cli;
+package org.vlmscope.runtime.summary;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -32,9 +30,7 @@ class LayerSummaryTest {
         List<LayerSummary.Row> rows = LayerSummary.compute(List.of(new float[] {1, 0}, new float[] {0, 2}), 2,
                 new boolean[] {false});
         assertTrue(Double.isNaN(rows.get(0).visualNorm()));
-        StringWriter s = new StringWriter();
-        LayerSummary.print(new PrintWriter(s, true), rows);
-        String[] lines = s.toString().split("\n");
+        String[] lines = LayerSummary.format(rows).split("\n");
         assertEquals(2, lines.length);
         assertEquals(List.of("0", "-", "2.0000", "0.0000"), List.of(lines[1].trim().split("\\s+")));
     }
