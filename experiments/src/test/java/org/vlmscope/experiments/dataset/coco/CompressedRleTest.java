@@ -9,9 +9,9 @@ import org.junit.jupiter.api.Test;
 import org.vlmscope.experiments.dataset.geometry.PixelMask;
 
 /** Strings encoded by hand with pycocotools' rleToString rules (5-bit groups, '0' + group, deltas from index 3). */
-class CompressedRleTest {
+public class CompressedRleTest {
     /** The 10x10 top-left block of a 40x40 image, column-major; see {@link #blockCounts()}. */
-    static final String BLOCK = "0:n0" + "0".repeat(17) + "`U1";
+    public static final String BLOCK = "0:n0" + "0".repeat(17) + "`U1";
 
     @Test
     void smallValuesAreOneCharacterEach() {
@@ -42,6 +42,10 @@ class CompressedRleTest {
     }
 
     /** 0 unset, then per column 0..8: 10 set, 30 unset; column 9: 10 set, then the rest (30 + 30 x 40) unset. */
+    public static long[] blockCountsForTests() {
+        return blockCounts();
+    }
+
     static long[] blockCounts() {
         long[] counts = new long[21];
         counts[0] = 0;
