@@ -1,6 +1,5 @@
 package org.vlmscope.experiments.dataset;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -26,23 +25,17 @@ public final class VqaSet {
     private VqaSet() {
     }
 
-    /** One question about a kept image, with the image's geometry so that an experiment needs no other file. */
-    @JsonInclude(JsonInclude.Include.NON_NULL)
-    @JsonPropertyOrder({"image_id", "file", "question_index", "question", "answer", "annotation_id", "crop", "grid",
-            "fidelity", "object_cells", "buffer1", "buffer2"})
+    /**
+     * One question about a kept image: the question, its position in the image's list, the answer (the target
+     * object), and the image's dataset record, so that an experiment needs no other file.
+     */
+    @JsonPropertyOrder({"image_id", "question_index", "question", "answer", "image"})
     public record Question(
             @JsonProperty("image_id") long imageId,
-            @JsonProperty("file") String file,
             @JsonProperty("question_index") int questionIndex,
             @JsonProperty("question") String question,
             @JsonProperty("answer") String answer,
-            @JsonProperty("annotation_id") Long annotationId,
-            @JsonProperty("crop") int[] crop,
-            @JsonProperty("grid") int grid,
-            @JsonProperty("fidelity") String fidelity,
-            @JsonProperty("object_cells") int[] objectCells,
-            @JsonProperty("buffer1") int[] buffer1,
-            @JsonProperty("buffer2") int[] buffer2) {
+            @JsonProperty("image") DatasetRecord image) {
     }
 
     /**
@@ -83,8 +76,7 @@ public final class VqaSet {
                 }
                 images++;
                 for (int q = 0; q < asked.size(); q++) {
-                    lines.write(new Question(r.imageId(), r.file(), q, asked.get(q), r.object(), r.annotationId(),
-                            r.crop(), r.grid(), r.fidelity(), r.objectCells(), r.buffer1(), r.buffer2()));
+                    lines.write(new Question(r.imageId(), q, asked.get(q), r.object(), r));
                     records++;
                 }
             }

@@ -44,8 +44,8 @@ class VqaSetTest {
         assertEquals("What is it?", records.get(1).question());
         assertEquals(1, records.get(1).questionIndex());
         assertEquals("dog", records.get(0).answer());
-        assertArrayEquals(new int[] {0}, records.get(0).objectCells());
-        assertEquals(4, records.get(0).grid());
+        assertArrayEquals(new int[] {0}, records.get(0).image().objectCells());
+        assertEquals(4, records.get(0).image().grid());
     }
 
     @Test
