@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.vlmscope.core.VlmscopeException;
 import org.vlmscope.experiments.dataset.DatasetFile;
 import org.vlmscope.experiments.dataset.MaskedImages;
 import picocli.CommandLine.Command;
@@ -43,6 +44,11 @@ final class DatasetMaskCommand implements Callable<Integer> {
         for (Map.Entry<Long, String> e : r.failed().entrySet()) {
             out.printf(Locale.ROOT, "  image %d not masked: %s%n", e.getKey(), e.getValue());
         }
-        return r.failed().isEmpty() ? 0 : ErrorHandler.FAILURE;
+        out.flush();
+        if (!r.failed().isEmpty()) {
+            throw new VlmscopeException(r.failed().size() + " of " + (r.written() + r.failed().size())
+                    + " kept images could not be masked (listed above); the others were written");
+        }
+        return 0;
     }
 }

@@ -90,6 +90,14 @@ class DatasetCommandTest {
         // 2 px cells: the 16 px block covers columns and rows 0-7.
         assertEquals(64, records.get(2).get("object_cells").size());
         assertTrue(records.get(3).get("kept").asBoolean());
+        // Masking then meets the missing and the non-image file: both named, the two good images written.
+        Path masks = dir.resolve("masks");
+        Cli.Result m = Cli.run("dataset", "mask", dataset.toString(), "--images", fixture.images().toString(), "-o",
+                masks.toString());
+        Cli.failsWith(m, "2 of 4 kept images could not be masked");
+        assertTrue(m.out().contains("image 4 not masked: " + fixture.images().resolve("000000000004.jpg")), m.toString());
+        assertTrue(m.out().contains("image 5 not masked"), m.toString());
+        assertTrue(Files.exists(masks.resolve("000000000001.png")) && Files.exists(masks.resolve("000000000003.png")));
     }
 
     @Test

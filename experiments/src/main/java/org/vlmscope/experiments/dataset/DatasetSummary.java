@@ -1,5 +1,6 @@
 package org.vlmscope.experiments.dataset;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -22,7 +23,7 @@ public record DatasetSummary(int considered, int kept, Map<String, Integer> reje
         }
 
         DatasetSummary summary() {
-            return new DatasetSummary(considered, kept, java.util.Collections.unmodifiableMap(new LinkedHashMap<>(rejected)));
+            return new DatasetSummary(considered, kept, Collections.unmodifiableMap(new LinkedHashMap<>(rejected)));
         }
     }
 }

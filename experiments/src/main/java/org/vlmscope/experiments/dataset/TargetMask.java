@@ -1,5 +1,6 @@
 package org.vlmscope.experiments.dataset;
 
+import java.util.Arrays;
 import org.vlmscope.core.VlmscopeException;
 import org.vlmscope.experiments.dataset.coco.AnnotationShape;
 import org.vlmscope.experiments.dataset.coco.CocoImage;
@@ -86,6 +87,6 @@ public final class TargetMask {
                 out[n++] = xy[i + 1];
             }
         }
-        return java.util.Arrays.copyOf(out, n);
+        return Arrays.copyOf(out, n);
     }
 }

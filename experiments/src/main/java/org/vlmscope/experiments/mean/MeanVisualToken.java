@@ -7,6 +7,7 @@ import ai.onnxruntime.OrtSession;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -102,7 +103,7 @@ public final class MeanVisualToken {
             long[] shape = features.getInfo().getShape();
             if (shape.length != 3 || shape[2] != sum.length || features.getInfo().type != OnnxJavaType.FLOAT) {
                 throw new VlmscopeException("the vision graph's " + IMAGE_FEATURES + " is "
-                        + features.getInfo().type + " " + java.util.Arrays.toString(shape) + ": expected float32 "
+                        + features.getInfo().type + " " + Arrays.toString(shape) + ": expected float32 "
                         + "[batch, tokens, " + sum.length + "]");
             }
             FloatBuffer values = features.getFloatBuffer();
