@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.vlmscope.core.Directories;
-import org.vlmscope.experiments.bench.CocoFilterBenchmark;
+import org.vlmscope.bench.CocoFilterBenchmark;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;

@@ -9,7 +9,7 @@ import java.util.concurrent.Callable;
 import org.vlmscope.core.BadArgumentException;
 import org.vlmscope.experiments.mean.ImageFolder;
 import org.vlmscope.experiments.mean.MeanVisualToken;
-import org.vlmscope.runtime.ModelSession;
+import org.vlmscope.runtime.session.ModelSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;

@@ -15,9 +15,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.vlmscope.core.SafetensorsWriter.NamedTensor;
 import org.vlmscope.core.VectorFile;
 import org.vlmscope.models.DemoCheckpoint;
-import org.vlmscope.runtime.Device;
-import org.vlmscope.runtime.Forward;
-import org.vlmscope.runtime.ModelSession;
+import org.vlmscope.runtime.session.Device;
+import org.vlmscope.runtime.run.Forward;
+import org.vlmscope.runtime.session.ModelSession;
 import org.vlmscope.runtime.image.ClipImageProcessor;
 import org.vlmscope.runtime.image.ImageDecoder;
 

@@ -1,10 +1,7 @@
 package org.vlmscope.experiments.mean;
 
-import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -15,8 +12,10 @@ import org.vlmscope.core.ModelManifest;
 import org.vlmscope.core.SafetensorsWriter;
 import org.vlmscope.core.SafetensorsWriter.NamedTensor;
 import org.vlmscope.core.VlmscopeException;
+import org.vlmscope.core.vocab.GraphNames;
 import org.vlmscope.experiments.ProgressListener;
-import org.vlmscope.runtime.ModelSession;
+import org.vlmscope.runtime.session.ModelSession;
+import org.vlmscope.runtime.session.OrtTensors;
 import org.vlmscope.runtime.image.ClipImageProcessor;
 import org.vlmscope.runtime.image.ImageDecoder;
 
@@ -27,11 +26,10 @@ import org.vlmscope.runtime.image.ImageDecoder;
  * additions does not show in the float32 result. An image that cannot be decoded is skipped and reported.
  */
 public final class MeanVisualToken {
-    /** The vision graph's output: the visual tokens [batch, tokens, d_model]. */
-    public static final String IMAGE_FEATURES = "image_features";
     /** The tensor name in the written file. */
     public static final String TENSOR = "mean_vector";
     private static final String TASK = "mean visual token";
+    private static final String PREPROCESSOR_CONFIG = "preprocessor_config.json";
 
     private MeanVisualToken() {
     }
@@ -45,7 +43,7 @@ public final class MeanVisualToken {
             throw new IllegalArgumentException("batch size must be at least 1, got " + batchSize);
         }
         ModelManifest.Dims dims = session.manifest().dims();
-        ClipImageProcessor processor = ClipImageProcessor.fromConfig(session.dir().resolve("preprocessor_config.json"));
+        ClipImageProcessor processor = ClipImageProcessor.fromConfig(session.dir().resolve(PREPROCESSOR_CONFIG));
         double[] sum = new double[dims.dModel()];
         long used = 0;
         long tokens = 0;
@@ -86,36 +84,32 @@ public final class MeanVisualToken {
     /** Runs the vision graph on one batch and adds every token to {@code sum}; returns the number of tokens. */
     private static long accumulate(ModelSession session, List<float[]> batch, ModelManifest.Dims dims, double[] sum) {
         int size = dims.imageSize();
-        FloatBuffer pixels = FloatBuffer.allocate(batch.size() * 3 * size * size);
-        for (float[] image : batch) {
-            if (image.length != 3 * size * size) {
-                throw new VlmscopeException("the preprocessing made a " + image.length + "-value image: the model "
-                        + "expects 3 x " + size + " x " + size);
+        int plane = 3 * size * size;
+        float[] pixels = new float[batch.size() * plane];
+        for (int b = 0; b < batch.size(); b++) {
+            if (batch.get(b).length != plane) {
+                throw new VlmscopeException("the preprocessing made a " + batch.get(b).length + "-value image: the "
+                        + "model expects 3 x " + size + " x " + size);
             }
-            pixels.put(image);
+            System.arraycopy(batch.get(b), 0, pixels, b * plane, plane);
         }
-        pixels.flip();
-        try (OnnxTensor input = OnnxTensor.createTensor(session.env(), pixels,
-                new long[] {batch.size(), 3, size, size});
-             OrtSession.Result r = session.run("vision", Map.of(ClipImageProcessor.PIXEL_VALUES, input))) {
-            OnnxTensor features = (OnnxTensor) r.get(IMAGE_FEATURES).orElseThrow(() -> new VlmscopeException(
-                    "the vision graph has no output '" + IMAGE_FEATURES + "'"));
-            long[] shape = features.getInfo().getShape();
-            if (shape.length != 3 || shape[2] != sum.length || features.getInfo().type != OnnxJavaType.FLOAT) {
-                throw new VlmscopeException("the vision graph's " + IMAGE_FEATURES + " is "
-                        + features.getInfo().type + " " + Arrays.toString(shape) + ": expected float32 "
-                        + "[batch, tokens, " + sum.length + "]");
-            }
-            FloatBuffer values = features.getFloatBuffer();
-            long count = shape[0] * shape[1];
-            for (long t = 0; t < count; t++) {
-                for (int d = 0; d < sum.length; d++) {
-                    sum[d] += values.get();
-                }
-            }
-            return count;
-        } catch (OrtException e) {
-            throw new VlmscopeException("cannot run the vision graph: " + e.getMessage(), e);
+        NamedTensor features;
+        try (OnnxTensor input = OrtTensors.toOrt(session.env(), NamedTensor.ofFloats(GraphNames.PIXEL_VALUES,
+                new long[] {batch.size(), 3, size, size}, pixels));
+             OrtSession.Result r = session.run(GraphNames.VISION, Map.of(GraphNames.PIXEL_VALUES, input))) {
+            features = OrtTensors.fromOrt(GraphNames.IMAGE_FEATURES, (OnnxTensor) r.get(GraphNames.IMAGE_FEATURES)
+                    .orElseThrow(() -> new VlmscopeException("the vision graph has no output '"
+                            + GraphNames.IMAGE_FEATURES + "'")));
         }
+        long[] shape = features.shape();
+        if (shape.length != 3 || shape[0] != batch.size() || shape[2] != sum.length) {
+            throw new VlmscopeException("the vision graph's " + GraphNames.IMAGE_FEATURES + " has shape "
+                    + Arrays.toString(shape) + ": expected [" + batch.size() + ", tokens, " + sum.length + "]");
+        }
+        float[] values = features.toFloatArray();
+        for (int i = 0; i < values.length; i++) {
+            sum[i % sum.length] += values[i];
+        }
+        return shape[0] * shape[1];
     }
 }

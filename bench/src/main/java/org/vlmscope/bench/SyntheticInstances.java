@@ -1,4 +1,4 @@
-package org.vlmscope.experiments.bench;
+package org.vlmscope.bench;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
