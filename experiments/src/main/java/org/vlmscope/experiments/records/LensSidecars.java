@@ -49,7 +49,7 @@ public final class LensSidecars {
     }
 
     /** The image id as a file name; ids are dataset ids (COCO's are numbers), anything else is refused. */
-    static String fileName(String imageId) {
+    public static String fileName(String imageId) {
         if (!SAFE_ID.matcher(imageId).matches() || imageId.startsWith(".")) {
             throw new VlmscopeException("image id '" + imageId + "' cannot name a file: expected letters, digits, "
                     + "'.', '_' or '-'");

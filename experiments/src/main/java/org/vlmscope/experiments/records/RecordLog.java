@@ -21,12 +21,15 @@ import org.vlmscope.core.VlmscopeException;
 
 /**
  * {@code RESULTS/records.jsonl}: one {@link ExperimentRecord} per line. Each append writes the whole line,
- * newline included, in one write and forces it to disk, so a kill loses at most the line in flight; that line
- * lacks its newline, which is how a torn tail is told from a complete record. A complete line that is not a
+ * newline included, in one write, so a killed process loses at most the line in flight; that line lacks its
+ * newline, which is how a torn tail is told from a complete record. The file is also forced to disk at most
+ * {@link #FORCE_INTERVAL_NANOS} apart (and on close), so a machine that goes down loses at most the last second
+ * of records; forcing every line would cost a disk flush per record. A complete line that is not a
  * record is damage this class did not cause, and is reported rather than skipped.
  */
 public final class RecordLog implements Closeable {
     public static final String FILE = "records.jsonl";
+    static final long FORCE_INTERVAL_NANOS = 1_000_000_000L;
 
     /** What a scan found: the records' count, the length of the file up to the last whole line, a torn tail. */
     public record Scan(int records, long wholeBytes, boolean tornTail) {
@@ -38,6 +41,7 @@ public final class RecordLog implements Closeable {
 
     private final Path file;
     private final FileChannel channel;
+    private long lastForce = System.nanoTime();
 
     private RecordLog(Path file, FileChannel channel) {
         this.file = file;
@@ -63,13 +67,17 @@ public final class RecordLog implements Closeable {
         return new RecordLog(file, channel);
     }
 
-    /** Appends the record as one line and forces it to disk before returning. */
+    /** Appends the record as one line; once this returns, a kill of this process cannot lose it. */
     public synchronized void append(ExperimentRecord record) throws IOException {
         ByteBuffer line = ByteBuffer.wrap((RecordJson.line(record) + "\n").getBytes(StandardCharsets.UTF_8));
         while (line.hasRemaining()) {
             channel.write(line);
         }
-        channel.force(false);
+        long now = System.nanoTime();
+        if (now - lastForce >= FORCE_INTERVAL_NANOS) {
+            channel.force(false);
+            lastForce = now;
+        }
     }
 
     public Path file() {
@@ -77,8 +85,12 @@ public final class RecordLog implements Closeable {
     }
 
     @Override
-    public void close() throws IOException {
-        channel.close();
+    public synchronized void close() throws IOException {
+        try {
+            channel.force(false);
+        } finally {
+            channel.close();
+        }
     }
 
     /**

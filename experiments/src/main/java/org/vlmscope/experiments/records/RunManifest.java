@@ -29,6 +29,12 @@ public record RunManifest(
 
     public static final int FORMAT = 1;
     public static final String FILE = "run.json";
+    /** The {@code experiment} names the report knows. */
+    public static final String ABLATION = "ablation";
+    public static final String KNOCKOUT = "knockout";
+    public static final String LOGIT_LENS = "logit-lens";
+    /** The ablation option that says whether the hallucination filter gates Table 1: {@code hallucination|none}. */
+    public static final String FILTER_OPTION = "filter";
 
     public RunManifest {
         Objects.requireNonNull(experiment, "experiment");
