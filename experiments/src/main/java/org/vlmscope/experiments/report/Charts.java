@@ -8,7 +8,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.text.DecimalFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,7 +15,6 @@ import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.LegendItemCollection;
 import org.jfree.chart.annotations.XYTextAnnotation;
-import org.jfree.chart.axis.LogAxis;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.axis.NumberTickUnit;
 import org.jfree.chart.axis.SymbolAxis;
@@ -55,6 +53,7 @@ final class Charts {
     static JFreeChart ablation(Table1 table) {
         NumberAxis decrease = new NumberAxis("Decrease (%) with 95% CI");
         decrease.setRange(0, 100);
+        decrease.setTickUnit(new NumberTickUnit(10));
         CombinedRangeXYPlot combined = new CombinedRangeXYPlot(decrease);
         combined.setGap(16);
         LegendItemCollection legend = null;
@@ -74,10 +73,7 @@ final class Charts {
             }
             YIntervalSeriesCollection data = new YIntervalSeriesCollection();
             series.values().forEach(data::addSeries);
-            LogAxis tokens = new LogAxis(capitalised(task) + ": ablated tokens (log scale)");
-            tokens.setBase(10);
-            tokens.setSmallestValue(1);
-            tokens.setNumberFormatOverride(new DecimalFormat("0"));
+            TokenCountAxis tokens = new TokenCountAxis(ReportTables.taskLabel(task) + ": ablated tokens (log scale)");
             tokens.setTickLabelFont(TICKS);
             XYErrorRenderer renderer = new XYErrorRenderer();
             renderer.setDrawXError(false);
@@ -163,8 +159,9 @@ final class Charts {
         YIntervalSeries series = new YIntervalSeries("mean over " + stats.images() + " images");
         for (int l = 0; l < stats.perLayer().size(); l++) {
             MeanEstimate m = stats.perLayer().get(l);
+            // A t interval on a fraction can leave [0, 1]; the band is drawn cut to the possible range.
             double lower = Double.isNaN(m.ci95().lower()) ? m.mean() : Math.max(0, m.ci95().lower());
-            double upper = Double.isNaN(m.ci95().upper()) ? m.mean() : m.ci95().upper();
+            double upper = Double.isNaN(m.ci95().upper()) ? m.mean() : Math.min(1, m.ci95().upper());
             series.add(l, 100 * m.mean(), 100 * lower, 100 * upper);
         }
         YIntervalSeriesCollection data = new YIntervalSeriesCollection();
@@ -176,8 +173,9 @@ final class Charts {
         renderer.setSeriesStroke(0, new BasicStroke(2f));
         NumberAxis layer = new NumberAxis("Layer (0 = embedding output)");
         layer.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
-        NumberAxis fraction = new NumberAxis("Object cells whose top-1 token is the object (%)");
-        fraction.setAutoRangeIncludesZero(true);
+        layer.setRange(0, Math.max(1, stats.layers() - 1));
+        NumberAxis fraction = new NumberAxis("Object cells decoded as the object (%)");
+        fraction.setRange(0, 100);
         XYPlot plot = new XYPlot(data, layer, fraction, renderer);
         styled(plot);
         return chart("Logit lens: object cells decoded as the object, per layer (95% CI)", plot);
@@ -206,10 +204,6 @@ final class Charts {
         JFreeChart chart = new JFreeChart(title, new Font(Font.SANS_SERIF, Font.BOLD, 15), plot, true);
         chart.setBackgroundPaint(Color.WHITE);
         return chart;
-    }
-
-    private static String capitalised(String word) {
-        return word.isEmpty() ? word : Character.toUpperCase(word.charAt(0)) + word.substring(1);
     }
 
     /** 1 (nothing lost) is white, 0 (every answer lost) dark red; no data is light grey. */

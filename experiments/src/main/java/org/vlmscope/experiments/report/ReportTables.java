@@ -5,12 +5,12 @@ import static org.vlmscope.experiments.report.TextTable.number;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import org.vlmscope.experiments.metrics.Interval;
 import org.vlmscope.experiments.metrics.LensStatistics;
 import org.vlmscope.experiments.metrics.MeanEstimate;
 import org.vlmscope.experiments.metrics.Table1;
 import org.vlmscope.experiments.metrics.Table2;
+import org.vlmscope.experiments.metrics.TokenSets;
 
 /**
  * The report's tables as text: a display form (Markdown and HTML: figure, 95% interval, denominator in one cell)
@@ -22,10 +22,13 @@ final class ReportTables {
 
     static TextTable table1(Table1 t) {
         List<String> header = new ArrayList<>(List.of("Ablation type (avg tokens)"));
-        t.tasks().forEach(task -> header.add(capitalised(task) + ": decrease % [95% CI] (of n)"));
+        t.tasks().forEach(task -> header.add(taskLabel(task) + ": decrease % [95% CI] (of n)"));
         List<List<String>> rows = new ArrayList<>();
         for (Table1.Row row : t.rows()) {
-            List<String> cells = new ArrayList<>(List.of(row.label() + " (" + number(row.meanTokens(), 1) + ")"));
+            // Sized sets (ig-N, random-N) carry their size in the label; the others show their mean size.
+            String label = TokenSets.size(row.set()).isPresent() ? row.label()
+                    : row.label() + " (" + number(row.meanTokens(), 1) + ")";
+            List<String> cells = new ArrayList<>(List.of(label));
             for (String task : t.tasks()) {
                 Table1.Cell c = row.cells().get(task);
                 cells.add(number(c.percent(), 2) + " " + interval(c.percentCi95(), 1) + " ("
@@ -152,7 +155,13 @@ final class ReportTables {
         return "[" + number(ci.lower(), decimals) + ", " + number(ci.upper(), decimals) + "]";
     }
 
-    private static String capitalised(String word) {
-        return word.isEmpty() ? word : word.substring(0, 1).toUpperCase(Locale.ROOT) + word.substring(1);
+    /** A task as the paper's column headings write it. */
+    static String taskLabel(String task) {
+        return switch (task) {
+            case "generative" -> "Generative";
+            case "polling" -> "Polling";
+            case "vqa" -> "VQA";
+            default -> task;
+        };
     }
 }
