@@ -23,7 +23,6 @@ import org.openqa.selenium.interactions.Actions;
 import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.logging.LoggingPreferences;
-import org.vlmscope.experiments.records.Shard;
 
 /**
  * The report's pages in a real browser: headless Chromium (Debian's chromium and chromium-driver, which
@@ -43,14 +42,8 @@ class BrowserTest {
     static void startBrowser() throws Exception {
         assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
                 "headless Chromium is not installed (apt-get install chromium chromium-driver): browser checks skipped");
-        Path ablation = tmp.resolve("ablation");
-        Path knockout = tmp.resolve("knockout");
-        Path lens = tmp.resolve("lens");
-        ReportFixtures.ablation(ablation, 30, Shard.ALL);
-        ReportFixtures.knockout(knockout, 20);
-        ReportFixtures.lens(lens, 7);
         report = tmp.resolve("report");
-        Report.write(List.of(ablation, knockout, lens), report);
+        Report.write(ReportFixtures.allExperiments(tmp, 30, 20, 7), report);
 
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM.toFile());

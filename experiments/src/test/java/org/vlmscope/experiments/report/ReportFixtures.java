@@ -46,6 +46,16 @@ final class ReportFixtures {
     private ReportFixtures() {
     }
 
+    /** One results folder per experiment under {@code base}: ablation, knockout, lens (in that order). */
+    static List<Path> allExperiments(Path base, int ablationImages, int knockoutImages, int lensLayers)
+            throws IOException {
+        List<Path> folders = List.of(base.resolve("ablation"), base.resolve("knockout"), base.resolve("lens"));
+        ablation(folders.get(0), ablationImages, Shard.ALL);
+        knockout(folders.get(1), knockoutImages);
+        lens(folders.get(2), lensLayers);
+        return folders;
+    }
+
     static RunManifest manifest(String experiment, Map<String, String> options) {
         return new RunManifest(RunManifest.FORMAT, experiment, "/models/llava-1.5-7b", "sha256:abc123",
                 Map.of("dataset", new InputFile("/data/coco-simple.jsonl", "feed")), "paper", 1, options,

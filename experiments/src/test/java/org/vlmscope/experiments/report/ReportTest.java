@@ -26,14 +26,8 @@ class ReportTest {
 
     @Test
     void writesTheTablesPlotsViewerAndIndexOfAllThreeExperiments() throws Exception {
-        Path ablation = tmp.resolve("ablation");
-        Path knockout = tmp.resolve("knockout");
-        Path lens = tmp.resolve("lens");
-        ReportFixtures.ablation(ablation, 40, Shard.ALL);
-        ReportFixtures.knockout(knockout, 30);
-        ReportFixtures.lens(lens, 9);
         Path out = tmp.resolve("report");
-        Report.Summary summary = Report.write(List.of(ablation, knockout, lens), out);
+        Report.Summary summary = Report.write(ReportFixtures.allExperiments(tmp, 40, 30, 9), out);
 
         for (String name : List.of("index.html", "table1.md", "table1.csv", "ablation.png", "ablation.svg",
                 "table2.md", "table2.csv", "knockout.png", "knockout.svg", "lens.md", "lens-layers.csv", "lens.png",
