@@ -153,4 +153,28 @@ class ReportTest {
                 tmp.resolve("report")));
         assertTrue(e.getMessage().contains("no such directory"), e.getMessage());
     }
+
+    @Test
+    void aSidecarOfAnotherGridIsAnErrorAndAMissingOneToo() throws Exception {
+        Path lens = tmp.resolve("lens");
+        ReportFixtures.lens(lens, 3);
+        Files.copy(lens.resolve("lens/lens1.json"), lens.resolve("lens/lens0.json"),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        VlmscopeException e = assertThrows(VlmscopeException.class, () -> Report.write(List.of(lens),
+                tmp.resolve("report")));
+        assertTrue(e.getMessage().contains("lens/lens0.json (image lens1, 24x24 grid, 3 layers) does not belong to "
+                + "the record of image lens0 (12x12, 3 layers)"), e.getMessage());
+        Files.delete(lens.resolve("lens/lens0.json"));
+        e = assertThrows(VlmscopeException.class, () -> Report.write(List.of(lens), tmp.resolve("report")));
+        assertTrue(e.getMessage().startsWith("the lens sidecar lens/lens0.json is in none of"), e.getMessage());
+    }
+
+    @Test
+    void anUnknownExperimentIsAnError() throws Exception {
+        ExperimentRun.open(tmp.resolve("x"), ReportFixtures.manifest("attribution", java.util.Map.of())).close();
+        VlmscopeException e = assertThrows(VlmscopeException.class, () -> Report.write(List.of(tmp.resolve("x")),
+                tmp.resolve("report")));
+        assertTrue(e.getMessage().contains("names the experiment 'attribution'; the report knows ablation, "
+                + "knockout and logit-lens"), e.getMessage());
+    }
 }
