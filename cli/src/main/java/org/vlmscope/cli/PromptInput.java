@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.vlmscope.core.vocab.GraphNames;
 import org.vlmscope.core.BadArgumentException;
 import org.vlmscope.core.DType;
 import org.vlmscope.core.ModelManifest;
@@ -14,7 +15,7 @@ import org.vlmscope.core.SafetensorsFile;
 import org.vlmscope.core.SafetensorsWriter.NamedTensor;
 import org.vlmscope.core.TensorInfo;
 import org.vlmscope.core.VlmscopeException;
-import org.vlmscope.runtime.ImageTokens;
+import org.vlmscope.runtime.run.ImageTokens;
 import org.vlmscope.runtime.image.ClipImageProcessor;
 import org.vlmscope.runtime.image.ImageDecoder;
 import org.vlmscope.runtime.text.PromptTemplate;
@@ -35,8 +36,8 @@ import picocli.CommandLine.TypeConversionException;
  * preprocessed as the checkpoint's CLIPImageProcessor does, or from pixel_values in the {@code --inputs} file.
  */
 final class PromptInput {
-    static final String INPUT_IDS = "input_ids";
-    static final String PIXEL_VALUES = "pixel_values";
+    static final String INPUT_IDS = GraphNames.INPUT_IDS;
+    static final String PIXEL_VALUES = GraphNames.PIXEL_VALUES;
     /** Copied into the model directory by export, next to the graphs. */
     static final String PREPROCESSOR_CONFIG = "preprocessor_config.json";
 

@@ -13,6 +13,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
+import org.vlmscope.core.vocab.MetadataKeys;
+import org.vlmscope.core.vocab.HookName;
+import org.vlmscope.core.vocab.GraphNames;
 import org.vlmscope.core.BadArgumentException;
 import org.vlmscope.core.ModelManifest;
 import org.vlmscope.core.SafetensorsWriter;
@@ -20,11 +23,11 @@ import org.vlmscope.core.SafetensorsWriter.NamedTensor;
 import org.vlmscope.core.VlmscopeException;
 import org.vlmscope.graph.GraphException;
 import org.vlmscope.graph.passes.Hooks;
-import org.vlmscope.runtime.Forward;
-import org.vlmscope.runtime.Greedy;
-import org.vlmscope.runtime.Intervention;
-import org.vlmscope.runtime.LensRequest;
-import org.vlmscope.runtime.ModelSession;
+import org.vlmscope.runtime.run.Forward;
+import org.vlmscope.runtime.run.Greedy;
+import org.vlmscope.runtime.intervene.Intervention;
+import org.vlmscope.runtime.intervene.LensRequest;
+import org.vlmscope.runtime.session.ModelSession;
 import org.vlmscope.runtime.text.PromptTemplate;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -44,7 +47,7 @@ import picocli.CommandLine.Spec;
                 + "optionally with interventions and the logit lens; print the top-5 next tokens per batch row and "
                 + "the greedy answer, and optionally cache logits, hook activations and lens tensors.")
 final class RunCommand implements Callable<Integer> {
-    static final String LOGITS = "logits";
+    static final String LOGITS = GraphNames.LOGITS;
     private static final int TOP_K = 5;
     /** Enough for a short answer from a real model; --max-new-tokens overrides it. */
     private static final int DEFAULT_ANSWER_TOKENS = 20;
@@ -67,7 +70,7 @@ final class RunCommand implements Callable<Integer> {
     Path cache;
 
     @Option(names = "--hooks", paramLabel = "GLOB",
-            description = "Hooks to cache, e.g. 'blocks.*.hook_resid_post' (repeatable; needs --cache).")
+            description = "Hooks to cache, e.g. '" + HookName.EVERY_RESID_POST + "' (repeatable; needs --cache).")
     List<String> hooks = new ArrayList<>();
 
     @Mixin
@@ -192,7 +195,7 @@ final class RunCommand implements Callable<Integer> {
                             LensRequest lensRequest, Map<String, NamedTensor> result, Map<String, String> answer) {
         ModelManifest m = session.manifest();
         Map<String, String> meta = new LinkedHashMap<>();
-        meta.put("vlmscope.version", Main.VERSION);
+        meta.put(MetadataKeys.VERSION, Main.VERSION);
         meta.put("model_dir", modelDir.toAbsolutePath().normalize().toString());
         if (m.source() != null) {
             meta.put("model_fingerprint", m.source().fingerprint());

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.vlmscope.core.SafetensorsFile;
 import org.vlmscope.core.SafetensorsWriter.NamedTensor;
 import org.vlmscope.models.DemoCheckpoint;
-import org.vlmscope.runtime.Intervention;
+import org.vlmscope.runtime.intervene.Intervention;
 
 /**
  * {@code run} and {@code attribute} on text and an image file, on the demo model: the question rendered into the

@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.BiConsumer;
 import java.util.stream.Stream;
+import org.vlmscope.core.vocab.GraphNames;
+import org.vlmscope.core.vocab.MetadataKeys;
 import org.vlmscope.core.Directories;
 import org.vlmscope.core.ModelManifest;
 import org.vlmscope.core.TensorInfo;
@@ -59,9 +61,9 @@ public final class Exporter {
                         !options.graphsOnly())) {
                     LayerBuilder lb = new LayerBuilder(new Ops(model.graph(), ExportOptions.OPSET), weights, ckpt);
                     builder.accept(lb, ckpt);
-                    model.metadata().put("vlmscope.graph", name);
-                    model.metadata().put("vlmscope.hooks", String.join(",", lb.hooks()));
-                    model.metadata().put("vlmscope.compute_type", options.dtypeName());
+                    model.metadata().put(MetadataKeys.GRAPH, name);
+                    model.metadata().put(MetadataKeys.HOOKS, String.join(",", lb.hooks()));
+                    model.metadata().put(MetadataKeys.COMPUTE_TYPE, options.dtypeName());
                     model.metadata().putAll(lb.metadata);
                     model.save(staging.resolve(file));
                     graphs.put(name, new ModelManifest.GraphEntry(file, List.copyOf(lb.hooks())));
@@ -69,9 +71,9 @@ public final class Exporter {
                     totals[1] += weights.tensorCount();
                 }
             };
-            write.accept("vision", VisionGraph::build);
-            write.accept("embed", EmbedGraph::build);
-            write.accept("decoder", DecoderGraph::build);
+            write.accept(GraphNames.VISION, VisionGraph::build);
+            write.accept(GraphNames.EMBED, EmbedGraph::build);
+            write.accept(GraphNames.DECODER, DecoderGraph::build);
             for (String name : COPIED) {
                 Path src = checkpointDir.resolve(name);
                 if (Files.isRegularFile(src)) {

@@ -1,6 +1,7 @@
 package org.vlmscope.graph.passes;
 
 import ai.onnx.proto.OnnxMl.TensorProto.DataType;
+import org.vlmscope.core.vocab.MetadataKeys;
 import org.vlmscope.graph.GraphException;
 import org.vlmscope.graph.OnnxModel;
 
@@ -18,19 +19,19 @@ final class GraphFacts {
     }
 
     static int layers(OnnxModel model) {
-        return Integer.parseInt(require(model, "vlmscope.layers"));
+        return Integer.parseInt(require(model, MetadataKeys.LAYERS));
     }
 
     static double rmsNormEps(OnnxModel model) {
-        return Double.parseDouble(require(model, "vlmscope.rms_norm_eps"));
+        return Double.parseDouble(require(model, MetadataKeys.RMS_NORM_EPS));
     }
 
     /** Element type of activations inside the graph. */
     static DataType computeType(OnnxModel model) {
-        return switch (require(model, "vlmscope.compute_type")) {
+        return switch (require(model, MetadataKeys.COMPUTE_TYPE)) {
             case "fp16" -> DataType.FLOAT16;
             case "fp32" -> DataType.FLOAT;
-            default -> throw new GraphException("unknown vlmscope.compute_type " + model.metadata().get("vlmscope.compute_type"));
+            default -> throw new GraphException("unknown " + MetadataKeys.COMPUTE_TYPE + " " + model.metadata().get(MetadataKeys.COMPUTE_TYPE));
         };
     }
 }
