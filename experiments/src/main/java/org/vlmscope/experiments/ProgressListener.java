@@ -3,6 +3,8 @@ package org.vlmscope.experiments;
 /**
  * Where long library work reports how far it is; the CLI renders it (a bar on a terminal, lines otherwise).
  * Library code never prints. Calls come from the working thread, often: a listener throttles its own output.
+ * The first report of a task says where it starts: a resumed run reports the units already done, so a renderer
+ * counts its rate and ETA from there.
  */
 @FunctionalInterface
 public interface ProgressListener {

@@ -21,10 +21,11 @@ import org.vlmscope.core.VlmscopeException;
  * <pre>{@code
  * try (ExperimentRun run = ExperimentRun.open(resultsDir, manifest)) {
  *     ExperimentRun.Plan<Item> plan = run.plan(dataset, selection, item -> keysOf(item));
- *     ProgressMeter meter = new ProgressMeter(plan.selected().size(), plan.resumed(), listener);
+ *     int done = plan.resumed();
+ *     progress.report("ablation", done, plan.selected().size());   // where a resumed run starts
  *     for (WorkUnit<Item> unit : plan.remaining()) {
  *         for (each record r the item yields whose key is not run.isDone(r.key())) run.append(r);
- *         meter.unitDone();
+ *         progress.report("ablation", ++done, plan.selected().size());
  *     }
  * }
  * }</pre>
