@@ -1,10 +1,8 @@
 package org.vlmscope.bench;
 
-import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtSession;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import org.vlmscope.core.SafetensorsWriter.NamedTensor;
 import org.vlmscope.core.vocab.GraphNames;
 import org.vlmscope.runtime.attribution.IntegratedGradients;

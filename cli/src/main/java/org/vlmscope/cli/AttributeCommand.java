@@ -11,6 +11,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.IntStream;
+import org.vlmscope.runtime.input.ModelInput;
+import org.vlmscope.runtime.summary.VisualGrid;
 import org.vlmscope.core.BadArgumentException;
 import org.vlmscope.core.ModelManifest;
 import org.vlmscope.core.SafetensorsWriter;
@@ -104,7 +106,7 @@ final class AttributeCommand implements Callable<Integer> {
         }
         ModelManifest manifest = ModelManifest.read(modelDir);
         PrintWriter out = spec.commandLine().getOut();
-        try (PromptInput.Prepared in = input.prepare(modelDir, manifest)) {
+        try (ModelInput.Prepared in = input.prepare(modelDir, manifest)) {
             if (in.ids().length != 1) {
                 throw new BadArgumentException("attribute takes one prompt; " + input.inputs + " holds "
                         + in.ids().length + " rows");
@@ -116,7 +118,7 @@ final class AttributeCommand implements Callable<Integer> {
         return 0;
     }
 
-    private void attribute(PrintWriter out, PromptInput.Prepared in, ModelManifest manifest,
+    private void attribute(PrintWriter out, ModelInput.Prepared in, ModelManifest manifest,
                            IntegratedGradients.Target goal, IntegratedGradients.Options options) {
         int d = manifest.dims().dModel();
         long[] expanded = ImageTokens.expand(in.ids()[0], manifest.imageTokenId(), manifest.dims().visualTokens());

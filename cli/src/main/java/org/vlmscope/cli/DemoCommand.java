@@ -13,6 +13,9 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.vlmscope.runtime.input.ModelInput;
+import org.vlmscope.runtime.summary.LayerSummary;
+import org.vlmscope.runtime.summary.TopTokens;
 import org.vlmscope.core.vocab.HookName;
 import org.vlmscope.core.vocab.GraphNames;
 import org.vlmscope.core.Directories;
@@ -91,13 +94,13 @@ final class DemoCommand implements Callable<Integer> {
         ModelManifest m = exported.manifest();
         Path image = work.resolve("image.png");
         DemoCheckpoint.writeDemoImage(image);
-        NamedTensor pixels = PromptInput.pixelValues(exported.modelDir(), image);
+        NamedTensor pixels = ModelInput.pixelValues(exported.modelDir(), image);
         try (Tokenizer tokenizer = Tokenizer.load(exported.modelDir());
              ModelSession session = ModelSession.open(exported.modelDir(), device.device, HOOKS)) {
             PromptTemplate template = PromptTemplates.forModel(m, Variant.GENERATIVE, Fidelity.PAPER);
             Sequence prompt = Prompts.build(tokenizer, template, QUESTION, m);
             long[][] ids = {prompt.ids()};
-            out.printf("== image %s through %s -> pixel_values %s%n", image, PromptInput.PREPROCESSOR_CONFIG,
+            out.printf("== image %s through %s -> pixel_values %s%n", image, ModelInput.PREPROCESSOR_CONFIG,
                     Arrays.toString(pixels.shape()));
             out.printf("== question %s in the %s template: %s -> %d positions, visual tokens %s%n",
                     PromptTemplate.quote(QUESTION), template.family(), PromptTemplate.quote(template.render(QUESTION)),
@@ -112,8 +115,8 @@ final class DemoCommand implements Callable<Integer> {
             for (int i = 0; i < m.dims().layers(); i++) {
                 residuals.add(clean.get(HookName.residPost(i)).toFloatArray());
             }
-            LayerSummary.print(out, LayerSummary.compute(residuals, m.dims().dModel(),
-                    LayerSummary.visualPositions(prompt.ids(), m.imageTokenId())));
+            out.print(LayerSummary.format(LayerSummary.compute(residuals, m.dims().dModel(),
+                    LayerSummary.visualPositions(prompt.ids(), m.imageTokenId()))));
             int vocab = m.dims().vocab();
             out.printf("%n== top-%d next tokens at the final position (id (logit)): %s%n", TOP_K,
                     TopTokens.format(TopTokens.of(clean.get(GraphNames.LOGITS).toFloatArray(), prompt.lastPosition() * vocab,

@@ -5,14 +5,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
+import org.vlmscope.runtime.input.ModelInput;
+import org.vlmscope.runtime.summary.TopTokens;
+import org.vlmscope.runtime.run.PromptRun;
 import org.vlmscope.core.vocab.MetadataKeys;
 import org.vlmscope.core.vocab.HookName;
 import org.vlmscope.core.vocab.GraphNames;
@@ -23,7 +24,6 @@ import org.vlmscope.core.SafetensorsWriter.NamedTensor;
 import org.vlmscope.core.VlmscopeException;
 import org.vlmscope.graph.GraphException;
 import org.vlmscope.graph.passes.Hooks;
-import org.vlmscope.runtime.run.Forward;
 import org.vlmscope.runtime.run.Greedy;
 import org.vlmscope.runtime.intervene.Intervention;
 import org.vlmscope.runtime.intervene.LensRequest;
@@ -118,7 +118,7 @@ final class RunCommand implements Callable<Integer> {
         List<String> wanted = resolveHooks(manifest, hooks);
         LensRequest lensRequest = lens.request(manifest.dims().vocab());
         PrintWriter out = spec.commandLine().getOut();
-        try (PromptInput.Prepared in = input.prepare(modelDir, manifest);
+        try (ModelInput.Prepared in = input.prepare(modelDir, manifest);
              ModelSession session = ModelSession.open(modelDir, device.device, wanted)) {
             out.println(in.summary());
             List<Intervention> planned = interventions.resolve(session, in.length());
@@ -126,27 +126,15 @@ final class RunCommand implements Callable<Integer> {
                 out.println("interventions: " + String.join("; ", planned.stream().map(Intervention::toString).toList()));
             }
             int newTokens = maxNewTokens != null ? maxNewTokens : in.tokenizer() != null ? DEFAULT_ANSWER_TOKENS : 0;
-            // Decoding starts with the prompt's own forward pass, so a run that answers reads the prompt's hooks,
-            // logits and lens from it instead of running the prompt twice.
-            Map<String, NamedTensor> result = new LinkedHashMap<>();
-            Greedy.Generation generation = null;
-            if (newTokens > 0) {
-                List<Long> eos = session.manifest().eosTokenIds();
-                generation = Greedy.run(session, in.pixelValues(), in.ids(), newTokens,
-                        eos == null ? Set.of() : new HashSet<>(eos), planned, lensRequest, result);
-            } else {
-                result.putAll(Forward.run(session, in.pixelValues(), in.ids(), planned, lensRequest));
-            }
+            PromptRun.Result run = PromptRun.run(session, in.pixelValues(), in.ids(), planned, lensRequest, newTokens);
+            Map<String, NamedTensor> result = run.outputs();
             NamedTensor logits = result.get(LOGITS);
-            long[] shape = logits.shape();
-            int seq = (int) shape[1];
-            int vocab = (int) shape[2];
-            float[] values = logits.toFloatArray();
-            for (int b = 0; b < shape[0]; b++) {
-                out.printf("row %d, position %d: top-%d next tokens (id (logit)): %s%n", b, seq - 1, TOP_K,
-                        TopTokens.format(TopTokens.of(values, (b * seq + seq - 1) * vocab, vocab, TOP_K)));
+            List<List<TopTokens.Token>> top = TopTokens.atLastPosition(logits, TOP_K);
+            for (int b = 0; b < top.size(); b++) {
+                out.printf("row %d, position %d: top-%d next tokens (id (logit)): %s%n", b, logits.shape()[1] - 1,
+                        TOP_K, TopTokens.format(top.get(b)));
             }
-            Map<String, String> answer = generation == null ? Map.of() : answer(out, in, generation);
+            Map<String, String> answer = run.generation() == null ? Map.of() : answer(out, in, run.generation());
             if (cache != null) {
                 List<String> notRun = wanted.stream().filter(h -> !result.containsKey(h)).toList();
                 if (!notRun.isEmpty()) {
@@ -161,7 +149,7 @@ final class RunCommand implements Callable<Integer> {
     }
 
     /** Prints each row's new tokens, decoded when the prompt was text; returns them for the cache's metadata. */
-    private static Map<String, String> answer(PrintWriter out, PromptInput.Prepared in, Greedy.Generation g) {
+    private static Map<String, String> answer(PrintWriter out, ModelInput.Prepared in, Greedy.Generation g) {
         Map<String, String> meta = new LinkedHashMap<>();
         List<String> rows = new ArrayList<>();
         for (int b = 0; b < g.tokens().length; b++) {
@@ -196,7 +184,7 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    private void writeCache(PrintWriter out, ModelSession session, PromptInput.Prepared in, List<String> wanted,
+    private void writeCache(PrintWriter out, ModelSession session, ModelInput.Prepared in, List<String> wanted,
                             LensRequest lensRequest, Map<String, NamedTensor> result, Map<String, String> answer) {
         ModelManifest m = session.manifest();
         Map<String, String> meta = new LinkedHashMap<>();

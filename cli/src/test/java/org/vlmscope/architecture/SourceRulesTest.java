@@ -31,9 +31,9 @@ class SourceRulesTest {
             "graph-surgery", Set.of("graph-surgery", "core"),
             "models", Set.of("models", "core"),
             "exporter", Set.of("exporter", "models", "graph-surgery", "core"),
-            "runtime", Set.of("runtime", "graph-surgery", "core"),
-            "experiments", Set.of("experiments", "runtime", "graph-surgery", "core"),
-            "bench", Set.of("bench", "runtime", "exporter", "models", "graph-surgery", "core"),
+            "runtime", Set.of("runtime", "models", "graph-surgery", "core"),
+            "experiments", Set.of("experiments", "runtime", "models", "graph-surgery", "core"),
+            "bench", Set.of("bench", "experiments", "runtime", "exporter", "models", "graph-surgery", "core"),
             "cli", Set.of("cli", "bench", "experiments", "runtime", "exporter", "models", "graph-surgery", "core"));
 
     /** Top-level package under org.vlmscope -> its module directory. */

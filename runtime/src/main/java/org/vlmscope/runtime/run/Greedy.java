@@ -2,13 +2,11 @@ package org.vlmscope.runtime.run;
 
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtSession;
-import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.List;
 import java.util.Set;
-import org.vlmscope.core.DType;
 import org.vlmscope.core.SafetensorsWriter.NamedTensor;
 import org.vlmscope.core.vocab.GraphNames;
 import org.vlmscope.runtime.intervene.Intervention;
