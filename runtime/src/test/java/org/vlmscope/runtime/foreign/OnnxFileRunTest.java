@@ -56,6 +56,47 @@ class OnnxFileRunTest {
     }
 
     @Test
+    void aKnockoutOnAGraphWithAKvCacheBlocksTheCachedKeys() {
+        // Qwen2 exported with past keys and values: the first 8 tokens are the cache, the last 4 run now.
+        ForeignModel m = new ForeignModel(ForeignModel.llama().dir().resolveSibling("qwen2"), 3, 240);
+        int past = 8;
+        int s = m.sequence();
+        Map<String, NamedTensor> in = new LinkedHashMap<>();
+        try (SafetensorsFile f = SafetensorsFile.open(m.dir().resolve("reference.safetensors"))) {
+            long[] ids = f.toLongArray("input_ids");
+            in.put("input_ids", NamedTensor.ofLongs("input_ids", new long[] {1, s - past},
+                    java.util.Arrays.copyOfRange(ids, past, s)));
+            in.put("attention_mask", NamedTensor.ofLongs("attention_mask", new long[] {1, s}, f.toLongArray("attention_mask")));
+            for (int i = 0; i < 3; i++) {
+                for (String kv : List.of(".key", ".value")) {
+                    String name = "past_key_values." + i + kv;
+                    in.put(name, NamedTensor.ofFloats(name, f.info(name).shape(), f.toFloatArray(name)));
+                }
+            }
+        }
+        OnnxFileRun graph = OnnxFileRun.load(m.dir().resolve("model.onnx"));
+        var knockout = new Intervention.Knockout(new int[] {2, 3, 4, 5}, new int[] {s - 1}, new int[] {1, 2});
+        OnnxFileRun.Result r = graph.run(in, new OnnxFileRun.Request(List.of(HookName.residPost(0)),
+                List.of(knockout), null), Device.CPU);
+        int vocab = m.vocab();
+        float[] logits = r.outputs().get(HookName.LOGITS).toFloatArray();
+        float[] clean = m.reference("logits");
+        float[] knocked = m.reference("knockout.logits");
+        for (int q = past; q < s; q++) {
+            float[] expected = q == s - 1 ? knocked : clean;
+            for (int v = 0; v < vocab; v++) {
+                assertEquals(expected[q * vocab + v], logits[(q - past) * vocab + v], 3e-5, "position " + q);
+            }
+        }
+        float[] states = m.reference("hidden_states");
+        float[] post0 = r.outputs().get(HookName.residPost(0)).toFloatArray();
+        int d = post0.length / (s - past);
+        for (int i = 0; i < post0.length; i++) {
+            assertEquals(states[s * d + past * d + i], post0[i], 3e-5, "layer 0 output");
+        }
+    }
+
+    @Test
     void aMissingInputIsNamedWithItsTypeAndShape() {
         ForeignModel m = ForeignModel.llama();
         Map<String, NamedTensor> onlyIds = new LinkedHashMap<>(referenceInputs(m));
