@@ -121,4 +121,15 @@ class ExperimentRunTest {
             assertEquals(3, plan.remaining().get(0).position());
         }
     }
+
+    @Test
+    void recordsWithoutRunJsonAreNotResumed() throws Exception {
+        try (ExperimentRun run = ExperimentRun.open(dir, SyntheticRunner.manifest())) {
+            run.append(record("1", "object"));
+        }
+        Files.delete(dir.resolve(RunManifest.FILE));
+        VlmscopeException e = assertThrows(VlmscopeException.class,
+                () -> ExperimentRun.open(dir, SyntheticRunner.manifest()));
+        assertTrue(e.getMessage().contains("has records.jsonl but no run.json"), e.getMessage());
+    }
 }
