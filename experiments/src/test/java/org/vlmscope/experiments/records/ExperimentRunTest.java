@@ -98,7 +98,9 @@ class ExperimentRunTest {
             VlmscopeException e = assertThrows(VlmscopeException.class,
                     () -> ExperimentRun.open(dir, SyntheticRunner.manifest()));
             assertTrue(e.getMessage().contains("another vlmscope run is writing"), e.getMessage());
+            run.append(record("1", "object"));
         }
+        ExperimentRun.open(dir, SyntheticRunner.manifest()).close();   // the lock went with the first run
     }
 
     @Test
