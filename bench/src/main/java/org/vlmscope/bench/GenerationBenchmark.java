@@ -23,8 +23,9 @@ public final class GenerationBenchmark {
     private GenerationBenchmark() {
     }
 
-    public static void run(Path modelDir, NamedTensor pixelValues, long[] prompt, int newTokens) {
-        try (ModelSession session = ModelSession.open(modelDir, Device.CPU, List.of())) {
+    /** {@code threads}: ONNX Runtime intra-op threads, 0 for its default. */
+    public static void run(Path modelDir, NamedTensor pixelValues, long[] prompt, int newTokens, int threads) {
+        try (ModelSession session = ModelSession.open(modelDir, Device.CPU, threads, List.of())) {
             var d = session.manifest().dims();
             long[][] ids = {prompt};
             Greedy.run(session, pixelValues, ids, 2, Set.of()); // warm-up: sessions built, code compiled

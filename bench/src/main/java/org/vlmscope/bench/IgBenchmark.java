@@ -21,8 +21,10 @@ public final class IgBenchmark {
     private IgBenchmark() {
     }
 
-    public static void run(java.nio.file.Path modelDir, NamedTensor pixelValues, long[] prompt, int[] batchSizes) {
-        try (ModelSession session = ModelSession.open(modelDir, Device.CPU, List.of())) {
+    /** {@code threads}: ONNX Runtime intra-op threads, 0 for its default. */
+    public static void run(java.nio.file.Path modelDir, NamedTensor pixelValues, long[] prompt, int[] batchSizes,
+                           int threads) {
+        try (ModelSession session = ModelSession.open(modelDir, Device.CPU, threads, List.of())) {
             var d = session.manifest().dims();
             long[] ids = prompt;
             int seq = ImageTokens.expand(ids, session.manifest().imageTokenId(), d.visualTokens()).length;

@@ -28,8 +28,9 @@ public final class LensOverheadBenchmark {
     private LensOverheadBenchmark() {
     }
 
-    public static void run(Path modelDir, int sequence, int repetitions) {
-        try (ModelSession session = ModelSession.open(modelDir, Device.CPU, List.of())) {
+    /** {@code threads}: ONNX Runtime intra-op threads, 0 for its default; {@code seed}: of the input embeddings. */
+    public static void run(Path modelDir, int sequence, int repetitions, int threads, long seed) {
+        try (ModelSession session = ModelSession.open(modelDir, Device.CPU, threads, List.of())) {
             var dims = session.manifest().dims();
             List<String> residuals = List.of(HookName.residPre(0), HookName.EVERY_RESID_POST);
             Map<String, List<Pass>> variants = new java.util.LinkedHashMap<>();
@@ -39,7 +40,7 @@ public final class LensOverheadBenchmark {
             System.out.printf(Locale.ROOT, "model: %d layers, d_model %d, vocab %d; prefill of %d positions, %d timed runs"
                     + " each after one warm-up, on %s%n", dims.layers(), dims.dModel(), dims.vocab(), sequence,
                     repetitions, session.provider());
-            try (DecoderInputs decoderInputs = inputs(session, sequence)) {
+            try (DecoderInputs decoderInputs = inputs(session, sequence, seed)) {
                 Map<String, OnnxTensor> inputs = decoderInputs.map();
                 double plain = 0;
                 for (Map.Entry<String, List<Pass>> v : variants.entrySet()) {
@@ -95,10 +96,10 @@ public final class LensOverheadBenchmark {
     }
 
     /** Seeded random embeddings of the model's width, a full mask, positions 0.., an empty cache. */
-    private static DecoderInputs inputs(ModelSession session, int sequence) {
+    private static DecoderInputs inputs(ModelSession session, int sequence, long seed) {
         var dims = session.manifest().dims();
         float[] embeds = new float[sequence * dims.dModel()];
-        SplittableRandom random = new SplittableRandom(7);
+        SplittableRandom random = new SplittableRandom(seed);
         for (int i = 0; i < embeds.length; i++) {
             embeds[i] = (float) (random.nextDouble() * 2 - 1) * 0.1f;
         }

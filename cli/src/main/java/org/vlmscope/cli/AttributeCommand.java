@@ -86,7 +86,7 @@ final class AttributeCommand implements Callable<Integer> {
     Path output;
 
     @Mixin
-    DeviceOption device;
+    RuntimeOptions runtime;
 
     @Spec
     CommandSpec spec;
@@ -132,13 +132,14 @@ final class AttributeCommand implements Callable<Integer> {
         // A vector replaces the embeddings at the chosen positions; a whole tensor replaces every position.
         int[] where = tensor ? null : baselinePositions != null ? Positions.parse(baselinePositions, "baseline position")
                 : visual.length > 0 ? visual : null;
-        try (ModelSession session = ModelSession.open(modelDir, device.device, List.of())) {
+        try (ModelSession session = runtime.open(modelDir, List.of())) {
             IntegratedGradients.Result r = method.equals("gxi")
                     ? IntegratedGradients.gradientTimesInput(session, in.pixelValues(), in.ids()[0], goal, options.reduce())
                     : IntegratedGradients.run(session, in.pixelValues(), in.ids()[0],
                             new IntegratedGradients.Baseline(values, where), goal, options);
             write(r, expanded.length, d, manifest, in.metadata());
             report(out, r, visual, manifest.dims().gridSize());
+            runtime.announce(spec, session);
         }
     }
 

@@ -4,6 +4,7 @@ import java.util.concurrent.Callable;
 import org.vlmscope.bench.DemoModel;
 import org.vlmscope.bench.GenerationBenchmark;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code vlmscope bench generate}: greedy decoding on the demo model with and without the KV cache. */
@@ -14,9 +15,12 @@ final class BenchGenerateCommand implements Callable<Integer> {
     @Option(names = "--tokens", defaultValue = "200", description = "New tokens (default: ${DEFAULT-VALUE}).")
     int tokens;
 
+    @Mixin
+    ThreadsOption threads;
+
     @Override
     public Integer call() throws Exception {
-        DemoModel.with("vlmscope-bench", (model, pixels, ids) -> GenerationBenchmark.run(model, pixels, ids, tokens));
+        DemoModel.with("vlmscope-bench", (model, pixels, ids) -> GenerationBenchmark.run(model, pixels, ids, tokens, threads.value()));
         return 0;
     }
 }

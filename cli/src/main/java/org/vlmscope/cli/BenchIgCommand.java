@@ -4,6 +4,7 @@ import java.util.concurrent.Callable;
 import org.vlmscope.bench.DemoModel;
 import org.vlmscope.bench.IgBenchmark;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code vlmscope bench ig}: integrated gradients inside ONNX Runtime against plain forward passes. */
@@ -15,9 +16,12 @@ final class BenchIgCommand implements Callable<Integer> {
             description = "Batch sizes to try (default: ${DEFAULT-VALUE}).")
     int[] batches;
 
+    @Mixin
+    ThreadsOption threads;
+
     @Override
     public Integer call() throws Exception {
-        DemoModel.with("vlmscope-bench", (model, pixels, ids) -> IgBenchmark.run(model, pixels, ids, batches));
+        DemoModel.with("vlmscope-bench", (model, pixels, ids) -> IgBenchmark.run(model, pixels, ids, batches, threads.value()));
         return 0;
     }
 }

@@ -10,6 +10,7 @@ import org.vlmscope.exporter.Exporter;
 import org.vlmscope.models.RandomCheckpoint;
 import org.vlmscope.bench.LensOverheadBenchmark;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code vlmscope bench lens}: the cost of exposing every residual stream and of a top-5 logit lens. */
@@ -30,17 +31,23 @@ final class BenchLensCommand implements Callable<Integer> {
     @Option(names = "--reps", defaultValue = "5", description = "Timed runs per variant (default: ${DEFAULT-VALUE}).")
     int repetitions;
 
+    @Option(names = "--seed", defaultValue = "7", description = "Seed of the random input embeddings (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Mixin
+    ThreadsOption threads;
+
     @Override
     public Integer call() throws Exception {
         if (model != null) {
-            LensOverheadBenchmark.run(model, sequence, repetitions);
+            LensOverheadBenchmark.run(model, sequence, repetitions, threads.value(), seed);
             return 0;
         }
         Path dir = Files.createTempDirectory("vlmscope-lens-bench");
         try {
             RandomCheckpoint.write(dir.resolve("checkpoint"), (long) (gb * 1e9), DType.BF16, Long.MAX_VALUE);
             Path exported = Exporter.export(dir.resolve("checkpoint"), dir.resolve("model"), ExportOptions.parse("fp32")).modelDir();
-            LensOverheadBenchmark.run(exported, sequence, repetitions);
+            LensOverheadBenchmark.run(exported, sequence, repetitions, threads.value(), seed);
         } finally {
             Directories.deleteRecursively(dir);
         }
