@@ -3,6 +3,9 @@ package org.vlmscope.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -45,6 +48,23 @@ class HelpTest {
         }
         for (OptionSpec o : cl.getCommandSpec().options()) {
             assertTrue(r.out().contains(o.longestName()), () -> "help does not show " + o.longestName() + ":\n" + r);
+        }
+    }
+
+    /** The README (one directory up from this module) names every verb with each of its options. */
+    @ParameterizedTest
+    @MethodSource("verbs")
+    void theReadmeDocumentsEveryVerbAndOption(List<String> verb) throws IOException {
+        String readme = Files.readString(Path.of("..", "README.md"));
+        assertTrue(readme.contains("vlmscope " + String.join(" ", verb)), "README lacks 'vlmscope "
+                + String.join(" ", verb) + "'");
+        CommandLine cl = Main.commandLine();
+        for (String name : verb) {
+            cl = cl.getSubcommands().get(name);
+        }
+        for (OptionSpec o : cl.getCommandSpec().options()) {
+            assertTrue(readme.contains(o.longestName()), "README lacks " + o.longestName() + " of "
+                    + String.join(" ", verb));
         }
     }
 
