@@ -10,6 +10,8 @@ import org.vlmscope.exporter.Exporter;
 import org.vlmscope.models.RandomCheckpoint;
 import org.vlmscope.bench.LensOverheadBenchmark;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -19,6 +21,9 @@ import picocli.CommandLine.Option;
                 + "and with a top-5 logit lens too. Without --model, a random checkpoint with LLaVA-7B's "
                 + "proportions (d_model : MLP : vocab) is generated and exported.")
 final class BenchLensCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     @Option(names = "--model", paramLabel = "MODEL_DIR", description = "An exported model to measure instead.")
     Path model;
 
@@ -40,17 +45,18 @@ final class BenchLensCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (model != null) {
-            LensOverheadBenchmark.run(model, sequence, repetitions, threads.value(), seed);
+            LensOverheadBenchmark.run(spec.commandLine().getOut(), model, sequence, repetitions, threads.value(), seed);
             return 0;
         }
         Path dir = Files.createTempDirectory("vlmscope-lens-bench");
         try {
             RandomCheckpoint.write(dir.resolve("checkpoint"), (long) (gb * 1e9), DType.BF16, Long.MAX_VALUE);
             Path exported = Exporter.export(dir.resolve("checkpoint"), dir.resolve("model"), ExportOptions.parse("fp32")).modelDir();
-            LensOverheadBenchmark.run(exported, sequence, repetitions, threads.value(), seed);
+            LensOverheadBenchmark.run(spec.commandLine().getOut(), exported, sequence, repetitions, threads.value(), seed);
         } finally {
             Directories.deleteRecursively(dir);
         }
+        spec.commandLine().getOut().flush();
         return 0;
     }
 }
