@@ -10,7 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.vlmscope.core.BadArgumentException;
-import org.vlmscope.runtime.bench.PrimitivesBenchmark;
+import org.vlmscope.bench.PrimitivesBenchmark;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -21,8 +21,8 @@ import org.vlmscope.exporter.Exporter;
 import org.vlmscope.graph.passes.Gradient;
 import org.vlmscope.graph.passes.LogitPositions;
 import org.vlmscope.graph.passes.Pass;
-import org.vlmscope.runtime.Device;
-import org.vlmscope.runtime.ModelSession;
+import org.vlmscope.runtime.session.Device;
+import org.vlmscope.runtime.session.ModelSession;
 
 /**
  * Logits at selected positions (the logit-positions pass) are the rows of the full logits, and a gradient seeded

@@ -4,6 +4,7 @@ import ai.onnx.proto.OnnxMl.TensorProto.DataType;
 import java.util.List;
 import java.util.Map;
 import org.vlmscope.graph.Graph;
+import org.vlmscope.core.vocab.GraphNames;
 import org.vlmscope.graph.GraphException;
 import org.vlmscope.graph.Node;
 import org.vlmscope.graph.OnnxModel;
@@ -19,8 +20,8 @@ import org.vlmscope.graph.Value;
  * the restricted shape, so its backward graph starts at those positions and never spans the vocabulary at others.
  */
 public record LogitPositions() implements Pass {
-    public static final String INPUT = "logits.positions";
-    static final String LOGITS = "logits";
+    public static final String INPUT = GraphNames.LOGIT_POSITIONS;
+    static final String LOGITS = GraphNames.LOGITS;
 
     @Override
     public String name() {
