@@ -65,7 +65,7 @@ final class DecoderGraph {
                 + ".weight", d)).out();
         String unembed = tc.tieWordEmbeddings() ? prefix + ckpt.textSpec.tensors().get("embed_tokens")
                 : ckpt.layout.lmHead();
-        var lmHead = new Checkpoint.LinearRef(ckpt.tensor(unembed, tc.vocabSize(), d), null, 0, tc.vocabSize());
+        var lmHead = new LinearRef(ckpt.tensor(unembed, tc.vocabSize(), d), null, 0, tc.vocabSize());
         Value logits = lb.linear(h, lmHead, "unembed");
         Value out = lb.compute == DataType.FLOAT ? ops.op("Identity").in(logits).out(GraphNames.LOGITS)
                 : ops.op("Cast").in(logits).attr("to", (long) DataType.FLOAT_VALUE).out(GraphNames.LOGITS);
