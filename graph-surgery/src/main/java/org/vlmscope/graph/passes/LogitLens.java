@@ -27,8 +27,8 @@ public record LogitLens(int k, List<Long> targets) implements Pass {
     public static final String TOP_LOGITS = GraphNames.LENS_TOP_LOGITS;
     public static final String TOP_PROBS = GraphNames.LENS_TOP_PROBS;
     public static final String TARGET_PROBS = GraphNames.LENS_TARGET_PROBS;
-    static final String NORM_WEIGHT = "ln_final.w";
-    static final String UNEMBED = "unembed.W";
+    static final String NORM_WEIGHT = GraphNames.FINAL_NORM_WEIGHT;
+    static final String UNEMBED = GraphNames.UNEMBED_WEIGHT;
 
     public LogitLens {
         targets = List.copyOf(targets);
