@@ -139,7 +139,7 @@ public final class CheckpointWeights implements WeightSource {
         try {
             root = JSON.readTree(index.toFile());
         } catch (JsonProcessingException e) {
-            throw new VlmscopeException(index + " is not valid JSON: " + e.getOriginalMessage(), e);
+            throw JsonErrors.notJson(index, e);
         } catch (IOException e) {
             throw new VlmscopeException("cannot read " + index + ": " + e.getMessage(), e);
         }

@@ -1,6 +1,10 @@
 package org.vlmscope.core;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
@@ -33,7 +37,9 @@ public record ModelManifest(
 
     public static final int FORMAT = 1;
     public static final String FILE = "vlmscope.json";
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     /** Sizes a run needs to shape its inputs (the KV cache, the image) and to check interventions. */
     @JsonIgnoreProperties(ignoreUnknown = true)
@@ -52,20 +58,36 @@ public record ModelManifest(
     public record Source(String checkpoint, String fingerprint, String exporterVersion) {
     }
 
+    /**
+     * Reads and validates {@code modelDir/vlmscope.json} ({@link ManifestCheck}); every failure is one message
+     * naming the directory or file and what was expected.
+     */
     public static ModelManifest read(Path modelDir) {
+        if (Files.isRegularFile(modelDir)) {
+            throw new VlmscopeException(modelDir + " is a file, not a directory: expected a model directory "
+                    + "written by 'vlmscope export'");
+        }
+        if (!Files.isDirectory(modelDir)) {
+            throw new VlmscopeException("model directory " + modelDir + " does not exist");
+        }
         Path file = modelDir.resolve(FILE);
+        JsonNode root;
         try {
-            ModelManifest m = JSON.readValue(file.toFile(), ModelManifest.class);
-            if (m.format() != FORMAT) {
-                throw new VlmscopeException(file + " has format " + m.format() + "; this vlmscope reads format "
-                        + FORMAT + ": export the model again");
-            }
-            return m;
-        } catch (NoSuchFileException | java.io.FileNotFoundException e) {
+            root = JSON.readTree(Files.readAllBytes(file));
+        } catch (NoSuchFileException e) {
             throw new VlmscopeException(modelDir + " is not a vlmscope model directory: it has no " + FILE
                     + " (make one with 'vlmscope export')");
+        } catch (JsonProcessingException e) {
+            throw JsonErrors.notJson(file, e);
         } catch (IOException e) {
             throw new VlmscopeException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+        ManifestCheck.check(file, root);
+        try {
+            return JSON.treeToValue(root, ModelManifest.class);
+        } catch (JsonProcessingException e) {
+            // ManifestCheck has checked every field's type; a failure here is a bug, not a bad file.
+            throw new IllegalStateException(file + " passed validation but does not bind: " + e.getMessage(), e);
         }
     }
 

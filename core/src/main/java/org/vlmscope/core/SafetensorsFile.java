@@ -212,7 +212,7 @@ public final class SafetensorsFile implements WeightSource {
         try {
             root = JSON.readTree(headerBytes.array());
         } catch (JsonProcessingException e) {
-            throw new VlmscopeException(path + ": header is not valid JSON: " + e.getOriginalMessage(), e);
+            throw JsonErrors.notJson(path + ": header", e);
         } catch (IOException e) {
             throw new VlmscopeException(path + ": cannot parse header: " + e.getMessage(), e);
         }

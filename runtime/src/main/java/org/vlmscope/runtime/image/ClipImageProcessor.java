@@ -1,5 +1,6 @@
 package org.vlmscope.runtime.image;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -7,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import org.vlmscope.core.SafetensorsWriter.NamedTensor;
+import org.vlmscope.core.JsonErrors;
 import org.vlmscope.core.VlmscopeException;
 
 /**
@@ -86,8 +88,10 @@ public final class ClipImageProcessor {
         JsonNode root;
         try {
             root = JSON.readTree(bytes);
+        } catch (JsonProcessingException e) {
+            throw JsonErrors.notJson(preprocessorConfigJson, e);
         } catch (IOException e) {
-            throw new VlmscopeException(preprocessorConfigJson + " is not valid JSON: " + e.getMessage(), e);
+            throw new VlmscopeException("cannot read " + preprocessorConfigJson + ": " + e.getMessage(), e);
         }
         if (root == null || !root.isObject()) {
             throw new VlmscopeException(preprocessorConfigJson + " must hold a JSON object (a Hugging Face "
