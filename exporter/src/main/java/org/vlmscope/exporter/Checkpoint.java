@@ -1,8 +1,11 @@
 package org.vlmscope.exporter;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.ToLongFunction;
 import org.vlmscope.core.CheckpointWeights;
 import org.vlmscope.core.TensorInfo;
@@ -38,11 +41,21 @@ final class Checkpoint implements AutoCloseable {
         this.projectorSpec = new ArchitectureSpec("llava projector", Map.of(), layout.projectorModules(), Map.of());
     }
 
-    static Checkpoint open(Path dir) {
+    /**
+     * Opens the checkpoint and checks that its layers and config.json agree before any graph is sized from the
+     * config: a layer count beyond the weights is refused, and so are layers the config leaves out (their weights
+     * would have no place in the graph) unless {@code allowUnusedLayers}.
+     */
+    static Checkpoint open(Path dir, boolean allowUnusedLayers) {
         LlavaConfig config = HfConfigReader.read(dir);
         WeightSource weights = CheckpointWeights.open(dir);
         try {
-            return new Checkpoint(dir, config, weights);
+            Checkpoint ckpt = new Checkpoint(dir, config, weights);
+            ckpt.checkLayers("text_config", config.text().numLayers(), ckpt.layout.text(), ckpt.textSpec,
+                    allowUnusedLayers);
+            ckpt.checkLayers("vision_config", config.vision().numLayers(), ckpt.layout.vision(), ckpt.visionSpec,
+                    allowUnusedLayers);
+            return ckpt;
         } catch (RuntimeException e) {
             weights.close();
             throw e;
@@ -65,6 +78,38 @@ final class Checkpoint implements AutoCloseable {
                     + "; weights must be F32, F16 or BF16");
         }
         return info;
+    }
+
+    /**
+     * Compares {@code section.num_hidden_layers} with the layer indices the checkpoint's tensors carry under
+     * {@code prefix} + the spec's layer path (e.g. {@code language_model.model.layers.}).
+     */
+    private void checkLayers(String section, int configured, String prefix, ArchitectureSpec spec,
+                             boolean allowUnused) {
+        String template = spec.layer().values().iterator().next();
+        String layers = prefix + template.substring(0, template.indexOf("{i}"));
+        TreeMap<Integer, List<String>> byLayer = new TreeMap<>();
+        for (String name : weights.names()) {
+            int dot = name.indexOf('.', layers.length());
+            if (name.startsWith(layers) && dot > layers.length()
+                    && name.substring(layers.length(), dot).matches("\\d{1,9}")) {
+                byLayer.computeIfAbsent(Integer.parseInt(name.substring(layers.length(), dot)),
+                        i -> new ArrayList<>()).add(name);
+            }
+        }
+        int present = byLayer.isEmpty() ? 0 : byLayer.lastKey() + 1;
+        String key = "config.json " + section + ".num_hidden_layers " + configured;
+        if (configured > present) {
+            throw new VlmscopeException(key + " exceeds the " + present + " layers of the checkpoint " + dir
+                    + " (" + layers + "0-" + (present - 1) + ")");
+        }
+        if (configured < present && !allowUnused) {
+            List<String> unused = byLayer.tailMap(configured).values().stream().flatMap(List::stream).toList();
+            throw new VlmscopeException(key + " leaves out layers " + configured + "-" + (present - 1) + " of the "
+                    + "checkpoint " + dir + ": " + unused.size() + " weights would have no place in the graph ("
+                    + layers + configured + "-" + (present - 1) + ".*, e.g. " + unused.get(0)
+                    + "); fix config.json, or export anyway with --allow-unused-layers");
+        }
     }
 
     boolean has(String name) {

@@ -47,7 +47,7 @@ public final class Exporter {
         Path target = modelDir.toAbsolutePath().normalize();
         Path staging = target.resolveSibling(target.getFileName() + ".partial");
         refuseForeignDirectory(target);
-        try (Checkpoint ckpt = Checkpoint.open(checkpointDir)) {
+        try (Checkpoint ckpt = Checkpoint.open(checkpointDir, options.allowUnusedLayers())) {
             Directories.deleteRecursively(staging);
             Files.createDirectories(staging);
             Map<String, ModelManifest.GraphEntry> graphs = new LinkedHashMap<>();
