@@ -135,6 +135,9 @@ public final class ImageDecoder {
         JpegHeader header = null;
         int width;
         int height;
+        if (!jpeg) {
+            PngChunks.check(file, in);
+        }
         try {
             if (jpeg) {
                 in.seek(0);
