@@ -11,7 +11,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
 
@@ -94,9 +93,7 @@ public record ModelManifest(
     public void write(Path modelDir) {
         Path file = modelDir.resolve(FILE);
         try {
-            Path tmp = TempFiles.beside(file, ".tmp");
-            JSON.writeValue(tmp.toFile(), this);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            TempFiles.replace(file, JSON.writeValueAsBytes(this));
         } catch (IOException e) {
             throw new VlmscopeException("cannot write " + file + ": " + e.getMessage(), e);
         }
