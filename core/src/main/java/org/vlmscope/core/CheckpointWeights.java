@@ -155,6 +155,12 @@ public final class CheckpointWeights implements WeightSource {
                 throw new VlmscopeException(index + ": weight_map entry " + entry.getKey()
                         + " must name a shard file, found " + file);
             }
+            // Shards live in the checkpoint directory: a name with a path could reach any file on the machine.
+            if (file.textValue().isEmpty() || file.textValue().contains("/") || file.textValue().contains("\\")
+                    || file.textValue().equals("..")) {
+                throw new VlmscopeException(index + ": weight_map entry " + entry.getKey() + " names shard '"
+                        + file.textValue() + "': expected a file name in " + dir);
+            }
             Path shard = dir.resolve(file.textValue()).normalize();
             if (!Files.isRegularFile(shard)) {
                 throw new VlmscopeException(index + " names shard " + file.textValue() + " (for tensor "

@@ -83,9 +83,18 @@ final class ManifestCheck {
         for (String name : GRAPHS) {
             graph(graphs, name);
         }
+        graphs.fieldNames().forEachRemaining(name -> graph(graphs, name));
         JsonNode source = root.get("source");
-        if (source != null && !source.isNull() && !source.isObject()) {
-            throw wrong("source", source, "an object");
+        if (source != null && !source.isNull()) {
+            if (!source.isObject()) {
+                throw wrong("source", source, "an object");
+            }
+            for (String key : List.of("checkpoint", "fingerprint", "exporterVersion")) {
+                JsonNode value = source.get(key);
+                if (value != null && !value.isNull() && !value.isTextual()) {
+                    throw wrong("source." + key, value, "a string");
+                }
+            }
         }
     }
 

@@ -186,7 +186,8 @@ public final class ImageDecoder {
      * short.
      */
     private static VlmscopeException undecodable(Path file, String format, ImageInputStream in, Exception e) {
-        StringBuilder detail = new StringBuilder(String.valueOf(e.getMessage()));
+        // Some codec failures carry no message at all; the file name and the verdict below still say what happened.
+        StringBuilder detail = new StringBuilder(e.getMessage() != null ? e.getMessage() : "the decoder gave no detail");
         boolean endOfFile = false;
         for (Throwable t = e; t != null; t = t.getCause()) {
             endOfFile |= t instanceof EOFException;
