@@ -1,8 +1,20 @@
 package org.vlmscope.cli;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import ai.onnx.proto.OnnxMl.TensorProto;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.vlmscope.graph.OnnxModel;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,5 +62,73 @@ class RunBadInputTest {
         Cli.usageError(run(demo.model(), "--cache", tmp.resolve("c.safetensors").toString(), "--lens", "3",
                 "--lens-targets", "9,3"), "ascending");
         Cli.ok("surgery", decoder, "-o", out.toString(), "--lens", "3", "--lens-targets", "3,9-11");
+    }
+
+    private Path copyOfTheModel() throws IOException {
+        Path copy = Files.createDirectories(tmp.resolve("model"));
+        try (Stream<Path> files = Files.list(demo.model())) {
+            for (Path f : files.toList()) {
+                Files.copy(f, copy.resolve(f.getFileName()));
+            }
+        }
+        return copy;
+    }
+
+    private static void assertNoOrtInternals(Cli.Result r) {
+        assertFalse(r.err().contains("ORT_"), r::toString);
+        assertFalse(r.err().contains(".cc:"), r::toString);
+        assertFalse(r.err().contains("Error code"), r::toString);
+    }
+
+    /** A truncated .data file ended in ONNX Runtime's own text ("ORT_FAIL ... tensorprotoutils.cc:1753 ..."). */
+    @Test
+    void aTruncatedWeightFileIsNamed() throws IOException {
+        Path model = copyOfTheModel();
+        Path data = model.resolve("decoder.onnx.data");
+        try (FileChannel ch = FileChannel.open(data, StandardOpenOption.WRITE)) {
+            ch.truncate(100_000);
+        }
+        Cli.Result r = run(model);
+        Cli.failsWith(r, data.toString(), "holds 100000 bytes", "decoder.onnx reads initializer", "truncated");
+        assertNoOrtInternals(r);
+    }
+
+    /** A graph ONNX Runtime refuses: one line naming the file, without ORT's status code or source location. */
+    @Test
+    void aBrokenGraphIsNamed() throws IOException {
+        Path model = copyOfTheModel();
+        Path decoder = model.resolve("decoder.onnx");
+        byte[] bytes = Files.readAllBytes(decoder);
+        // op_type (field 4, length 7) "Softmax" becomes "Softmix", an op no runtime has.
+        String text = new String(bytes, StandardCharsets.ISO_8859_1).replace("\"\007Softmax", "\"\007Softmix");
+        Files.write(decoder, text.getBytes(StandardCharsets.ISO_8859_1));
+        Cli.Result r = run(model);
+        Cli.failsWith(r, decoder.toString(), "Softmix");
+        assertNoOrtInternals(r);
+    }
+
+    /**
+     * ONNX Runtime's native logger writes its own coloured lines to the process's stderr (here a warning about an
+     * initializer no node uses); vlmscope limits it to errors, so a successful run prints only vlmscope's lines.
+     * Runs the CLI in a child JVM, since native output bypasses the in-process capture.
+     */
+    @Test
+    void onnxRuntimesOwnWarningsStaySilent() throws IOException, InterruptedException {
+        Path model = copyOfTheModel();
+        Path embed = model.resolve("embed.onnx");
+        OnnxModel graph = OnnxModel.load(embed);
+        graph.graph().addInitializer(TensorProto.newBuilder().setName("unused_by_any_node")
+                .setDataType(TensorProto.DataType.FLOAT_VALUE).addDims(1).addFloatData(1f).build());
+        graph.save(embed);
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+                .toString(), "-cp", System.getProperty("java.class.path"), Main.class.getName(), "run",
+                model.toString(), "--image", demo.image().toString(), "--prompt", "What is this?",
+                "--max-new-tokens", "1", "--device", "cpu"));
+        Process p = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertFalse(!p.waitFor(60, TimeUnit.SECONDS), "the child run finished");
+        assertEquals(0, p.exitValue(), err);
+        assertFalse(err.contains("onnxruntime"), "ONNX Runtime's native log reached stderr:\n" + err);
+        assertFalse(err.contains("[W:") || err.contains("[E:"), "native log lines on stderr:\n" + err);
     }
 }

@@ -1,6 +1,8 @@
 package org.vlmscope.runtime;
 
+import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtLoggingLevel;
 import ai.onnxruntime.OrtSession;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,9 +19,24 @@ final class Providers {
     private Providers() {
     }
 
+    /**
+     * The process's ONNX Runtime environment, its native logger limited to errors: ORT's warnings (and its own
+     * coloured log lines) are not for vlmscope's users, whose failures arrive as one-line messages instead.
+     */
+    static OrtEnvironment environment() {
+        return OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR, "vlmscope");
+    }
+
+    /** Session options with the session's own log lines limited to fatal ones: errors come back as exceptions. */
+    private static OrtSession.SessionOptions quietOptions() throws OrtException {
+        OrtSession.SessionOptions opts = new OrtSession.SessionOptions();
+        opts.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL);
+        return opts;
+    }
+
     static Choice options(Path modelDir, Device device) {
         try {
-            OrtSession.SessionOptions opts = new OrtSession.SessionOptions();
+            OrtSession.SessionOptions opts = quietOptions();
             // Weights stay in the model directory; the graph bytes reference them relative to it.
             opts.addConfigEntry("session.model_external_initializers_file_folder_path", modelDir.toAbsolutePath().toString());
             if (device == Device.CPU) {
@@ -35,7 +52,7 @@ final class Providers {
                 return announce(new Choice("CUDAExecutionProvider", opts), null);
             } catch (OrtException | UnsatisfiedLinkError e) {
                 opts.close();
-                OrtSession.SessionOptions cpu = new OrtSession.SessionOptions();
+                OrtSession.SessionOptions cpu = quietOptions();
                 cpu.addConfigEntry("session.model_external_initializers_file_folder_path",
                         modelDir.toAbsolutePath().toString());
                 return announce(new Choice("CPUExecutionProvider", cpu), "CUDA provider did not load: " + e.getMessage());
