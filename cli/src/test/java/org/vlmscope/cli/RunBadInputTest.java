@@ -64,6 +64,15 @@ class RunBadInputTest {
         Cli.ok("surgery", decoder, "-o", out.toString(), "--lens", "3", "--lens-targets", "3,9-11");
     }
 
+    /** {@code --ablate 0-2147483647} built positions for 17 s and ran out of memory; now it is refused at once. */
+    @Test
+    void hugePositionRangesAreRefusedBeforeExpanding() {
+        Cli.Result r = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(10),
+                () -> run(demo.model(), "--ablate", "0-2147483647", "--ablate-with", "v.safetensors"));
+        Cli.usageError(r, "--ablate", "0-2147483647", "beyond any model");
+        Cli.usageError(run(demo.model(), "--knockout", "0-5:6@0-2000000000"), "--knockout", "beyond any model");
+    }
+
     private Path copyOfTheModel() throws IOException {
         Path copy = Files.createDirectories(tmp.resolve("model"));
         try (Stream<Path> files = Files.list(demo.model())) {

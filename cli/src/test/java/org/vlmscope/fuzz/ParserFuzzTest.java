@@ -33,6 +33,7 @@ import org.vlmscope.core.TensorInfo;
 import org.vlmscope.core.VectorFile;
 import org.vlmscope.exporter.config.HfConfigReader;
 import org.vlmscope.golden.GoldenFixture;
+import org.vlmscope.runtime.Positions;
 import org.vlmscope.runtime.diff.ActivationDiff;
 import org.vlmscope.runtime.diff.DiffReport;
 import org.vlmscope.runtime.image.ClipImageProcessor;
@@ -286,6 +287,29 @@ class ParserFuzzTest {
             // Half the PNG cases get their CRCs recomputed, so the mutation reaches the decoder behind the CRC check.
             Files.write(file, seed < 2 && r.nextBoolean() ? withPngCrcs(mutated) : mutated);
             decoder.decode(file);
+        });
+    }
+
+    /** A position or layer list as a user might mistype it: digits, separators, blanks, words and edge numbers. */
+    private static String positionList(Random r) {
+        String[] atoms = {"0", "1", "4", "579", "-", ",", " ", "all", "x", "", "--", "4-579", "9-3", "-5",
+                "2147483647", "2147483648", "99999999999", "4194303", "4194304", "0-4194303"};
+        StringBuilder text = new StringBuilder();
+        for (int n = r.nextInt(8); n >= 0; n--) {
+            text.append(r.nextInt(3) == 0 ? Long.toString(Mutations.edgeInteger(r)) : atoms[r.nextInt(atoms.length)]);
+        }
+        return text.toString();
+    }
+
+    @Test
+    void positionAndLayerLists() {
+        Fuzz.run("position lists", SEED + 8, CASES, null, new Fuzz.Limits(Duration.ofSeconds(5), 64L << 20), r -> {
+            String text = positionList(r);
+            if (r.nextBoolean()) {
+                Positions.parse(text, "position");
+            } else {
+                Positions.parseLayers(text, 1 + r.nextInt(80));
+            }
         });
     }
 }

@@ -24,7 +24,7 @@ final class ManifestCheck {
     private static final Map<String, Integer> DIM_LIMITS = Map.ofEntries(
             Map.entry("layers", 1024), Map.entry("dModel", 65536), Map.entry("heads", 1024),
             Map.entry("kvHeads", 1024), Map.entry("headDim", 4096), Map.entry("intermediate", 1 << 20),
-            Map.entry("vocab", 1 << 24), Map.entry("visionLayers", 1024), Map.entry("visionDModel", 65536),
+            Map.entry("vocab", 1 << 22), Map.entry("visionLayers", 1024), Map.entry("visionDModel", 65536),
             Map.entry("imageSize", 8192), Map.entry("patchSize", 8192), Map.entry("gridSize", 8192),
             Map.entry("visualTokens", 1 << 20));
 
@@ -57,6 +57,10 @@ final class ManifestCheck {
             integer(dims, "dims." + key, key, 1, DIM_LIMITS.get(key));
         }
         dimsAgree(dims);
+        JsonNode context = dims.get("contextLength");
+        if (context != null && !context.isNull()) {
+            integer(dims, "dims.contextLength", "contextLength", 1, 1 << 24);
+        }
         long vocab = dims.get("vocab").asLong();
         integer(root, "imageTokenId", 0, Long.MAX_VALUE);
         tokenOrNull(root, "bosTokenId", vocab);

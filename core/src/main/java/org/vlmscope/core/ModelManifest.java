@@ -40,11 +40,23 @@ public record ModelManifest(
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
-    /** Sizes a run needs to shape its inputs (the KV cache, the image) and to check interventions. */
+    /**
+     * Sizes a run needs to shape its inputs (the KV cache, the image) and to check interventions.
+     * {@code contextLength} is the language model's {@code max_position_embeddings}, the longest sequence (prompt
+     * plus generated tokens) it was built for; null in manifests written before it was recorded.
+     */
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record Dims(int layers, int dModel, int heads, int kvHeads, int headDim, int intermediate, int vocab,
                        int visionLayers,
-                       int visionDModel, int imageSize, int patchSize, int gridSize, int visualTokens) {
+                       int visionDModel, int imageSize, int patchSize, int gridSize, int visualTokens,
+                       Integer contextLength) {
+
+        /** Dims without a known context length. */
+        public Dims(int layers, int dModel, int heads, int kvHeads, int headDim, int intermediate, int vocab,
+                    int visionLayers, int visionDModel, int imageSize, int patchSize, int gridSize, int visualTokens) {
+            this(layers, dModel, heads, kvHeads, headDim, intermediate, vocab, visionLayers, visionDModel, imageSize,
+                    patchSize, gridSize, visualTokens, null);
+        }
     }
 
     /** One ONNX graph of the directory and the hook tensors it carries, in graph order. */

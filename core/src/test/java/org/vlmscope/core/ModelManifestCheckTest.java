@@ -30,7 +30,7 @@ class ModelManifestCheckTest {
 
     /** The tiny golden model's manifest, as the exporter writes it. */
     static ModelManifest valid() {
-        var dims = new ModelManifest.Dims(4, 64, 4, 2, 16, 128, 512, 2, 32, 336, 14, 24, 576);
+        var dims = new ModelManifest.Dims(4, 64, 4, 2, 16, 128, 512, 2, 32, 336, 14, 24, 576, 2048);
         Map<String, ModelManifest.GraphEntry> graphs = new java.util.LinkedHashMap<>();
         graphs.put("vision", new ModelManifest.GraphEntry("vision.onnx", List.of("vision.hook_embed")));
         graphs.put("embed", new ModelManifest.GraphEntry("embed.onnx", List.of("hook_embed")));
@@ -104,6 +104,13 @@ class ModelManifestCheckTest {
         writeValid();
         edit(r -> dims(r).put("visualTokens", 577 * 2));
         refused("dims.visualTokens 1154");
+        writeValid();
+        edit(r -> dims(r).put("contextLength", 0));
+        refused("dims.contextLength is 0");
+        writeValid();
+        edit(r -> dims(r).remove("contextLength"));
+        org.junit.jupiter.api.Assertions.assertNull(ModelManifest.read(dir).dims().contextLength(),
+                "manifests written before the context length was recorded still read");
     }
 
     @Test

@@ -117,7 +117,8 @@ public final class Exporter {
         int grid = v.imageSize() / v.patchSize();
         int visual = grid * grid + (c.visionFeatureSelectStrategy().equals("full") ? 1 : 0);
         var dims = new ModelManifest.Dims(t.numLayers(), t.hiddenSize(), t.numHeads(), t.numKvHeads(), t.headDim(),
-                t.intermediateSize(), t.vocabSize(), v.numLayers(), v.hiddenSize(), v.imageSize(), v.patchSize(), grid, visual);
+                t.intermediateSize(), t.vocabSize(), v.numLayers(), v.hiddenSize(), v.imageSize(), v.patchSize(), grid, visual,
+                t.maxPositionEmbeddings());
         Map<String, String> templates = t.modelType().equals("phi3")
                 ? Map.of("llava-phi-3", "<|user|>\n<image>\n{prompt}<|end|>\n<|assistant|>\n")
                 : Map.of("llava-1.5", "USER: <image>\n{prompt} ASSISTANT:");
