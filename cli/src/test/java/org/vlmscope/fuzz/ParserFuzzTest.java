@@ -33,12 +33,14 @@ import org.vlmscope.core.TensorInfo;
 import org.vlmscope.core.VectorFile;
 import org.vlmscope.exporter.config.HfConfigReader;
 import org.vlmscope.golden.GoldenFixture;
+import org.vlmscope.models.DemoCheckpoint;
 import org.vlmscope.runtime.Positions;
 import org.vlmscope.runtime.diff.ActivationDiff;
 import org.vlmscope.runtime.diff.DiffReport;
 import org.vlmscope.runtime.image.ClipImageProcessor;
 import org.vlmscope.runtime.image.ImageDecoder;
 import org.vlmscope.runtime.image.RgbImage;
+import org.vlmscope.runtime.text.Tokenizer;
 
 /**
  * Every file parser fed a few hundred seeded mutations of a valid input (issue 8, "Bad input"): each case ends in
@@ -48,6 +50,8 @@ import org.vlmscope.runtime.image.RgbImage;
 class ParserFuzzTest {
     private static final long SEED = 0x5EED_2026_1130L;
     private static final int CASES = 300;
+    /** For the parsers whose cases take tens of milliseconds (a native tokenizer, image resizing). */
+    private static final int SLOW_CASES = 200;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
@@ -231,7 +235,7 @@ class ParserFuzzTest {
         byte[] valid = Files.readAllBytes(golden.resolve("preprocessor_config.json"));
         Path file = tmp.resolve("preprocessor_config.json");
         RgbImage wide = RgbImage.filled(30, 12, 10, 200, 90);
-        Fuzz.run("preprocessor_config.json", SEED + 6, CASES, file.toString(),
+        Fuzz.run("preprocessor_config.json", SEED + 6, SLOW_CASES, file.toString(),
                 new Fuzz.Limits(Duration.ofSeconds(10), 512L << 20), r -> {
             Files.write(file, mutateJson(r, valid));
             ClipImageProcessor p = ClipImageProcessor.fromConfig(file);
@@ -309,6 +313,21 @@ class ParserFuzzTest {
                 Positions.parse(text, "position");
             } else {
                 Positions.parseLayers(text, 1 + r.nextInt(80));
+            }
+        });
+    }
+
+    /** The demo checkpoint's tokenizer.json (a BPE vocabulary with added tokens), loaded and used on a prompt. */
+    @Test
+    void tokenizerJson() throws IOException {
+        Path demo = tmp.resolve("demo");
+        DemoCheckpoint.write(demo);
+        byte[] valid = Files.readAllBytes(demo.resolve(Tokenizer.FILE));
+        Path dir = Files.createDirectories(tmp.resolve("tokenizer"));
+        Fuzz.run("tokenizer.json", SEED + 9, SLOW_CASES, dir.toString(), Fuzz.DEFAULT_LIMITS, r -> {
+            Files.write(dir.resolve(Tokenizer.FILE), mutateJson(r, valid));
+            try (Tokenizer t = Tokenizer.load(dir)) {
+                t.decode(t.encode("USER: <image>\nWhat is this? ASSISTANT:"), true);
             }
         });
     }
