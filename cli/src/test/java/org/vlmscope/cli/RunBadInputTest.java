@@ -73,6 +73,25 @@ class RunBadInputTest {
         Cli.usageError(run(demo.model(), "--knockout", "0-5:6@0-2000000000"), "--knockout", "beyond any model");
     }
 
+    /** A run that fails leaves an existing cache file as it was and no temporary file beside it. */
+    @Test
+    void aFailingRunNeverTouchesAGoodCache() throws IOException {
+        Path cache = tmp.resolve("cache.safetensors");
+        Cli.ok("run", demo.model().toString(), "--image", demo.image().toString(), "--prompt", "What is this?",
+                "--max-new-tokens", "1", "--cache", cache.toString(), "--device", "cpu");
+        byte[] good = Files.readAllBytes(cache);
+        Path broken = copyOfTheModel();
+        try (FileChannel ch = FileChannel.open(broken.resolve("decoder.onnx.data"), StandardOpenOption.WRITE)) {
+            ch.truncate(1000);
+        }
+        Cli.failsWith(run(broken, "--cache", cache.toString()), "decoder.onnx.data");
+        org.junit.jupiter.api.Assertions.assertArrayEquals(good, Files.readAllBytes(cache));
+        try (Stream<Path> files = Files.list(tmp)) {
+            assertEquals(List.of("cache.safetensors", "model"), files.map(f -> f.getFileName().toString()).sorted()
+                    .toList());
+        }
+    }
+
     private Path copyOfTheModel() throws IOException {
         Path copy = Files.createDirectories(tmp.resolve("model"));
         try (Stream<Path> files = Files.list(demo.model())) {

@@ -7,10 +7,12 @@ import java.time.Duration;
 import java.util.Random;
 import org.opentest4j.AssertionFailedError;
 import org.vlmscope.core.VlmscopeException;
+import org.vlmscope.graph.GraphException;
 
 /**
  * A seeded fuzzing loop with the contract every parser keeps: each case ends in success or in one of our own
- * exceptions ({@link VlmscopeException}, which {@code BadArgumentException} extends) whose message is one line naming
+ * exceptions ({@link VlmscopeException}, which {@code BadArgumentException} extends, or graph-surgery's
+ * {@link GraphException}) whose message is one line naming
  * the input; never another exception type, never a hang, never more than a bounded allocation. A failure names the
  * parser, the case and its seed, so {@link #replay} reruns exactly that case.
  */
@@ -66,7 +68,8 @@ final class Fuzz {
         if (outcome instanceof AssertionFailedError a) {
             throw a;
         }
-        if (!(outcome instanceof VlmscopeException)) {
+        // GraphException is graph-surgery's own user-facing error (an ONNX file that cannot be read or rewritten).
+        if (!(outcome instanceof VlmscopeException) && !(outcome instanceof GraphException)) {
             throw new AssertionFailedError(where + " threw " + outcome.getClass().getName()
                     + " instead of a VlmscopeException: " + outcome.getMessage(), outcome);
         }

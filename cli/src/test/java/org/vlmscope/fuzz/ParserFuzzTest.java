@@ -34,6 +34,8 @@ import org.vlmscope.core.VectorFile;
 import org.vlmscope.exporter.config.HfConfigReader;
 import org.vlmscope.golden.GoldenFixture;
 import org.vlmscope.models.DemoCheckpoint;
+import org.vlmscope.graph.ExternalData;
+import org.vlmscope.graph.OnnxModel;
 import org.vlmscope.runtime.Positions;
 import org.vlmscope.runtime.diff.ActivationDiff;
 import org.vlmscope.runtime.diff.DiffReport;
@@ -329,6 +331,24 @@ class ParserFuzzTest {
             try (Tokenizer t = Tokenizer.load(dir)) {
                 t.decode(t.encode("USER: <image>\nWhat is this? ASSISTANT:"), true);
             }
+        });
+    }
+
+    /** The exported graphs' protobuf, read as surgery and sessions read it, with their external data checked. */
+    @Test
+    void onnxGraphs() throws IOException {
+        List<byte[]> seeds = List.of(Files.readAllBytes(model.resolve("embed.onnx")),
+                Files.readAllBytes(model.resolve("vision.onnx")));
+        Path dir = Files.createDirectories(tmp.resolve("graphs"));
+        for (String data : List.of("embed.onnx.data", "vision.onnx.data")) {
+            Files.copy(model.resolve(data), dir.resolve(data));
+        }
+        Path file = dir.resolve("fuzzed.onnx");
+        Fuzz.run("onnx", SEED + 10, CASES, file.toString(), Fuzz.DEFAULT_LIMITS, r -> {
+            Files.write(file, Mutations.bytes(r, seeds.get(r.nextInt(seeds.size()))));
+            OnnxModel graph = OnnxModel.load(file);
+            ExternalData.checkFiles(graph.graph(), dir, file.toString());
+            graph.toBytes();
         });
     }
 }
