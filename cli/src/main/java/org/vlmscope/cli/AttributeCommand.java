@@ -11,16 +11,18 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.IntStream;
+import org.vlmscope.runtime.input.ModelInput;
+import org.vlmscope.runtime.summary.VisualGrid;
 import org.vlmscope.core.BadArgumentException;
 import org.vlmscope.core.ModelManifest;
 import org.vlmscope.core.SafetensorsWriter;
 import org.vlmscope.core.SafetensorsWriter.NamedTensor;
 import org.vlmscope.core.VectorFile;
 import org.vlmscope.core.VlmscopeException;
-import org.vlmscope.runtime.ImageTokens;
-import org.vlmscope.runtime.IntegratedGradients;
-import org.vlmscope.runtime.ModelSession;
-import org.vlmscope.runtime.Positions;
+import org.vlmscope.runtime.run.ImageTokens;
+import org.vlmscope.runtime.attribution.IntegratedGradients;
+import org.vlmscope.runtime.session.ModelSession;
+import org.vlmscope.runtime.intervene.Positions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -84,7 +86,7 @@ final class AttributeCommand implements Callable<Integer> {
     Path output;
 
     @Mixin
-    DeviceOption device;
+    RuntimeOptions runtime;
 
     @Spec
     CommandSpec spec;
@@ -104,7 +106,7 @@ final class AttributeCommand implements Callable<Integer> {
         }
         ModelManifest manifest = ModelManifest.read(modelDir);
         PrintWriter out = spec.commandLine().getOut();
-        try (PromptInput.Prepared in = input.prepare(modelDir, manifest)) {
+        try (ModelInput.Prepared in = input.prepare(modelDir, manifest)) {
             if (in.ids().length != 1) {
                 throw new BadArgumentException("attribute takes one prompt; " + input.inputs + " holds "
                         + in.ids().length + " rows");
@@ -116,27 +118,23 @@ final class AttributeCommand implements Callable<Integer> {
         return 0;
     }
 
-    private void attribute(PrintWriter out, PromptInput.Prepared in, ModelManifest manifest,
+    private void attribute(PrintWriter out, ModelInput.Prepared in, ModelManifest manifest,
                            IntegratedGradients.Target goal, IntegratedGradients.Options options) {
         int d = manifest.dims().dModel();
         long[] expanded = ImageTokens.expand(in.ids()[0], manifest.imageTokenId(), manifest.dims().visualTokens());
         int[] visual = IntStream.range(0, expanded.length).filter(p -> expanded[p] == manifest.imageTokenId()).toArray();
         float[] values = baseline == null ? new float[d] : VectorFile.read(baseline);
-        boolean tensor = values.length == (long) expanded.length * d && values.length != d;
-        if (tensor && baselinePositions != null) {
-            throw new BadArgumentException("--baseline-positions applies to a baseline vector; " + baseline
-                    + " is a whole [seq, d_model] tensor");
-        }
-        // A vector replaces the embeddings at the chosen positions; a whole tensor replaces every position.
-        int[] where = tensor ? null : baselinePositions != null ? Positions.parse(baselinePositions, "baseline position")
-                : visual.length > 0 ? visual : null;
-        try (ModelSession session = ModelSession.open(modelDir, device.device, List.of())) {
+        IntegratedGradients.Baseline base = IntegratedGradients.Baseline.forPrompt(values,
+                baselinePositions == null ? null : Positions.parse(baselinePositions, "baseline position"), visual,
+                expanded.length, d);
+        try (ModelSession session = runtime.open(modelDir, List.of())) {
             IntegratedGradients.Result r = method.equals("gxi")
                     ? IntegratedGradients.gradientTimesInput(session, in.pixelValues(), in.ids()[0], goal, options.reduce())
                     : IntegratedGradients.run(session, in.pixelValues(), in.ids()[0],
-                            new IntegratedGradients.Baseline(values, where), goal, options);
+                            base, goal, options);
             write(r, expanded.length, d, manifest, in.metadata());
             report(out, r, visual, manifest.dims().gridSize());
+            runtime.announce(spec, session);
         }
     }
 

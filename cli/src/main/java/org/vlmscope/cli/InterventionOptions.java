@@ -5,14 +5,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
+import java.util.function.ToIntFunction;
+import org.vlmscope.core.vocab.HookName;
 import org.vlmscope.core.BadArgumentException;
-import org.vlmscope.core.ModelManifest;
 import org.vlmscope.core.VectorFile;
 import org.vlmscope.core.VlmscopeException;
 import org.vlmscope.graph.TensorType;
-import org.vlmscope.runtime.Intervention;
-import org.vlmscope.runtime.ModelSession;
-import org.vlmscope.runtime.Positions;
+import org.vlmscope.runtime.intervene.Intervention;
+import org.vlmscope.runtime.session.ModelSession;
+import org.vlmscope.runtime.intervene.Positions;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.TypeConversionException;
@@ -74,10 +75,18 @@ final class InterventionOptions {
      * runtime, which knows each graph's sequence (vision hooks count CLS and patches, not prompt tokens).
      */
     List<Intervention> resolve(ModelSession session, int length) {
-        ModelManifest.Dims dims = session.manifest().dims();
+        return resolve(session.manifest().dims().layers(), hook -> rowWidth(session, hook), length);
+    }
+
+    /**
+     * As {@link #resolve(ModelSession, int)} for a graph of {@code layers} decoder layers whose hooks hold
+     * {@code rowWidth} values per position (a single ONNX file rather than a model directory).
+     */
+    List<Intervention> resolve(int layers, ToIntFunction<String> rowWidth, int length) {
         List<Intervention> out = new ArrayList<>();
         if (!ablate.isEmpty()) {
-            float[] vector = named("--ablate-with", ablateWith, () -> VectorFile.read(ablateWith, dims.dModel()));
+            float[] vector = named("--ablate-with", ablateWith, () -> VectorFile.read(ablateWith,
+                    rowWidth.applyAsInt(HookName.residPre(0))));
             for (Ablate a : ablate) {
                 out.add(named("--ablate", a.text(), () -> {
                     Positions.check(a.positions(), length, "ablation");
@@ -87,11 +96,11 @@ final class InterventionOptions {
         }
         for (PatchSpec p : patch) {
             out.add(named("--patch", p.text(), () -> new Intervention.HookPatch(p.hook(), p.positions(),
-                    VectorFile.read(p.vector(), rowWidth(session, p.hook())))));
+                    VectorFile.read(p.vector(), rowWidth.applyAsInt(p.hook())))));
         }
         for (KnockoutSpec k : knockout) {
             out.add(named("--knockout", k.text(), () ->
-                    new Intervention.Knockout(k.from(), k.to(), Positions.parseLayers(k.layers(), dims.layers()))));
+                    new Intervention.Knockout(k.from(), k.to(), Positions.parseLayers(k.layers(), layers))));
         }
         return out;
     }
@@ -161,7 +170,7 @@ final class InterventionOptions {
             int at = text.lastIndexOf('@');
             if (eq < 1 || at <= eq + 1 || at == text.length() - 1) {
                 throw new TypeConversionException("'" + text + "' is not HOOK=VECTOR@POSITIONS (e.g. "
-                        + "blocks.1.hook_resid_post=mean.safetensors@4-579)");
+                        + HookName.residPost(1) + "=mean.safetensors@4-579)");
             }
             return syntax(() -> new PatchSpec(text, text.substring(0, eq), text.substring(eq + 1, at),
                     Positions.parse(text.substring(at + 1), "position")));

@@ -8,20 +8,26 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import org.vlmscope.core.vocab.MetadataKeys;
+import org.vlmscope.core.vocab.GraphNames;
+import org.vlmscope.core.vocab.HookName;
 import org.vlmscope.core.BadArgumentException;
 import org.vlmscope.graph.ExternalData;
 import org.vlmscope.graph.GraphException;
 import org.vlmscope.graph.OnnxModel;
 import org.vlmscope.graph.Value;
+import org.vlmscope.graph.locate.HookLocator;
+import org.vlmscope.graph.locate.Location;
 import org.vlmscope.graph.passes.AttentionBias;
+import org.vlmscope.graph.passes.Hooks;
 import org.vlmscope.graph.passes.Expose;
 import org.vlmscope.graph.passes.Gradient;
 import org.vlmscope.graph.passes.LogitLens;
 import org.vlmscope.graph.passes.Pass;
 import org.vlmscope.graph.passes.Patch;
 import org.vlmscope.graph.passes.SurgeryLog;
-import org.vlmscope.runtime.LensRequest;
-import org.vlmscope.runtime.Positions;
+import org.vlmscope.runtime.intervene.LensRequest;
+import org.vlmscope.runtime.intervene.Positions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -35,8 +41,9 @@ import picocli.CommandLine.Spec;
  * The weights are not copied: the new graph references the input's external data from wherever it is written.
  */
 @Command(name = "surgery", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Rewrite one ONNX graph exported by vlmscope (expose hooks, patch inputs, attention bias, "
-                + "logit lens) and write it next to valid external data; print the inputs and outputs it added.")
+        description = "Rewrite one ONNX graph exported by vlmscope, or a decoder graph from another exporter whose "
+                + "hooks are located by structure (expose hooks, patch inputs, attention bias, logit lens) and write "
+                + "it next to valid external data; print the inputs and outputs it added.")
 final class SurgeryCommand implements Callable<Integer> {
     @Parameters(paramLabel = "IN.onnx", description = "A graph of a model directory, e.g. MODEL_DIR/decoder.onnx.")
     Path in;
@@ -47,7 +54,7 @@ final class SurgeryCommand implements Callable<Integer> {
     Path output;
 
     @Option(names = "--expose", paramLabel = "GLOB",
-            description = "Make the matching hooks graph outputs, e.g. 'blocks.*.hook_resid_post' (repeatable).")
+            description = "Make the matching hooks graph outputs, e.g. '" + HookName.EVERY_RESID_POST + "' (repeatable).")
     List<String> expose = new ArrayList<>();
 
     @Option(names = "--patch", paramLabel = "HOOK",
@@ -61,7 +68,7 @@ final class SurgeryCommand implements Callable<Integer> {
     String grad;
 
     @Option(names = "--attn-bias", paramLabel = "LAYERS",
-            description = "Add an input blocks.{i}.attn.bias, broadcastable to [batch, heads, query, key], added to "
+            description = "Add an input " + GraphNames.ATTENTION_BIAS_TEMPLATE + ", broadcastable to [batch, heads, query, key], added to "
                     + "the attention scores before softmax in each of LAYERS (1-2, 0,3 or all).")
     String attnBias;
 
@@ -79,6 +86,7 @@ final class SurgeryCommand implements Callable<Integer> {
                     + "--lens or --grad");
         }
         OnnxModel model = OnnxModel.load(in);
+        Location located = locateIfForeign(model, lensRequest);
         List<Pass> passes = passes(model, lensRequest);
         Set<String> inputsBefore = names(model.graph().inputs());
         Set<String> outputsBefore = names(model.graph().outputs());
@@ -96,11 +104,33 @@ final class SurgeryCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         out.printf("wrote %s (%s)%n", output, String.join(", ", passes.stream().map(Pass::name).toList()));
         out.printf("  external data: %s%n", String.join(", ", dataFiles(model)));
+        if (located != null) {
+            out.printf("  hooks located by structure: %d layers (metadata %s)%n", located.layers(),
+                    Location.METADATA_KEY);
+        }
         printAdded(out, "inputs", model.graph().inputs(), inputsBefore);
         printAdded(out, "outputs", model.graph().outputs(), outputsBefore);
         out.printf("  metadata %s: %s%n", SurgeryLog.METADATA_KEY, model.metadata().get(SurgeryLog.METADATA_KEY));
         out.flush();
         return 0;
+    }
+
+    /**
+     * The hooks of a graph vlmscope did not write, located by structure and written into it; null for a graph with
+     * hooks of its own. A graph the locator cannot read is refused unless only a gradient is asked for.
+     */
+    private Location locateIfForeign(OnnxModel model, LensRequest lensRequest) {
+        if (!Hooks.of(model).isEmpty()) {
+            return null;
+        }
+        try {
+            return HookLocator.locate(model);
+        } catch (GraphException e) {
+            if (expose.isEmpty() && patch.isEmpty() && attnBias == null && lensRequest == null) {
+                return null;
+            }
+            throw new BadArgumentException(in + " has no hooks and the locator cannot find them: " + e.getMessage());
+        }
     }
 
     /** The passes in the order a run applies them (expose, patch, bias, lens, gradient), so the file is the run's variant. */
@@ -132,7 +162,7 @@ final class SurgeryCommand implements Callable<Integer> {
 
     /** The decoder's layer count, which {@code all} and the range check need. */
     private int layers(OnnxModel model) {
-        String layers = model.metadata().get("vlmscope.layers");
+        String layers = model.metadata().get(MetadataKeys.LAYERS);
         if (layers == null) {
             throw new BadArgumentException("--attn-bias needs a decoder graph exported by vlmscope; " + in
                     + " records no layer count (metadata vlmscope.layers)");

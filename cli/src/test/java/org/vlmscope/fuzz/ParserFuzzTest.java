@@ -36,7 +36,7 @@ import org.vlmscope.golden.GoldenFixture;
 import org.vlmscope.models.DemoCheckpoint;
 import org.vlmscope.graph.ExternalData;
 import org.vlmscope.graph.OnnxModel;
-import org.vlmscope.runtime.Positions;
+import org.vlmscope.runtime.intervene.Positions;
 import org.vlmscope.runtime.diff.ActivationDiff;
 import org.vlmscope.runtime.diff.DiffReport;
 import org.vlmscope.runtime.image.ClipImageProcessor;

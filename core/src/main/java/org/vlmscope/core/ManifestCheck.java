@@ -93,7 +93,7 @@ final class ManifestCheck {
             if (!source.isObject()) {
                 throw wrong("source", source, "an object");
             }
-            for (String key : List.of("checkpoint", "fingerprint", "exporterVersion")) {
+            for (String key : List.of("checkpoint", "fingerprint", "exporterVersion", "promptTemplate")) {
                 JsonNode value = source.get(key);
                 if (value != null && !value.isNull() && !value.isTextual()) {
                     throw wrong("source." + key, value, "a string");

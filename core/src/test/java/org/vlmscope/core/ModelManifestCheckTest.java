@@ -37,7 +37,7 @@ class ModelManifestCheckTest {
         graphs.put("decoder", new ModelManifest.GraphEntry("decoder.onnx", List.of("blocks.0.hook_resid_pre")));
         return new ModelManifest(ModelManifest.FORMAT, "llava", "llama", "fp32", false, dims, 32000L, 1L, List.of(2L),
                 null, Map.of("llava-1.5", "USER: <image>\n{prompt} ASSISTANT:"), graphs,
-                new ModelManifest.Source("/ckpt", "sha256:00", "0.1.0"));
+                new ModelManifest.Source("/ckpt", "sha256:00", "0.1.0", "family default"));
     }
 
     @BeforeEach

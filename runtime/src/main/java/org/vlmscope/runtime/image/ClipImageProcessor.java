@@ -12,6 +12,7 @@ import java.util.Locale;
 import org.vlmscope.core.SafetensorsWriter.NamedTensor;
 import org.vlmscope.core.JsonErrors;
 import org.vlmscope.core.VlmscopeException;
+import org.vlmscope.core.vocab.GraphNames;
 
 /**
  * Hugging Face's {@code CLIPImageProcessor} (transformers 4.45), configured by a checkpoint's
@@ -27,9 +28,11 @@ import org.vlmscope.core.VlmscopeException;
  * <p>{@link #processPadded} is LLaVA's "pad" variant: the image is first pasted centred on a square of the mean
  * colour {@code int(mean * 255)}, as LLaVA's {@code expand2square}, then processed.
  */
-public final class ClipImageProcessor {
+public final class ClipImageProcessor implements ImageProcessor {
     /** Name of the vision graph's input. */
-    public static final String PIXEL_VALUES = "pixel_values";
+    public static final String PIXEL_VALUES = GraphNames.PIXEL_VALUES;
+    /** The file Hugging Face saves an image processor's settings in, beside the model. */
+    public static final String CONFIG_FILE = "preprocessor_config.json";
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final double[] OPENAI_CLIP_MEAN = {0.48145466, 0.4578275, 0.40821073};
@@ -124,6 +127,7 @@ public final class ClipImageProcessor {
     }
 
     /** {@link #process} as the [1, 3, H, W] float32 tensor {@value #PIXEL_VALUES} the vision graph takes. */
+    @Override
     public NamedTensor pixelValues(RgbImage image) {
         return run(image).tensor();
     }

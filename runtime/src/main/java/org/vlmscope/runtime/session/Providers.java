@@ -1,0 +1,66 @@
+package org.vlmscope.runtime.session;
+
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtLoggingLevel;
+import ai.onnxruntime.OrtSession;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.vlmscope.core.VlmscopeException;
+
+/**
+ * Session options per device: CUDA when it loads, else CPU, with the reason for the choice. Nothing is printed
+ * here; the CLI shows {@link ModelSession#providerLine()} once per run.
+ */
+final class Providers {
+    /** The provider chosen, why, and the options that select it (the caller closes them). */
+    record Choice(String name, String reason, OrtSession.SessionOptions options) {
+    }
+
+    private Providers() {
+    }
+
+    /**
+     * The process's ONNX Runtime environment, its native logger limited to errors: ORT's warnings (and its own
+     * coloured log lines) are not for vlmscope's users, whose failures arrive as one-line messages instead.
+     */
+    static OrtEnvironment environment() {
+        return OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR, "vlmscope");
+    }
+
+    /** {@code threads}: ONNX Runtime's intra-op threads, or 0 for its default (one per core). */
+    static Choice options(Path modelDir, Device device, int threads) {
+        try {
+            OrtSession.SessionOptions opts = base(modelDir, threads);
+            if (device == Device.CPU) {
+                return new Choice("CPUExecutionProvider", "--device cpu", opts);
+            }
+            // Without an NVIDIA driver, trying CUDA would only unpack a large provider library to fail.
+            if (!Files.exists(Path.of("/proc/driver/nvidia/version"))) {
+                return new Choice("CPUExecutionProvider", "no NVIDIA driver found", opts);
+            }
+            try {
+                opts.addCUDA(0);
+                return new Choice("CUDAExecutionProvider", "--device " + device.name().toLowerCase(java.util.Locale.ROOT), opts);
+            } catch (OrtException | UnsatisfiedLinkError e) {
+                opts.close();
+                return new Choice("CPUExecutionProvider", "CUDA provider did not load: " + e.getMessage(),
+                        base(modelDir, threads));
+            }
+        } catch (OrtException e) {
+            throw new VlmscopeException("cannot configure ONNX Runtime: " + e.getMessage(), e);
+        }
+    }
+
+    private static OrtSession.SessionOptions base(Path modelDir, int threads) throws OrtException {
+        OrtSession.SessionOptions opts = new OrtSession.SessionOptions();
+        // A session's own log lines are limited to fatal ones: its errors come back as exceptions.
+        opts.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL);
+        // Weights stay in the model directory; the graph bytes reference them relative to it.
+        opts.addConfigEntry("session.model_external_initializers_file_folder_path", modelDir.toAbsolutePath().toString());
+        if (threads > 0) {
+            opts.setIntraOpNumThreads(threads);
+        }
+        return opts;
+    }
+}
