@@ -44,7 +44,7 @@ class RunBadInputTest {
     /** A file given as MODEL_DIR was reported as "does not exist". */
     @Test
     void aFileGivenAsTheModelDirectory() throws IOException {
-        Path file = Files.writeString(tmp.resolve("model.onnx"), "not a directory");
+        Path file = Files.writeString(tmp.resolve("model.bin"), "not a directory");
         Cli.failsWith(run(file), file + " is a file, not a directory");
     }
 
@@ -71,6 +71,19 @@ class RunBadInputTest {
                 () -> run(demo.model(), "--ablate", "0-2147483647", "--ablate-with", "v.safetensors"));
         Cli.usageError(r, "--ablate", "0-2147483647", "beyond any model");
         Cli.usageError(run(demo.model(), "--knockout", "0-5:6@0-2000000000"), "--knockout", "beyond any model");
+    }
+
+    /**
+     * {@code --max-new-tokens 2000000000} ran out of memory allocating the answer; a budget beyond the model's
+     * context (max_position_embeddings, recorded in vlmscope.json) is now refused before anything runs.
+     */
+    @Test
+    void aGenerationBudgetBeyondTheContextIsRefused() {
+        int context = org.vlmscope.core.ModelManifest.read(demo.model()).dims().contextLength();
+        Cli.Result r = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(30),
+                () -> run(demo.model(), "--max-new-tokens", "2000000000"));
+        Cli.usageError(r, "max new tokens 2000000000", "context of " + context);
+        Cli.usageError(run(demo.model(), "--max-new-tokens", Integer.toString(context)), "context of " + context);
     }
 
     /** A run that fails leaves an existing cache file as it was and no temporary file beside it. */
