@@ -86,6 +86,25 @@ class RunBadInputTest {
         Cli.usageError(run(demo.model(), "--max-new-tokens", Integer.toString(context)), "context of " + context);
     }
 
+    /** vlmscope.json's dims are checked against the shapes the graphs declare (a manifest from another export). */
+    @Test
+    void manifestDimsThatDisagreeWithTheGraphsAreRefused() throws IOException {
+        org.vlmscope.core.ModelManifest.Dims d = org.vlmscope.core.ModelManifest.read(demo.model()).dims();
+        Object[][] edits = {{"dModel", d.dModel() * 2, "image_features"}, {"layers", d.layers() - 1, "KV cache inputs"},
+                {"vocab", d.vocab() * 2, "logits"}, {"kvHeads", d.heads(), "past_key_values.0.key"}};
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        for (Object[] edit : edits) {
+            Path model = copyOfTheModel();
+            Path manifest = model.resolve("vlmscope.json");
+            var root = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(manifest.toFile());
+            ((com.fasterxml.jackson.databind.node.ObjectNode) root.get("dims")).put((String) edit[0], (int) edit[1]);
+            json.writeValue(manifest.toFile(), root);
+            Cli.failsWith(run(model), manifest.toString(), "dims." + edit[0] + " is " + edit[1], (String) edit[2],
+                    "export the model again");
+            org.vlmscope.core.Directories.deleteRecursively(model);
+        }
+    }
+
     /** A run that fails leaves an existing cache file as it was and no temporary file beside it. */
     @Test
     void aFailingRunNeverTouchesAGoodCache() throws IOException {

@@ -77,6 +77,7 @@ public final class ModelSession implements AutoCloseable {
             } catch (GraphException e) {
                 throw new VlmscopeException(e.getMessage() + "; export the model again", e);
             }
+            ManifestShapes.check(dir, manifest, graph, model.graph(), file);
             for (String hook : manifest.graph(graph).hooks()) {
                 Value v = model.graph().value(hook);
                 hookTypes.put(hook, v == null ? null : v.type());
