@@ -105,6 +105,18 @@ class RunBadInputTest {
         }
     }
 
+    /** A valid 1x5000 PNG ran out of memory in the resizer; now the image and the config are named instead. */
+    @Test
+    void anImageOfExtremeAspectRatioIsNamed() throws IOException {
+        java.awt.image.BufferedImage strip = new java.awt.image.BufferedImage(1, 5000,
+                java.awt.image.BufferedImage.TYPE_INT_RGB);
+        Path image = tmp.resolve("strip.png");
+        javax.imageio.ImageIO.write(strip, "png", image.toFile());
+        Cli.Result r = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(30),
+                () -> Cli.run("run", demo.model().toString(), "--image", image.toString(), "--prompt", "What?"));
+        Cli.failsWith(r, image.toString(), "preprocessor_config.json", "1x5000", "too extreme");
+    }
+
     /** A run that fails leaves an existing cache file as it was and no temporary file beside it. */
     @Test
     void aFailingRunNeverTouchesAGoodCache() throws IOException {
