@@ -34,6 +34,7 @@ import org.vlmscope.core.VectorFile;
 import org.vlmscope.exporter.config.HfConfigReader;
 import org.vlmscope.golden.GoldenFixture;
 import org.vlmscope.models.DemoCheckpoint;
+import org.vlmscope.models.MiniJinja;
 import org.vlmscope.graph.ExternalData;
 import org.vlmscope.graph.OnnxModel;
 import org.vlmscope.runtime.intervene.Positions;
@@ -349,6 +350,37 @@ class ParserFuzzTest {
             OnnxModel graph = OnnxModel.load(file);
             ExternalData.checkFiles(graph.graph(), dir, file.toString());
             graph.toBytes();
+        });
+    }
+
+    /** Chat templates as checkpoints ship them (Phi-3's, a Vicuna-style one with set, trim and loop variables). */
+    private static final List<String> CHAT_TEMPLATES = List.of(
+            "{{ bos_token }}{% for message in messages %}{% if (message['role'] == 'user') %}{{'<|user|>' + '\\n' + "
+                    + "message['content'] + '<|end|>' + '\\n' + '<|assistant|>' + '\\n'}}{% elif (message['role'] == "
+                    + "'assistant') %}{{message['content'] + '<|end|>' + '\\n'}}{% endif %}{% endfor %}",
+            "{%- set sep = ' ' -%}{% for m in messages %}{% if loop.first %}{{ bos_token }}{% endif %}{% if m.role == "
+                    + "'user' %}USER: {{ m.content | trim }}{% else %}ASSISTANT: {{ m['content'].strip() ~ eos_token }}"
+                    + "{% endif %}{{ sep }}{% endfor %}{% if add_generation_prompt is defined and "
+                    + "add_generation_prompt %}ASSISTANT:{% endif %}{# comment #}");
+    private static final String[] JINJA_PIECES = {"{%", "%}", "{{", "}}", "{#", "#}", "-", "for ", " in ", "if ",
+            "endif", "endfor", "elif", "else", "set ", "(", ")", "[", "]", "'", "\"", ".", "|", "~", "+", "==", "not ",
+            " and ", " or ", "loop.", "is defined", "messages", "\\", "\n"};
+
+    @Test
+    void chatTemplates() {
+        Map<String, Object> context = Map.of("messages", List.of(Map.of("role", "user", "content", "<image>\nQ")),
+                "add_generation_prompt", true, "bos_token", "<s>", "eos_token", "</s>");
+        Fuzz.run("chat templates", SEED + 11, CASES, null, Fuzz.DEFAULT_LIMITS, r -> {
+            StringBuilder t = new StringBuilder(CHAT_TEMPLATES.get(r.nextInt(CHAT_TEMPLATES.size())));
+            for (int n = 1 + r.nextInt(4); n > 0; n--) {
+                int at = r.nextInt(t.length() + 1);
+                if (r.nextBoolean() && at < t.length()) {
+                    t.delete(at, Math.min(t.length(), at + 1 + r.nextInt(12)));
+                } else {
+                    t.insert(at, JINJA_PIECES[r.nextInt(JINJA_PIECES.length)]);
+                }
+            }
+            MiniJinja.parse(t.toString()).render(context);
         });
     }
 }
