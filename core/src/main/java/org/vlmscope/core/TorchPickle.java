@@ -223,19 +223,12 @@ record TorchPickle(String storageClass, String key, long storageNumel, long offs
                         if (!(args instanceof List<?> list)) {
                             throw error(position, "REDUCE needs a tuple of arguments");
                         }
-                        push(new Call(callable, List.copyOf(nullSafe(list))));
+                        push(new Call(callable, Collections.unmodifiableList(new ArrayList<Object>(list))));
                     }
                     default -> throw error(position, String.format("opcode 0x%02x is not one torch.save writes for a "
                             + "tensor; refusing to interpret it", op));
                 }
             }
-        }
-
-        private static List<Object> nullSafe(List<?> list) {
-            // List.copyOf refuses nulls; None arguments are kept as a marker string.
-            List<Object> out = new ArrayList<>();
-            list.forEach(v -> out.add(v == null ? "None" : v));
-            return out;
         }
 
         private VlmscopeException error(int position, String what) {
