@@ -56,21 +56,7 @@ public final class HookLocator {
         }
         NormSite finalNorm = NormSite.at(chain.roots.get(2 * layers), chain, types);
         Value logits = finalNorm == null ? null : unembedding(finalNorm.output(), chain);
-        if (finalNorm == null) {
-            found.missing(HookName.LN_FINAL, "no RMSNorm reads the last residual stream");
-        } else if (finalNorm.normalized() == null) {
-            found.missing(HookName.LN_FINAL, "the final norm is one fused node");
-        } else {
-            found.hooks.put(HookName.LN_FINAL, finalNorm.normalized());
-        }
-        if (logits != null && graph.value(HookName.LOGITS) != null && graph.value(HookName.LOGITS) != logits) {
-            found.missing(HookName.LOGITS, "the unembedding writes '" + logits.name() + "', and another tensor has "
-                    + "the hook's name");
-        } else if (logits != null) {
-            found.hooks.put(HookName.LOGITS, logits);
-        } else {
-            found.missing(HookName.LOGITS, "no MatMul with a 2-D weight reads the final norm");
-        }
+        end(found, graph, finalNorm, logits);
         DataType compute = types.of(chain.roots.get(0));
         if (compute != DataType.FLOAT && compute != DataType.FLOAT16) {
             throw new GraphException("the residual stream of graph '" + graph.name() + "' is "
@@ -83,6 +69,7 @@ public final class HookLocator {
         meta.put(MetadataKeys.HOOKS, String.join(",", found.hooks.keySet()));
         meta.put(MetadataKeys.LAYERS, Integer.toString(layers));
         meta.put(MetadataKeys.COMPUTE_TYPE, compute == DataType.FLOAT ? "fp32" : "fp16");
+        // What the logit lens reads: only when both weights are initializers it can share.
         if (finalNorm != null && logits != null && finalNorm.weight().isInitializer()
                 && logits.producer().input(1).isInitializer()) {
             meta.put(MetadataKeys.RMS_NORM_EPS, Double.toString(finalNorm.eps()));
@@ -91,6 +78,25 @@ public final class HookLocator {
         }
         meta.put(Location.METADATA_KEY, location.toJson());
         return location;
+    }
+
+    /** The hooks after the last layer: the final norm before its weight, and the logits. */
+    private static void end(Found found, Graph graph, NormSite finalNorm, Value logits) {
+        if (finalNorm == null) {
+            found.missing(HookName.LN_FINAL, "no RMSNorm reads the last residual stream");
+        } else if (finalNorm.normalized() == null) {
+            found.missing(HookName.LN_FINAL, "the final norm is one fused node");
+        } else {
+            found.hooks.put(HookName.LN_FINAL, finalNorm.normalized());
+        }
+        if (logits == null) {
+            found.missing(HookName.LOGITS, "no MatMul with a 2-D weight reads the final norm");
+        } else if (graph.value(HookName.LOGITS) != null && graph.value(HookName.LOGITS) != logits) {
+            found.missing(HookName.LOGITS, "the unembedding writes '" + logits.name() + "', and another tensor has "
+                    + "the hook's name");
+        } else {
+            found.hooks.put(HookName.LOGITS, logits);
+        }
     }
 
     /** The hooks found so far, in the order the exporter lists them, and what is missing with the reason. */
