@@ -59,7 +59,8 @@ final class OnnxFileRunner {
             out.println("interventions: " + String.join("; ", planned.stream().map(Intervention::toString).toList()));
         }
         LensRequest lens = c.lens.request();
-        OnnxFileRun.Result r = graph.run(inputs, new OnnxFileRun.Request(c.hooks, planned, lens), c.device.device);
+        OnnxFileRun.Result r = graph.run(inputs, new OnnxFileRun.Request(c.hooks, planned, lens), c.runtime.device,
+                c.runtime.threads.value());
         List<HookNames.Group> groups = HookNames.collapse(List.copyOf(r.outputs().values()), NamedTensor::name,
                 t -> t.dtype() + " " + Arrays.toString(t.shape()));
         int width = groups.stream().mapToInt(g -> g.name().length()).max().orElse(0);

@@ -82,7 +82,7 @@ final class RunCommand implements Callable<Integer> {
     LensOptions lens;
 
     @Mixin
-    DeviceOption device;
+    RuntimeOptions runtime;
 
     @Spec
     CommandSpec spec;
@@ -119,7 +119,7 @@ final class RunCommand implements Callable<Integer> {
         LensRequest lensRequest = lens.request(manifest.dims().vocab());
         PrintWriter out = spec.commandLine().getOut();
         try (ModelInput.Prepared in = input.prepare(modelDir, manifest);
-             ModelSession session = ModelSession.open(modelDir, device.device, wanted)) {
+             ModelSession session = runtime.open(modelDir, wanted)) {
             out.println(in.summary());
             List<Intervention> planned = interventions.resolve(session, in.length());
             if (!planned.isEmpty()) {
@@ -143,6 +143,7 @@ final class RunCommand implements Callable<Integer> {
                 }
                 writeCache(out, session, in, wanted, lensRequest, result, answer);
             }
+            runtime.announce(spec, session);
         }
         out.flush();
         return 0;
@@ -196,7 +197,7 @@ final class RunCommand implements Callable<Integer> {
         meta.put("model_dtype", m.dtype());
         meta.putAll(in.metadata());
         meta.put("hooks", String.join(",", wanted));
-        meta.put("device", device.device.name().toLowerCase(Locale.ROOT));
+        meta.put("device", runtime.device.name().toLowerCase(Locale.ROOT));
         meta.put("provider", session.provider());
         meta.putAll(interventions.describe());
         if (lensRequest != null) {

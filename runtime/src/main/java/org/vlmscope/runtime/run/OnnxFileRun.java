@@ -130,7 +130,7 @@ public final class OnnxFileRun {
     }
 
     /** Runs the graph once on {@code inputs} (named as its inputs) with the hooks, interventions and lens asked for. */
-    public Result run(Map<String, NamedTensor> inputs, Request request, Device device) {
+    public Result run(Map<String, NamedTensor> inputs, Request request, Device device, int threads) {
         if (request.needsHooks() && hooks().isEmpty()) {
             throw new BadArgumentException(file + " has no hooks, so hooks, interventions and the lens cannot apply"
                     + (notLocated == null ? "" : ": " + notLocated));
@@ -154,7 +154,7 @@ public final class OnnxFileRun {
         } catch (GraphException e) {
             throw new BadArgumentException(file + ": " + e.getMessage());
         }
-        try (GraphSession session = GraphSession.open(model, device, file.toString())) {
+        try (GraphSession session = GraphSession.open(model, device, threads, file.toString())) {
             return new Result(session.run(feeds, file.toString()), exposed, session.provider());
         }
     }

@@ -39,7 +39,7 @@ class OnnxFileRunTest {
         int last = m.sequence() - 1;
         var knockout = new Intervention.Knockout(new int[] {2, 3, 4, 5}, new int[] {last}, new int[] {1, 2});
         OnnxFileRun.Result r = graph.run(referenceInputs(m), new OnnxFileRun.Request(
-                List.of(HookName.EVERY_RESID_POST), List.of(knockout), null), Device.CPU);
+                List.of(HookName.EVERY_RESID_POST), List.of(knockout), null), Device.CPU, 0);
         assertEquals(List.of(HookName.residPost(0), HookName.residPost(1), HookName.residPost(2)), r.exposed());
         float[] logits = r.outputs().get(HookName.LOGITS).toFloatArray();
         double[] asDoubles = new double[logits.length];
@@ -77,7 +77,7 @@ class OnnxFileRunTest {
         OnnxFileRun graph = OnnxFileRun.load(m.dir().resolve("model.onnx"));
         var knockout = new Intervention.Knockout(new int[] {2, 3, 4, 5}, new int[] {s - 1}, new int[] {1, 2});
         OnnxFileRun.Result r = graph.run(in, new OnnxFileRun.Request(List.of(HookName.residPost(0)),
-                List.of(knockout), null), Device.CPU);
+                List.of(knockout), null), Device.CPU, 0);
         int vocab = m.vocab();
         float[] logits = r.outputs().get(HookName.LOGITS).toFloatArray();
         float[] clean = m.reference("logits");
@@ -103,7 +103,7 @@ class OnnxFileRunTest {
         onlyIds.remove("attention_mask");
         OnnxFileRun graph = OnnxFileRun.load(m.dir().resolve("model.onnx"));
         BadArgumentException e = assertThrows(BadArgumentException.class, () -> graph.run(onlyIds,
-                new OnnxFileRun.Request(List.of(), List.of(), null), Device.CPU));
+                new OnnxFileRun.Request(List.of(), List.of(), null), Device.CPU, 0));
         assertTrue(e.getMessage().contains("needs input 'attention_mask' (int64[batch,sequence])"), e.getMessage());
     }
 
@@ -119,10 +119,10 @@ class OnnxFileRunTest {
         }
         Map<String, NamedTensor> in = Map.of("pixel_values",
                 NamedTensor.ofFloats("pixel_values", new long[] {1, 3, 16, 16}, pixels));
-        OnnxFileRun.Result r = graph.run(in, new OnnxFileRun.Request(List.of(), List.of(), null), Device.CPU);
+        OnnxFileRun.Result r = graph.run(in, new OnnxFileRun.Request(List.of(), List.of(), null), Device.CPU, 0);
         assertArrayEquals(new long[] {1, 10}, r.outputs().get("logits").shape());
         BadArgumentException e = assertThrows(BadArgumentException.class, () -> graph.run(in,
-                new OnnxFileRun.Request(List.of(HookName.EVERY_RESID_POST), List.of(), null), Device.CPU));
+                new OnnxFileRun.Request(List.of(HookName.EVERY_RESID_POST), List.of(), null), Device.CPU, 0));
         assertTrue(e.getMessage().contains("found 1 residual addition"), e.getMessage());
     }
 }
