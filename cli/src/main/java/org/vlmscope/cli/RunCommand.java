@@ -45,14 +45,16 @@ import picocli.CommandLine.Spec;
 @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Run a model directory on an image and a prompt (or on prepared input_ids and pixel_values), "
                 + "optionally with interventions and the logit lens; print the top-5 next tokens per batch row and "
-                + "the greedy answer, and optionally cache logits, hook activations and lens tensors.")
+                + "the greedy answer, and optionally cache logits, hook activations and lens tensors. A single .onnx "
+                + "file runs once on --inputs and caches every output.")
 final class RunCommand implements Callable<Integer> {
     static final String LOGITS = GraphNames.LOGITS;
     private static final int TOP_K = 5;
     /** Enough for a short answer from a real model; --max-new-tokens overrides it. */
     private static final int DEFAULT_ANSWER_TOKENS = 20;
 
-    @Parameters(paramLabel = "MODEL_DIR", description = "Model directory written by 'vlmscope export'.")
+    @Parameters(paramLabel = "MODEL_DIR|FILE.onnx", description = "Model directory written by 'vlmscope export', or "
+            + "any single ONNX file, run on the tensors of --inputs (hooks located by structure when it has none).")
     Path modelDir;
 
     @Mixin
@@ -95,21 +97,21 @@ final class RunCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--lens needs --cache: lens tensors are only written "
                     + "to a cache file");
         }
+        if (OnnxFileRunner.isOnnxFile(modelDir)) {
+            return OnnxFileRunner.run(this);
+        }
         if (maxNewTokens != null && maxNewTokens < 0) {
             throw new BadArgumentException("--max-new-tokens must be 0 or more, got " + maxNewTokens);
         }
         input.check();
         interventions.check();
-        if (!Files.isDirectory(modelDir)) {
-            throw new VlmscopeException("model directory " + modelDir + " does not exist");
-        }
+        ModelManifest manifest = ModelManifest.read(modelDir);
         // Checked before the forward pass, which may take minutes on a large model.
         Path cacheDir = cache == null ? null : cache.toAbsolutePath().getParent();
         if (cacheDir != null && !Files.isDirectory(cacheDir)) {
             throw new VlmscopeException("cannot write --cache " + cache + ": directory " + cacheDir
                     + " does not exist");
         }
-        ModelManifest manifest = ModelManifest.read(modelDir);
         List<String> wanted = resolveHooks(manifest, hooks);
         LensRequest lensRequest = lens.request(manifest.dims().vocab());
         PrintWriter out = spec.commandLine().getOut();

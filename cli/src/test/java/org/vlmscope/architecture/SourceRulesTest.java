@@ -33,7 +33,7 @@ class SourceRulesTest {
             "exporter", Set.of("exporter", "models", "graph-surgery", "core"),
             "runtime", Set.of("runtime", "models", "graph-surgery", "core"),
             "experiments", Set.of("experiments", "runtime", "models", "graph-surgery", "core"),
-            "bench", Set.of("bench", "runtime", "exporter", "models", "graph-surgery", "core"),
+            "bench", Set.of("bench", "experiments", "runtime", "exporter", "models", "graph-surgery", "core"),
             "cli", Set.of("cli", "bench", "experiments", "runtime", "exporter", "models", "graph-surgery", "core"));
 
     /** Top-level package under org.vlmscope -> its module directory. */

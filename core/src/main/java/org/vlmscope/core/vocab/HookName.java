@@ -117,6 +117,12 @@ public final class HookName {
         return visionBlock(i) + ".attn.hook_pattern";
     }
 
+    /** The glob naming {@code hook} in every layer: {@code blocks.*.attn.hook_q} for layer 3's hook_q. */
+    public static String everyLayer(String hook) {
+        java.util.regex.Matcher m = LAYER_INDEX.matcher(hook);
+        return m.matches() ? m.group(1) + "*" + m.group(3) : hook;
+    }
+
     /** Whether {@code name} is a decoder layer's hook (so a layer index follows {@code blocks.}). */
     public static boolean isDecoderLayerHook(String name) {
         return name.startsWith(BLOCKS);

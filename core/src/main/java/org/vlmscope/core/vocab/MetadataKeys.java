@@ -12,6 +12,12 @@ public final class MetadataKeys {
     public static final String LAYERS = "vlmscope.layers";
     /** The decoder's RMSNorm epsilon, for passes that add norms (the logit lens). */
     public static final String RMS_NORM_EPS = "vlmscope.rms_norm_eps";
+    /** The final norm's weight tensor, when it is not the exporter's (a graph whose hooks were located). */
+    public static final String FINAL_NORM_WEIGHT = "vlmscope.final_norm_weight";
+    /** The unembedding [d_model, vocab] tensor, when it is not the exporter's (a graph whose hooks were located). */
+    public static final String UNEMBED = "vlmscope.unembed";
+    /** What the hook locator found in a graph vlmscope did not write, as JSON. */
+    public static final String LOCATED = "vlmscope.located";
     /** The passes applied to the graph, as a JSON list. */
     public static final String SURGERY = "vlmscope.surgery";
     /** The vlmscope version that wrote a cache file. */

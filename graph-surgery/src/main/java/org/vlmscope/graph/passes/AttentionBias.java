@@ -12,6 +12,7 @@ import org.vlmscope.graph.OnnxModel;
 import org.vlmscope.graph.Ops;
 import org.vlmscope.graph.TensorType;
 import org.vlmscope.graph.Value;
+import org.vlmscope.graph.locate.Location;
 
 /**
  * The attention-bias pass: for each listed layer, input {@code blocks.{i}.attn.bias} (compute type,
@@ -46,8 +47,10 @@ public record AttentionBias(List<Integer> layers) implements Pass {
         List<String> hooks = Hooks.of(model);
         long found = hooks.stream().filter(h -> h.matches(HookName.ATTN_SCORES_REGEX)).count();
         if (found != count) {
+            Location located = Location.read(model);
+            String why = located == null ? null : located.unavailable().get(HookName.everyLayer(HookName.attnScores(0)));
             throw new GraphException("attention bias: found " + found + " attention-score hooks for a " + count
-                    + "-layer model");
+                    + "-layer model" + (why == null ? "" : " (" + why + ")"));
         }
         DataType compute = GraphFacts.computeType(model);
         Ops ops = new Ops(graph, model.opset());

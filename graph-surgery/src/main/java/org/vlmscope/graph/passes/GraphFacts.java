@@ -13,7 +13,8 @@ final class GraphFacts {
     static String require(OnnxModel model, String key) {
         String v = model.metadata().get(key);
         if (v == null) {
-            throw new GraphException("the graph has no metadata '" + key + "'; was it written by 'vlmscope export'?");
+            throw new GraphException("the graph has no metadata '" + key + "'; was it written by 'vlmscope export'? "
+                    + "(a graph from another exporter needs its hooks located first)");
         }
         return v;
     }
@@ -24,6 +25,16 @@ final class GraphFacts {
 
     static double rmsNormEps(OnnxModel model) {
         return Double.parseDouble(require(model, MetadataKeys.RMS_NORM_EPS));
+    }
+
+    /** The final norm's weight: the exporter's name, or the tensor the locator found in a foreign graph. */
+    static String finalNormWeight(OnnxModel model) {
+        return model.metadata().getOrDefault(MetadataKeys.FINAL_NORM_WEIGHT, LogitLens.NORM_WEIGHT);
+    }
+
+    /** The unembedding [d_model, vocab]: the exporter's name, or the tensor the locator found in a foreign graph. */
+    static String unembed(OnnxModel model) {
+        return model.metadata().getOrDefault(MetadataKeys.UNEMBED, LogitLens.UNEMBED);
     }
 
     /** Element type of activations inside the graph. */

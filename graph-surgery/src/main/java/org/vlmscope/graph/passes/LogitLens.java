@@ -74,8 +74,8 @@ public record LogitLens(int k, List<Long> targets) implements Pass {
             throw new GraphException("logit lens: found " + present + " of the " + rows.size()
                     + " residual-stream hooks a " + layers + "-layer model should have");
         }
-        Value normWeight = requireInitializer(graph, NORM_WEIGHT);
-        Value unembed = requireInitializer(graph, UNEMBED);
+        Value normWeight = requireInitializer(graph, GraphFacts.finalNormWeight(model));
+        Value unembed = requireInitializer(graph, GraphFacts.unembed(model));
         long vocab = unembed.initializer().getDims(1);
         for (long t : targets) {
             if (t < 0 || t >= vocab) {
@@ -144,7 +144,7 @@ public record LogitLens(int k, List<Long> targets) implements Pass {
         Value v = graph.value(name);
         if (v == null || !v.isInitializer()) {
             throw new GraphException("logit lens: the graph has no initializer '" + name
-                    + "' (the final norm weight and unembedding of a vlmscope export)");
+                    + "' (the final norm weight or the unembedding)");
         }
         return v;
     }
