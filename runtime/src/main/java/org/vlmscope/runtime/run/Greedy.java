@@ -59,7 +59,8 @@ public final class Greedy {
         float[][][] stepLogits = new float[batch][maxNewTokens][];
         int[] produced = new int[batch];
         boolean[] done = new boolean[batch];
-        InterventionPlan plan = new InterventionPlan(session, interventions, lens);
+        // The prompt's logits are needed at every position only when the caller asked for the prompt's outputs.
+        InterventionPlan plan = new InterventionPlan(session, interventions, lens, prompt == null);
         Map<String, NamedTensor> promptOutputs = prompt != null ? prompt : new LinkedHashMap<>();
         try (Forward.Prefill prefill = Forward.Prefill.run(session, plan, pixelValues, inputIds, maxNewTokens - 1,
                 promptOutputs)) {
