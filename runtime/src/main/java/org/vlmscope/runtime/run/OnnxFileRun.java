@@ -69,6 +69,8 @@ public final class OnnxFileRun {
     private final OnnxModel model;
     private final Location location;
     private final String notLocated;
+    /** The passes of a run rewrite {@link #model} in place, so a loaded file runs once. */
+    private boolean ran;
 
     private OnnxFileRun(Path file, OnnxModel model, Location location, String notLocated) {
         this.file = file;
@@ -88,6 +90,10 @@ public final class OnnxFileRun {
         } catch (GraphException e) {
             return new OnnxFileRun(file, model, null, e.getMessage());
         }
+    }
+
+    public Path file() {
+        return file;
     }
 
     /** Where the hooks were found, when the locator found them (null for a graph with its own hooks, or none). */
@@ -131,11 +137,15 @@ public final class OnnxFileRun {
 
     /** Runs the graph once on {@code inputs} (named as its inputs) with the hooks, interventions and lens asked for. */
     public Result run(Map<String, NamedTensor> inputs, Request request, Device device, int threads) {
+        if (ran) {
+            throw new IllegalStateException("a loaded ONNX file runs once; load it again for another run");
+        }
         if (request.needsHooks() && hooks().isEmpty()) {
             throw new BadArgumentException(file + " has no hooks, so hooks, interventions and the lens cannot apply"
                     + (notLocated == null ? "" : ": " + notLocated));
         }
         checkInputs(model, inputs, file);
+        ran = true;
         Map<String, NamedTensor> feeds = new LinkedHashMap<>(inputs);
         List<Pass> passes = new ArrayList<>();
         List<String> exposed;
