@@ -1,6 +1,5 @@
 package org.vlmscope.runtime.run;
 
-import ai.onnx.proto.OnnxMl.TensorProto.DataType;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
@@ -19,6 +18,7 @@ import org.vlmscope.core.vocab.BlockedScore;
 import org.vlmscope.core.vocab.GraphNames;
 import org.vlmscope.core.vocab.HookName;
 import org.vlmscope.core.vocab.MetadataKeys;
+import org.vlmscope.graph.ElemTypes;
 import org.vlmscope.graph.GraphException;
 import org.vlmscope.graph.OnnxModel;
 import org.vlmscope.graph.TensorType;
@@ -200,7 +200,7 @@ public final class OnnxFileRun {
     }
 
     private static boolean fits(TensorType type, NamedTensor t) {
-        if (type.elemType() != null && type.elemType() != onnxType(t.dtype())) {
+        if (type.elemType() != null && type.elemType() != ElemTypes.of(t.dtype())) {
             return false;
         }
         if (type.shape() == null) {
@@ -216,21 +216,6 @@ public final class OnnxFileRun {
             }
         }
         return true;
-    }
-
-    static DataType onnxType(DType d) {
-        return switch (d) {
-            case F32 -> DataType.FLOAT;
-            case F16 -> DataType.FLOAT16;
-            case BF16 -> DataType.BFLOAT16;
-            case F64 -> DataType.DOUBLE;
-            case I64 -> DataType.INT64;
-            case I32 -> DataType.INT32;
-            case I16 -> DataType.INT16;
-            case I8 -> DataType.INT8;
-            case U8 -> DataType.UINT8;
-            case BOOL -> DataType.BOOL;
-        };
     }
 
     /** The extra inputs interventions need on one graph: patch values and masks, attention biases. */
