@@ -12,8 +12,8 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import org.vlmscope.core.BadArgumentException;
 import org.vlmscope.core.DType;
-import org.vlmscope.core.HalfFloats;
 import org.vlmscope.core.SafetensorsWriter.NamedTensor;
+import org.vlmscope.core.TensorConversion;
 import org.vlmscope.core.vocab.BlockedScore;
 import org.vlmscope.core.vocab.GraphNames;
 import org.vlmscope.core.vocab.HookName;
@@ -335,15 +335,11 @@ public final class OnnxFileRun {
             put(GraphNames.patchMask(hook), new long[] {batch, seq, 1}, mask, feeds);
         }
 
+        /** A tensor in the model's compute type, from float32 values. */
         private void put(String name, long[] shape, float[] values, Map<String, NamedTensor> feeds) {
             ByteBuffer data = ByteBuffer.allocate(values.length * compute.byteSize()).order(ByteOrder.LITTLE_ENDIAN);
-            for (float v : values) {
-                if (compute == DType.F16) {
-                    data.putShort(HalfFloats.floatToFp16(v));
-                } else {
-                    data.putFloat(v);
-                }
-            }
+            TensorConversion.convert(NamedTensor.ofFloats(name, shape, values).data(), DType.F32, data, compute,
+                    values.length);
             feeds.put(name, new NamedTensor(name, compute, shape, data.flip()));
         }
     }
