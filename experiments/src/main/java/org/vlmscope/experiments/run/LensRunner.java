@@ -107,7 +107,7 @@ public final class LensRunner {
                 List<Double> q = new ArrayList<>();
                 for (int j = 0; j < k; j++) {
                     int at = (layer * length + position) * k + j;
-                    t.add(model.tokenizer().token(idBuffer.get(at)));
+                    t.add(spelling(model, idBuffer.get(at)));
                     q.add((double) probs[at]);
                 }
                 cellTokens.add(t);
@@ -117,6 +117,11 @@ public final class LensRunner {
             p.add(cellProbs);
         }
         return new LensSidecar(imageId, seq.gridHeight(), seq.gridWidth(), rows, k, null, tokens, p);
+    }
+
+    /** A token as the vocabulary spells it; an id the tokenizer lacks (an embedding row past it) as {@code <id N>}. */
+    private static String spelling(ExperimentModel model, long id) {
+        return model.tokenizer().hasToken(id) ? model.tokenizer().token(id) : "<id " + id + ">";
     }
 
     /** The centre crop of the dataset record, as the model saw it. */
