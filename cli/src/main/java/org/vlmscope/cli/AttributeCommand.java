@@ -86,7 +86,7 @@ final class AttributeCommand implements Callable<Integer> {
     Path output;
 
     @Mixin
-    DeviceOption device;
+    RuntimeOptions runtime;
 
     @Spec
     CommandSpec spec;
@@ -124,21 +124,17 @@ final class AttributeCommand implements Callable<Integer> {
         long[] expanded = ImageTokens.expand(in.ids()[0], manifest.imageTokenId(), manifest.dims().visualTokens());
         int[] visual = IntStream.range(0, expanded.length).filter(p -> expanded[p] == manifest.imageTokenId()).toArray();
         float[] values = baseline == null ? new float[d] : VectorFile.read(baseline);
-        boolean tensor = values.length == (long) expanded.length * d && values.length != d;
-        if (tensor && baselinePositions != null) {
-            throw new BadArgumentException("--baseline-positions applies to a baseline vector; " + baseline
-                    + " is a whole [seq, d_model] tensor");
-        }
-        // A vector replaces the embeddings at the chosen positions; a whole tensor replaces every position.
-        int[] where = tensor ? null : baselinePositions != null ? Positions.parse(baselinePositions, "baseline position")
-                : visual.length > 0 ? visual : null;
-        try (ModelSession session = ModelSession.open(modelDir, device.device, List.of())) {
+        IntegratedGradients.Baseline base = IntegratedGradients.Baseline.forPrompt(values,
+                baselinePositions == null ? null : Positions.parse(baselinePositions, "baseline position"), visual,
+                expanded.length, d);
+        try (ModelSession session = runtime.open(modelDir, List.of())) {
             IntegratedGradients.Result r = method.equals("gxi")
                     ? IntegratedGradients.gradientTimesInput(session, in.pixelValues(), in.ids()[0], goal, options.reduce())
                     : IntegratedGradients.run(session, in.pixelValues(), in.ids()[0],
-                            new IntegratedGradients.Baseline(values, where), goal, options);
+                            base, goal, options);
             write(r, expanded.length, d, manifest, in.metadata());
             report(out, r, visual, manifest.dims().gridSize());
+            runtime.announce(spec, session);
         }
     }
 

@@ -71,8 +71,13 @@ final class DemoCommand implements Callable<Integer> {
             description = "Work directory, replaced on each run (default: vlmscope-demo in the system temp dir).")
     Path work = Path.of(System.getProperty("java.io.tmpdir"), "vlmscope-demo");
 
+    @Option(names = "--fidelity", paramLabel = "paper|code", converter = PromptInput.FidelityConverter.class,
+            defaultValue = "paper",
+            description = "The prompt template as the paper writes it or as its public code does (default: paper).")
+    Fidelity fidelity;
+
     @Mixin
-    DeviceOption device;
+    RuntimeOptions runtime;
 
     @Spec
     CommandSpec spec;
@@ -96,8 +101,8 @@ final class DemoCommand implements Callable<Integer> {
         DemoCheckpoint.writeDemoImage(image);
         NamedTensor pixels = ModelInput.pixelValues(exported.modelDir(), image);
         try (Tokenizer tokenizer = Tokenizer.load(exported.modelDir());
-             ModelSession session = ModelSession.open(exported.modelDir(), device.device, HOOKS)) {
-            PromptTemplate template = PromptTemplates.forModel(m, Variant.GENERATIVE, Fidelity.PAPER);
+             ModelSession session = runtime.open(exported.modelDir(), HOOKS)) {
+            PromptTemplate template = PromptTemplates.forModel(m, Variant.GENERATIVE, fidelity);
             Sequence prompt = Prompts.build(tokenizer, template, QUESTION, m);
             long[][] ids = {prompt.ids()};
             out.printf("== image %s through %s -> pixel_values %s%n", image, ModelInput.PREPROCESSOR_CONFIG,
@@ -139,6 +144,7 @@ final class DemoCommand implements Callable<Integer> {
             }
             out.println("== per-layer diff of the residual stream, ablated against clean:");
             out.print(DiffReport.format(rows, "table"));
+            runtime.announce(spec, session);
         }
         out.flush();
         return 0;

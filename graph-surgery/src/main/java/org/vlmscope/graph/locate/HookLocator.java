@@ -112,8 +112,8 @@ public final class HookLocator {
                 + chain.roots.get(steps).name() + "')";
         if (steps == 0 || steps % 2 != 0 || steps / 2 != attention) {
             throw new GraphException("cannot locate decoder hooks in graph '" + graph.name() + "': found " + steps
-                    + " residual addition" + (steps == 1 ? "" : "s") + span + " and " + attention + " attention nodes (Softmax or fused "
-                    + "attention); a decoder has two residual additions per attention block, one after attention "
+                    + " residual addition" + (steps == 1 ? "" : "s") + span + " and " + attention
+                    + " attention nodes (Softmax or fused attention); a decoder has two residual additions per attention block, one after attention "
                     + "and one after the MLP");
         }
         List<String> wrong = new ArrayList<>();

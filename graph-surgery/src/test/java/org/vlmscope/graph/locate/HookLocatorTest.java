@@ -30,15 +30,23 @@ import org.vlmscope.graph.passes.Patch;
 class HookLocatorTest {
     @Test
     void locatesEveryLayerOfTheTorchLlama() {
-        checkTorchNames(ForeignGraphs.load("llama/model.onnx"), 4);
+        checkTorchNames(ForeignGraphs.load("llama/model.onnx"), 4, 1e-5);
     }
 
     @Test
     void locatesEveryLayerOfTheTorchPhi3() {
-        checkTorchNames(ForeignGraphs.load("phi3/model.onnx"), 3);
+        checkTorchNames(ForeignGraphs.load("phi3/model.onnx"), 3, 1e-5);
     }
 
-    private static void checkTorchNames(OnnxModel model, int layers) {
+    @Test
+    void locatesEveryLayerOfTheTorchQwen2WithItsKvCache() {
+        OnnxModel model = ForeignGraphs.load("qwen2/model.onnx");
+        checkTorchNames(model, 3, 1e-6);
+        // Keys and values arrive from the cache inputs; the attention scores still precede one Softmax per layer.
+        assertTrue(model.graph().inputs().stream().anyMatch(v -> v.name().equals("past_key_values.2.value")));
+    }
+
+    private static void checkTorchNames(OnnxModel model, int layers, double eps) {
         Location location = HookLocator.locate(model);
         assertEquals(layers, location.layers());
         assertEquals(32L, location.dModel());
@@ -62,7 +70,7 @@ class HookLocatorTest {
         assertEquals("logits", t.get("logits"));
         Map<String, String> meta = model.metadata();
         assertEquals("model.norm.weight", meta.get("vlmscope.final_norm_weight"));
-        assertEquals(Double.parseDouble("1e-5"), Double.parseDouble(meta.get("vlmscope.rms_norm_eps")), 1e-12);
+        assertEquals(eps, Double.parseDouble(meta.get("vlmscope.rms_norm_eps")), eps * 1e-6, "epsilon, read from the graph");
         assertEquals("fp32", meta.get("vlmscope.compute_type"));
         assertEquals(List.copyOf(t.keySet()), Hooks.of(model));
         assertTrue(location.unavailable().containsKey("blocks.*.attn.hook_q"));

@@ -77,6 +77,19 @@ public final class IntegratedGradients {
      * null).
      */
     public record Baseline(float[] values, int[] positions) {
+        /**
+         * The baseline of a prompt of {@code seq} positions whose visual tokens sit at {@code visual}:
+         * {@code values} of seq x d_model is a whole tensor; a vector of d_model is written at {@code positions},
+         * or, when those are null, at the visual tokens (every position of a text-only prompt).
+         */
+        public static Baseline forPrompt(float[] values, int[] positions, int[] visual, int seq, int d) {
+            boolean tensor = values.length == (long) seq * d && values.length != d;
+            if (tensor && positions != null) {
+                throw new BadArgumentException("baseline positions apply to a baseline vector; this baseline is a whole "
+                        + "[seq, d_model] tensor (" + seq + " x " + d + ")");
+            }
+            return new Baseline(values, tensor ? null : positions != null ? positions : visual.length > 0 ? visual : null);
+        }
     }
 
     public record Options(int steps, Rule rule, Reduce reduce, int batchSize) {

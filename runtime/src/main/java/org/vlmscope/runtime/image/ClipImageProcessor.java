@@ -24,9 +24,11 @@ import org.vlmscope.core.vocab.GraphNames;
  * <p>{@link #processPadded} is LLaVA's "pad" variant: the image is first pasted centred on a square of the mean
  * colour {@code int(mean * 255)}, as LLaVA's {@code expand2square}, then processed.
  */
-public final class ClipImageProcessor {
+public final class ClipImageProcessor implements ImageProcessor {
     /** Name of the vision graph's input. */
     public static final String PIXEL_VALUES = GraphNames.PIXEL_VALUES;
+    /** The file Hugging Face saves an image processor's settings in, beside the model. */
+    public static final String CONFIG_FILE = "preprocessor_config.json";
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final double[] OPENAI_CLIP_MEAN = {0.48145466, 0.4578275, 0.40821073};
@@ -108,6 +110,7 @@ public final class ClipImageProcessor {
     }
 
     /** {@link #process} as the [1, 3, H, W] float32 tensor {@value #PIXEL_VALUES} the vision graph takes. */
+    @Override
     public NamedTensor pixelValues(RgbImage image) {
         return run(image).tensor();
     }

@@ -15,6 +15,7 @@ import org.vlmscope.core.ModelManifest;
 import org.vlmscope.core.SafetensorsWriter.NamedTensor;
 import org.vlmscope.core.VlmscopeException;
 import org.vlmscope.core.vocab.GraphNames;
+import org.vlmscope.runtime.family.RuntimeFamilies;
 import org.vlmscope.runtime.intervene.Intervention;
 import org.vlmscope.runtime.intervene.LensRequest;
 import org.vlmscope.runtime.session.ModelSession;
@@ -159,7 +160,8 @@ public final class Forward {
                 throw new VlmscopeException("pixel_values were given but input_ids contain no image token (id "
                         + m.imageTokenId() + ")");
             }
-            batch = Batch.leftPadded(ids, m.padTokenId() != null ? m.padTokenId() : 0);
+            batch = Batch.leftPadded(ids, m.padTokenId() != null ? m.padTokenId() : 0,
+                    RuntimeFamilies.of(m).positionIds());
             plan.checkKnockouts(batch.shortestRow() + newTokens);
             OnnxTensor features;
             if (pixelValues != null) {

@@ -27,9 +27,12 @@ public final class GraphSession implements AutoCloseable {
         this.provider = provider;
     }
 
-    /** Opens {@code model} on {@code device}; {@code what} names it in errors. */
-    public static GraphSession open(OnnxModel model, Device device, String what) {
-        Providers.Choice choice = Providers.options(model.baseDir(), device);
+    /**
+     * Opens {@code model} on {@code device} with {@code threads} intra-op threads (0: ONNX Runtime's default);
+     * {@code what} names it in errors.
+     */
+    public static GraphSession open(OnnxModel model, Device device, int threads, String what) {
+        Providers.Choice choice = Providers.options(model.baseDir(), device, threads);
         try {
             OrtSession s = OrtEnvironment.getEnvironment().createSession(model.toBytes(), choice.options());
             return new GraphSession(s, choice.name());

@@ -42,12 +42,20 @@ public final class ModelSession implements AutoCloseable {
     private final Map<String, List<String>> exposed = new LinkedHashMap<>();
     /** Open variants by a hash of (graph, passes): clean and intervened runs share what they can. */
     private final Map<String, OrtSession> variants = new LinkedHashMap<>();
+    /** ONNX Runtime intra-op threads; 0 for its default. */
+    private final int threads;
     private String provider;
+    private String providerReason;
 
-    private ModelSession(Path dir, ModelManifest manifest, Device device, List<String> hookGlobs) {
+    private ModelSession(Path dir, ModelManifest manifest, Device device, int threads, List<String> hookGlobs) {
+        if (threads < 0) {
+            throw new org.vlmscope.core.BadArgumentException("thread count must be 1 or more (0 for ONNX Runtime's "
+                    + "default), got " + threads);
+        }
         this.dir = dir;
         this.manifest = manifest;
         this.device = device;
+        this.threads = threads;
         if (manifest.graphsOnly()) {
             throw new VlmscopeException(dir + " was exported with --graphs-only: it has no weights to run; export it again without that option");
         }
@@ -77,7 +85,12 @@ public final class ModelSession implements AutoCloseable {
 
     /** Opens the model directory; {@code hookGlobs} name the hooks every run returns (empty for none). */
     public static ModelSession open(Path dir, Device device, List<String> hookGlobs) {
-        return new ModelSession(dir, ModelManifest.read(dir), device, hookGlobs);
+        return open(dir, device, 0, hookGlobs);
+    }
+
+    /** As {@link #open(Path, Device, List)} with {@code threads} ONNX Runtime intra-op threads (0: its default). */
+    public static ModelSession open(Path dir, Device device, int threads, List<String> hookGlobs) {
+        return new ModelSession(dir, ModelManifest.read(dir), device, threads, hookGlobs);
     }
 
     public ModelManifest manifest() {
@@ -95,6 +108,12 @@ public final class ModelSession implements AutoCloseable {
     /** "CUDAExecutionProvider" or "CPUExecutionProvider". */
     public String provider() {
         return provider;
+    }
+
+    /** Where the graphs run and why, e.g. "running on CPUExecutionProvider (no NVIDIA driver found)". */
+    public String providerLine() {
+        return "running on " + provider + " (" + providerReason + ")"
+                + (threads > 0 ? " with " + threads + " intra-op threads" : "");
     }
 
     /** Exposed hooks of one graph, in graph order. */
@@ -152,10 +171,11 @@ public final class ModelSession implements AutoCloseable {
         }
         OnnxModel model = OnnxModel.load(dir.resolve(manifest.graph(graph).file()));
         all.forEach(p -> p.apply(model));
-        Providers.Choice choice = Providers.options(dir, device);
+        Providers.Choice choice = Providers.options(dir, device, threads);
         try {
             OrtSession session = env.createSession(model.toBytes(), choice.options());
             provider = choice.name();
+            providerReason = choice.reason();
             variants.put(key, session);
             return session;
         } catch (OrtException e) {

@@ -6,54 +6,49 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.vlmscope.core.VlmscopeException;
 
-/** Session options per device: CUDA when it loads, else CPU, with one line on stderr saying which and why. */
+/**
+ * Session options per device: CUDA when it loads, else CPU, with the reason for the choice. Nothing is printed
+ * here; the CLI shows {@link ModelSession#providerLine()} once per run.
+ */
 final class Providers {
-    /** Set once per process so the provider line is printed once. */
-    private static volatile String announced;
-
-    record Choice(String name, OrtSession.SessionOptions options) {
+    /** The provider chosen, why, and the options that select it (the caller closes them). */
+    record Choice(String name, String reason, OrtSession.SessionOptions options) {
     }
 
     private Providers() {
     }
 
-    static Choice options(Path modelDir, Device device) {
+    /** {@code threads}: ONNX Runtime's intra-op threads, or 0 for its default (one per core). */
+    static Choice options(Path modelDir, Device device, int threads) {
         try {
-            OrtSession.SessionOptions opts = new OrtSession.SessionOptions();
-            // Weights stay in the model directory; the graph bytes reference them relative to it.
-            opts.addConfigEntry("session.model_external_initializers_file_folder_path", modelDir.toAbsolutePath().toString());
+            OrtSession.SessionOptions opts = base(modelDir, threads);
             if (device == Device.CPU) {
-                return announce(new Choice("CPUExecutionProvider", opts), null);
+                return new Choice("CPUExecutionProvider", "--device cpu", opts);
             }
             // Without an NVIDIA driver, trying CUDA would only unpack a large provider library to fail.
             if (!Files.exists(Path.of("/proc/driver/nvidia/version"))) {
-                return announce(new Choice("CPUExecutionProvider", opts),
-                        device == Device.CUDA ? "no NVIDIA driver found" : null);
+                return new Choice("CPUExecutionProvider", "no NVIDIA driver found", opts);
             }
             try {
                 opts.addCUDA(0);
-                return announce(new Choice("CUDAExecutionProvider", opts), null);
+                return new Choice("CUDAExecutionProvider", "--device " + device.name().toLowerCase(java.util.Locale.ROOT), opts);
             } catch (OrtException | UnsatisfiedLinkError e) {
                 opts.close();
-                OrtSession.SessionOptions cpu = new OrtSession.SessionOptions();
-                cpu.addConfigEntry("session.model_external_initializers_file_folder_path",
-                        modelDir.toAbsolutePath().toString());
-                return announce(new Choice("CPUExecutionProvider", cpu), "CUDA provider did not load: " + e.getMessage());
+                return new Choice("CPUExecutionProvider", "CUDA provider did not load: " + e.getMessage(),
+                        base(modelDir, threads));
             }
         } catch (OrtException e) {
             throw new VlmscopeException("cannot configure ONNX Runtime: " + e.getMessage(), e);
         }
     }
 
-    private static Choice announce(Choice c, String fallbackReason) {
-        String line = fallbackReason == null ? "vlmscope: running on " + c.name()
-                : "vlmscope: CUDA unavailable (" + fallbackReason + "); running on " + c.name();
-        if (!line.equals(announced)) {
-            announced = line;
-            if (fallbackReason != null || c.name().startsWith("CUDA")) {
-                System.err.println(line);
-            }
+    private static OrtSession.SessionOptions base(Path modelDir, int threads) throws OrtException {
+        OrtSession.SessionOptions opts = new OrtSession.SessionOptions();
+        // Weights stay in the model directory; the graph bytes reference them relative to it.
+        opts.addConfigEntry("session.model_external_initializers_file_folder_path", modelDir.toAbsolutePath().toString());
+        if (threads > 0) {
+            opts.setIntraOpNumThreads(threads);
         }
-        return c;
+        return opts;
     }
 }
