@@ -84,6 +84,7 @@ final class AblationCommand implements Callable<Integer> {
             RunContext.Summary s = AblationRunner.run(m, new AblationRunner.Inputs(dataset, images, mean, vqa),
                     settings, context);
             ExperimentOptions.print(spec.commandLine().getOut(), "ablation", "images", s, options.results);
+            options.runtime.announce(spec, m.session());
         }
         return 0;
     }

@@ -10,7 +10,7 @@ import org.vlmscope.runtime.text.PromptTemplates.Fidelity;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** The options every experiment verb shares: where results go, fidelity, seed, device, and which items run. */
+/** The options every experiment verb shares: where results go, fidelity, seed, runtime, and which items run. */
 final class ExperimentOptions {
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "RESULTS",
             description = "Results folder (run.json, records.jsonl). Running the same command again resumes it.")
@@ -27,13 +27,13 @@ final class ExperimentOptions {
     long seed;
 
     @Mixin
-    DeviceOption device;
+    RuntimeOptions runtime;
 
     @Mixin
     WorkSelectionOptions selection;
 
     ExperimentModel open(Path model) {
-        return ExperimentModel.open(model, device.device, fidelity);
+        return ExperimentModel.open(model, runtime.device, runtime.threads.value(), fidelity);
     }
 
     RunContext context(PrintWriter err) {

@@ -59,6 +59,7 @@ final class KnockoutCommand implements Callable<Integer> {
             RunContext.Summary s = KnockoutRunner.run(m, new KnockoutRunner.Inputs(dataset, images), settings,
                     context);
             ExperimentOptions.print(spec.commandLine().getOut(), "knockout", "questions", s, options.results);
+            options.runtime.announce(spec, m.session());
         }
         return 0;
     }

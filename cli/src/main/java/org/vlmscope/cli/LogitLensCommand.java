@@ -47,6 +47,7 @@ final class LogitLensCommand implements Callable<Integer> {
         try (ExperimentModel m = options.open(model)) {
             RunContext.Summary s = LensRunner.run(m, new LensRunner.Inputs(dataset, images), rule, context);
             ExperimentOptions.print(spec.commandLine().getOut(), "logit-lens", "images", s, options.results);
+            options.runtime.announce(spec, m.session());
         }
         return 0;
     }

@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -37,7 +38,8 @@ import org.vlmscope.experiments.records.RecordLog;
  * prompt, image and intervention (answers, probabilities), or against the dataset (cells, counts).
  */
 class ExperimentRunnersTest {
-    static final String[] SETS = {"object", "object+1", "object+2", "register", "random-5", "ig-5"};
+    /** Integrated gradients cost 50 backward passes per image: {@link #gradientSetIsTheTopOfAttribute} runs them once. */
+    static final String[] SETS = {"object", "object+1", "object+2", "register", "random-5", "random-10"};
     static final String QUESTION_1 = "What animal is on the right?";
     static final String QUESTION_3 = "What is in the corner?";
 
@@ -132,8 +134,77 @@ class ExperimentRunnersTest {
             assertEquals(5, random.positions().stream().distinct().filter(k -> k >= 0 && k < 576).count());
             // One draw per image and set, shared by the tasks.
             assertEquals(ablationRecord(records, "3", "vqa", "random-5").positions(), random.positions());
-            assertEquals(5, ablationRecord(records, "3", task, "ig-5").nTokens());
+            assertEquals(10, ablationRecord(records, "3", task, "random-10").positions().stream().distinct().count());
         }
+    }
+
+    /**
+     * ig-N: the N visual tokens with the largest integrated-gradients scores of the polling prompt toward "Yes",
+     * baseline the mean vector at the visual positions, linspace(0, 1, 50), |attribution| summed; as `attribute`
+     * computes them.
+     */
+    @Test
+    void gradientSetIsTheTopOfAttribute() throws IOException {
+        Path results = tmp.resolve("ig");
+        Cli.ok(ablationArgsWithSets(results, "ig-5,ig-20", "--limit", "1", "--tasks", "polling", "--filter", "none"));
+        List<ExperimentRecord> records = RecordLog.read(results.resolve("records.jsonl")).records();
+        Path scores = tmp.resolve("ig.safetensors");
+        Cli.ok("attribute", demo.model().toString(), "--image", coco.images().resolve("000000000001.jpg").toString(),
+                "--prompt", "Is there a cat in this image?", "--target", Long.toString(firstSubword("Yes")),
+                "--steps", "50", "--rule", "linspace", "--reduce", "abssum", "--baseline", mean.toString(),
+                "--batch", "25", "--device", "cpu", "-o", scores.toString());
+        float[] all;
+        try (SafetensorsFile f = SafetensorsFile.open(scores)) {
+            all = f.toFloatArray("ig.scores");
+        }
+        float[] visual = Arrays.copyOfRange(all, 4, 4 + 576);
+        for (int n : new int[] {5, 20}) {
+            List<Integer> top = IntStream.range(0, 576).boxed().sorted((a, b) -> Float.compare(visual[b], visual[a]))
+                    .limit(n).sorted().toList();
+            assertEquals(top, ablationRecord(records, "1", "polling", "ig-" + n).positions(), "ig-" + n);
+        }
+    }
+
+    /**
+     * A runner killed with SIGKILL between units (after the first image's records, before the second's) resumes to
+     * exactly the records of the uninterrupted run.
+     */
+    @Test
+    void aKilledAblationResumesToTheRecordsOfAnUninterruptedRun() throws Exception {
+        Path results = tmp.resolve("killed");
+        Path records = results.resolve("records.jsonl");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> command = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"),
+                Main.class.getName()));
+        command.addAll(List.of(ablationArgs(results)));
+        Path log = tmp.resolve("child.log");
+        Process child = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        int perImage = 1 + 3 * SETS.length;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (lines(records) < perImage && child.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        child.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+        int atKill = lines(records);
+        assertTrue(atKill >= perImage && atKill < 2 * perImage, () -> "the kill did not land between the images: "
+                + atKill + " records; the child said:\n" + readQuietly(log));
+
+        Cli.Result resumed = Cli.ok(ablationArgs(results));
+        assertTrue(resumed.out().contains("2 images (1 resumed)"), resumed.toString());
+        assertEquals(RecordLog.read(ablation.resolve("records.jsonl")).records(),
+                RecordLog.read(records).records());
+    }
+
+    private static String readQuietly(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            return e.toString();
+        }
+    }
+
+    private static int lines(Path file) throws IOException {
+        return Files.exists(file) ? (int) Files.readString(file).chars().filter(c -> c == '\n').count() : 0;
     }
 
     @Test
@@ -242,6 +313,12 @@ class ExperimentRunnersTest {
         Cli.failsWith(Cli.run("knockout", demo.model().toString(), "--dataset", vqa.toString(), "--images",
                 images.toString(), "--device", "cpu", "-o", results.toString()), "image 3", "000000000003.png",
                 "is not in " + images);
+
+        Path otherGrid = Files.writeString(tmp.resolve("grid12.jsonl"),
+                Files.readString(dataset).replace("\"grid\":24", "\"grid\":12"));
+        Cli.failsWith(Cli.run("logit-lens", demo.model().toString(), "--dataset", otherGrid.toString(), "--images",
+                coco.images().toString(), "--device", "cpu", "-o", results.toString()),
+                "image 1 was made for a 12x12 token grid, but the model has 24x24");
 
         Cli.failsWith(Cli.run("knockout", demo.model().toString(), "--dataset", vqa.toString(), "--images",
                 coco.images().toString(), "--device", "cpu", "-o", results.toString()), "different run",

@@ -41,12 +41,15 @@ public final class ExperimentModel implements AutoCloseable {
         this.geometry = ImageGeometry.of(session.manifest());
     }
 
-    /** Opens the exported model directory; the geometry check comes before the session is built. */
-    public static ExperimentModel open(Path dir, Device device, Fidelity fidelity) {
+    /**
+     * Opens the exported model directory ({@code threads} 0 for ONNX Runtime's default); the geometry check comes
+     * before the session is built.
+     */
+    public static ExperimentModel open(Path dir, Device device, int threads, Fidelity fidelity) {
         ImageGeometry.of(ModelManifest.read(dir));
         Tokenizer tokenizer = Tokenizer.load(dir);
         try {
-            return new ExperimentModel(dir, ModelSession.open(dir, device, List.of()), tokenizer, fidelity);
+            return new ExperimentModel(dir, ModelSession.open(dir, device, threads, List.of()), tokenizer, fidelity);
         } catch (RuntimeException e) {
             tokenizer.close();
             throw e;
