@@ -174,8 +174,10 @@ class ExperimentRunnersTest {
         Path results = tmp.resolve("killed");
         Path records = results.resolve("records.jsonl");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"),
-                Main.class.getName()));
+        // Started from the test JVM, a child that runs ONNX Runtime dies of SIGSEGV with the default thread stack
+        // (not when started from a shell); a 4 MB stack lets it run.
+        List<String> command = new ArrayList<>(List.of(java, "-Xmx512m", "-Xss4m", "-cp",
+                System.getProperty("java.class.path"), Main.class.getName()));
         command.addAll(List.of(ablationArgs(results)));
         Path log = tmp.resolve("child.log");
         Process child = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
@@ -187,7 +189,7 @@ class ExperimentRunnersTest {
         child.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
         int atKill = lines(records);
         assertTrue(atKill >= perImage && atKill < 2 * perImage, () -> "the kill did not land between the images: "
-                + atKill + " records; the child said:\n" + readQuietly(log));
+                + atKill + " records; exit " + child.exitValue() + ", the child said:\n" + readQuietly(log) + "\n" + command);
 
         Cli.Result resumed = Cli.ok(ablationArgs(results));
         assertTrue(resumed.out().contains("2 images (1 resumed)"), resumed.toString());
