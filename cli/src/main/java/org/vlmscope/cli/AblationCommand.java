@@ -44,7 +44,7 @@ final class AblationCommand implements Callable<Integer> {
     String tasks;
 
     @Option(names = "--sets", paramLabel = "LIST", description = "object,object+1,object+2,register,random-N,ig-N "
-            + "(default: the 19 of the paper, N in 5,10,20,40,60,100,250).")
+            + "(default: all 18 of the paper, N in 5,10,20,40,60,100,250).")
     String sets;
 
     @Option(names = "--filter", defaultValue = "hallucination", paramLabel = "hallucination|none",

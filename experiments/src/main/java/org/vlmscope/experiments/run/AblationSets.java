@@ -23,7 +23,7 @@ public final class AblationSets {
     private AblationSets() {
     }
 
-    /** All 19 sets in the paper's order. */
+    /** All 18 sets in the paper's order (object, two buffers, register, random and IG at 7 sizes each). */
     public static List<String> all() {
         List<String> sets = new ArrayList<>(List.of("object", "object+1", "object+2", "register"));
         SIZES.forEach(n -> sets.add("random-" + n));

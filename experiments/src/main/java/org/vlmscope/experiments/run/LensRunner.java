@@ -41,6 +41,11 @@ public final class LensRunner {
     public static final String LENS_QUESTION = "Describe the image.";
     /** Tokens kept per position (EXPERIMENTS.md: k = 5). */
     public static final int TOP_K = 5;
+    /**
+     * The in-graph lens applies the final norm once at every layer, the paper's reading, in both fidelities; the
+     * paper's code norms the last layer twice, which the lens pass cannot do. run.json says which was computed.
+     */
+    static final String FINAL_NORM = "once";
 
     public record Inputs(Path dataset, Path images) {
     }
@@ -57,7 +62,7 @@ public final class LensRunner {
             objects.put(u.item().imageId(), ExperimentImages.check(u.item(), inputs.dataset(), inputs.images(), model));
         }
         RunManifest manifest = context.manifest(RunManifest.LOGIT_LENS, model, Map.of("dataset", inputs.dataset()),
-                Map.of("match_rule", rule.toString(), "top_k", Integer.toString(TOP_K)));
+                Map.of("match_rule", rule.toString(), "top_k", Integer.toString(TOP_K), "final_norm", FINAL_NORM));
         int appended = 0;
         try (ExperimentRun run = ExperimentRun.open(context.results(), manifest)) {
             ExperimentRun.Plan<DatasetRecord> plan = run.plan(kept, context.selection(),
