@@ -12,7 +12,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code vlmscope ablation}: Table 1's records. */
@@ -21,15 +20,9 @@ import picocli.CommandLine.Spec;
                 + "and integrated-gradients sets) and record, per image, task and set, whether the answer stays "
                 + "correct; with the hallucination filter, one filter record per image. Resumable, shardable.")
 final class AblationCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "MODEL_DIR", description = "An exported model.")
-    Path model;
-
     @Option(names = "--dataset", required = true, paramLabel = "DATASET.jsonl",
             description = "Written by 'vlmscope dataset coco --preset ablation --model MODEL_DIR'.")
     Path dataset;
-
-    @Option(names = "--images", required = true, paramLabel = "DIR", description = "The dataset's image folder.")
-    Path images;
 
     @Option(names = "--mean", required = true, paramLabel = "MEAN.safetensors",
             description = "The mean visual token ('vlmscope mean'), or FILE:TENSOR, or a .pt vector.")
@@ -80,8 +73,8 @@ final class AblationCommand implements Callable<Integer> {
         var settings = new AblationRunner.Settings(taskList, AblationSets.parse(sets), filter.equals("hallucination"),
                 maxNewTokens, batch);
         RunContext context = options.context(spec.commandLine().getErr());
-        try (ExperimentModel m = options.open(model)) {
-            RunContext.Summary s = AblationRunner.run(m, new AblationRunner.Inputs(dataset, images, mean, vqa),
+        try (ExperimentModel m = options.open()) {
+            RunContext.Summary s = AblationRunner.run(m, new AblationRunner.Inputs(dataset, options.images, mean, vqa),
                     settings, context);
             ExperimentOptions.print(spec.commandLine().getOut(), "ablation", "images", s, options.results);
             options.runtime.announce(spec, m.session());

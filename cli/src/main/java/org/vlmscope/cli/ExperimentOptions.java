@@ -9,9 +9,17 @@ import org.vlmscope.experiments.run.RunContext;
 import org.vlmscope.runtime.text.PromptTemplates.Fidelity;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /** The options every experiment verb shares: where results go, fidelity, seed, runtime, and which items run. */
 final class ExperimentOptions {
+    @Parameters(index = "0", paramLabel = "MODEL_DIR", description = "An exported model.")
+    Path model;
+
+    @Option(names = "--images", required = true, paramLabel = "DIR",
+            description = "The image folder the dataset was built from.")
+    Path images;
+
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "RESULTS",
             description = "Results folder (run.json, records.jsonl). Running the same command again resumes it.")
     Path results;
@@ -32,7 +40,7 @@ final class ExperimentOptions {
     @Mixin
     WorkSelectionOptions selection;
 
-    ExperimentModel open(Path model) {
+    ExperimentModel open() {
         return ExperimentModel.open(model, runtime.device, runtime.threads.value(), fidelity);
     }
 

@@ -12,7 +12,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code vlmscope knockout}: Table 2's records. */
@@ -21,15 +20,9 @@ import picocli.CommandLine.Spec;
                 + "position or the last visual row) in windows of layers, and record per question whether the "
                 + "answer stays correct and the correct token's probability before and after. Resumable, shardable.")
 final class KnockoutCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "MODEL_DIR", description = "An exported model.")
-    Path model;
-
     @Option(names = "--dataset", required = true, paramLabel = "VQA.jsonl",
             description = "Curated questions ('vlmscope dataset vqa'); the first question of each image is used.")
     Path dataset;
-
-    @Option(names = "--images", required = true, paramLabel = "DIR", description = "The questions' image folder.")
-    Path images;
 
     @Option(names = "--windows", paramLabel = "LIST",
             description = "early,early-mid,mid,mid-late,late,all (the paper's, scaled to the model's depth; default: all six).")
@@ -49,14 +42,14 @@ final class KnockoutCommand implements Callable<Integer> {
         if (windows != null && sliding != null) {
             throw new BadArgumentException("--windows and --sliding exclude each other; give one");
         }
-        int depth = ModelManifest.read(model).dims().layers();
+        int depth = ModelManifest.read(options.model).dims().layers();
         var settings = sliding != null
                 ? new KnockoutRunner.Settings(LayerWindow.sliding(sliding, depth), "sliding-" + sliding)
                 : new KnockoutRunner.Settings(LayerWindow.named(windows, depth),
                         windows == null ? "early,early-mid,mid,mid-late,late,all" : windows);
         RunContext context = options.context(spec.commandLine().getErr());
-        try (ExperimentModel m = options.open(model)) {
-            RunContext.Summary s = KnockoutRunner.run(m, new KnockoutRunner.Inputs(dataset, images), settings,
+        try (ExperimentModel m = options.open()) {
+            RunContext.Summary s = KnockoutRunner.run(m, new KnockoutRunner.Inputs(dataset, options.images), settings,
                     context);
             ExperimentOptions.print(spec.commandLine().getOut(), "knockout", "questions", s, options.results);
             options.runtime.announce(spec, m.session());

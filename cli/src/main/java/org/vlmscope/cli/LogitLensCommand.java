@@ -10,7 +10,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code vlmscope logit-lens}: section 4.1's records and the viewer's sidecars. */
@@ -19,15 +18,9 @@ import picocli.CommandLine.Spec;
                 + "object cells whose top-1 token names the object at each layer, and write the viewer's data "
                 + "(lens/<image>.json and the crop). Resumable, shardable.")
 final class LogitLensCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "MODEL_DIR", description = "An exported model.")
-    Path model;
-
     @Option(names = "--dataset", required = true, paramLabel = "DATASET.jsonl",
             description = "Written by 'vlmscope dataset coco --preset lens --model MODEL_DIR'.")
     Path dataset;
-
-    @Option(names = "--images", required = true, paramLabel = "DIR", description = "The dataset's image folder.")
-    Path images;
 
     @Option(names = "--match", defaultValue = "exact,casefold,strip-marker", paramLabel = "RULE",
             description = "When a token names the object's first sub-word: exact or prefix, optionally casefold "
@@ -44,8 +37,8 @@ final class LogitLensCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         TokenMatchRule rule = TokenMatchRule.parse(match);
         RunContext context = options.context(spec.commandLine().getErr());
-        try (ExperimentModel m = options.open(model)) {
-            RunContext.Summary s = LensRunner.run(m, new LensRunner.Inputs(dataset, images), rule, context);
+        try (ExperimentModel m = options.open()) {
+            RunContext.Summary s = LensRunner.run(m, new LensRunner.Inputs(dataset, options.images), rule, context);
             ExperimentOptions.print(spec.commandLine().getOut(), "logit-lens", "images", s, options.results);
             options.runtime.announce(spec, m.session());
         }
