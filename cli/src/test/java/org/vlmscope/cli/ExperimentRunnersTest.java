@@ -256,6 +256,26 @@ class ExperimentRunnersTest {
                 .findFirst().orElseThrow();
         assertEquals(24, lvr.nTo());
         assertEquals(576 - 24, lvr.nFrom());
+
+        // Two shards hold the records of the whole run, and their merged report has the whole run's Table 2.
+        List<Path> shards = new ArrayList<>();
+        for (String shard : List.of("0/2", "1/2")) {
+            Path folder = tmp.resolve("shard" + shard.charAt(0));
+            Cli.ok("knockout", demo.model().toString(), "--dataset", vqa.toString(), "--images",
+                    coco.images().toString(), "--windows", "early,all", "--device", "cpu", "-o", folder.toString(),
+                    "--shard", shard);
+            shards.add(folder);
+        }
+        List<ExperimentRecord> merged = new ArrayList<>();
+        for (Path folder : shards) {
+            merged.addAll(RecordLog.read(folder.resolve("records.jsonl")).records());
+        }
+        assertEquals(new java.util.HashSet<>(records), new java.util.HashSet<>(merged));
+        assertEquals(records.size(), merged.size());
+        Cli.ok("report", results.toString(), "-o", tmp.resolve("whole-report").toString());
+        Cli.ok("report", shards.get(0).toString(), shards.get(1).toString(), "-o", tmp.resolve("shard-report").toString());
+        assertEquals(Files.readString(tmp.resolve("whole-report/table2.csv")),
+                Files.readString(tmp.resolve("shard-report/table2.csv")));
     }
 
     @Test
