@@ -25,7 +25,8 @@ final class KnockoutCommand implements Callable<Integer> {
     Path dataset;
 
     @Option(names = "--windows", paramLabel = "LIST",
-            description = "early,early-mid,mid,mid-late,late,all (the paper's, scaled to the model's depth; default: all six).")
+            description = "early,early-mid,mid,mid-late,late,all (the paper's, scaled to the model's depth; "
+                    + "default: all six).")
     String windows;
 
     @Option(names = "--sliding", paramLabel = "W", description = "Every window of W consecutive layers instead.")

@@ -38,7 +38,7 @@ import org.vlmscope.experiments.records.RecordLog;
  * prompt, image and intervention (answers, probabilities), or against the dataset (cells, counts).
  */
 class ExperimentRunnersTest {
-    /** Integrated gradients cost 50 backward passes per image: {@link #gradientSetIsTheTopOfAttribute} runs them once. */
+    /** Integrated gradients cost 50 backward passes an image: {@link #gradientSetIsTheTopOfAttribute} runs them. */
     static final String[] SETS = {"object", "object+1", "object+2", "register", "random-5", "random-10"};
     static final String QUESTION_1 = "What animal is on the right?";
     static final String QUESTION_3 = "What is in the corner?";
@@ -189,7 +189,8 @@ class ExperimentRunnersTest {
         child.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
         int atKill = lines(records);
         assertTrue(atKill >= perImage && atKill < 2 * perImage, () -> "the kill did not land between the images: "
-                + atKill + " records; exit " + child.exitValue() + ", the child said:\n" + readQuietly(log) + "\n" + command);
+                + atKill + " records; exit " + child.exitValue() + ", the child said:\n" + readQuietly(log) + "\n"
+                + command);
 
         Cli.Result resumed = Cli.ok(ablationArgs(results));
         assertTrue(resumed.out().contains("2 images (1 resumed)"), resumed.toString());
@@ -273,7 +274,8 @@ class ExperimentRunnersTest {
         assertEquals(new java.util.HashSet<>(records), new java.util.HashSet<>(merged));
         assertEquals(records.size(), merged.size());
         Cli.ok("report", results.toString(), "-o", tmp.resolve("whole-report").toString());
-        Cli.ok("report", shards.get(0).toString(), shards.get(1).toString(), "-o", tmp.resolve("shard-report").toString());
+        Cli.ok("report", shards.get(0).toString(), shards.get(1).toString(), "-o",
+                tmp.resolve("shard-report").toString());
         assertEquals(Files.readString(tmp.resolve("whole-report/table2.csv")),
                 Files.readString(tmp.resolve("shard-report/table2.csv")));
     }
@@ -303,7 +305,8 @@ class ExperimentRunnersTest {
 
         Path knockout = tmp.resolve("knockout");
         Cli.ok("knockout", demo.model().toString(), "--dataset", vqa.toString(), "--images",
-                coco.images().toString(), "--sliding", "2", "--device", "cpu", "-o", knockout.toString(), "--limit", "1");
+                coco.images().toString(), "--sliding", "2", "--device", "cpu", "-o", knockout.toString(), "--limit",
+                "1");
         Path report = tmp.resolve("report");
         Cli.ok("report", ablation.toString(), knockout.toString(), results.toString(), "-o", report.toString());
         for (String file : List.of("index.html", "table1.md", "table2.md", "lens.md")) {

@@ -58,7 +58,8 @@ class ExperimentGoldenTest {
                     int[] visual = ints(c.path("visual_indices"));
                     float[] reference = f.floats(c.path("tensor").asText());
                     int argmax = argmax(reference);
-                    assertTrue(margin(reference, argmax) > 4 * f.atol("logits"), "the reference's top two are too close");
+                    assertTrue(margin(reference, argmax) > 4 * f.atol("logits"),
+                            "the reference's top two are too close");
                     AblationRecord r = AblationRunner.ablate(m, pixels, prompt, "golden", object.object(), "object",
                             visual, mean, baseline);
                     assertEquals(visual.length, r.nTokens());
@@ -72,7 +73,8 @@ class ExperimentGoldenTest {
                         null, new int[] {60, 0, 360}, 24, "paper", cells, cells, cells);
                 int layers = f.manifest.path("num_layers").asInt();
                 List<KnockoutRecord> records = KnockoutRunner.measure(m, pixels, seq, "golden", image, object,
-                        List.of(new KnockoutRunner.Cell(KnockoutScenario.O_LAST, new LayerWindow("all", 0, layers - 1))));
+                        List.of(new KnockoutRunner.Cell(KnockoutScenario.O_LAST,
+                                new LayerWindow("all", 0, layers - 1))));
                 KnockoutRecord k = records.get(0);
                 assertEquals(ints(region.path("layers")).length, layers);
                 assertEquals(region.path("query_position").asInt(), seq.lastPosition());
@@ -95,7 +97,8 @@ class ExperimentGoldenTest {
         }
         Files.writeString(file, "{\"version\":\"1.0\",\"truncation\":null,\"padding\":null,\"added_tokens\":[],"
                 + "\"normalizer\":null,\"pre_tokenizer\":{\"type\":\"WhitespaceSplit\"},\"post_processor\":null,"
-                + "\"decoder\":null,\"model\":{\"type\":\"WordLevel\",\"vocab\":{" + vocab + "},\"unk_token\":\"t0\"}}");
+                + "\"decoder\":null,\"model\":{\"type\":\"WordLevel\",\"vocab\":{" + vocab
+                + "},\"unk_token\":\"t0\"}}");
     }
 
     private static JsonNode caseNamed(JsonNode cases, String name) {

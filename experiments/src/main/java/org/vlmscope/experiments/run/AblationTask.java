@@ -78,12 +78,14 @@ public enum AblationTask {
     }
 
     /** Runs the prompt on the image under {@code interventions} and judges the answer by the model's fidelity. */
-    public static Outcome answer(ExperimentModel model, NamedTensor pixels, Prompt p, List<Intervention> interventions) {
+    public static Outcome answer(ExperimentModel model, NamedTensor pixels, Prompt p,
+                                 List<Intervention> interventions) {
         Fidelity f = model.fidelity();
         long[] ids = p.sequence().ids();
         return switch (p.task()) {
             case GENERATIVE -> {
-                Answer a = generated(model, PromptProbe.generate(model, pixels, ids, interventions, p.generationLimit()));
+                Answer a = generated(model,
+                        PromptProbe.generate(model, pixels, ids, interventions, p.generationLimit()));
                 yield new Outcome(a, SuccessRules.generative(f, p.object().object(), p.text(), a.text()));
             }
             case POLLING -> {

@@ -36,7 +36,7 @@ class TokenSetsAndWindowsTest {
         assertArrayEquals(new int[] {1}, AblationSets.positions("ig-1", e));
         int[] random = AblationSets.positions("random-5", e);
         assertEquals(5, Arrays.stream(random).distinct().filter(k -> k >= 0 && k < 16).count());
-        assertArrayEquals(random, AblationSets.positions("random-5", e), "the same seed, image and size: the same draw");
+        assertArrayEquals(random, AblationSets.positions("random-5", e), "same seed, image and size: same draw");
         var other = new AblationSets.ImageEvidence("8", e.objectCells(), e.buffer1(), e.buffer2(), e.register(),
                 e.gradientScores(), 16, 42);
         assertEquals(false, Arrays.equals(random, AblationSets.positions("random-5", other))
