@@ -9,7 +9,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks; run with VLMSCOPE_JAVA_OPTS=-Xmx512m to check memory bounds.",
         subcommands = {BenchExportCommand.class, BenchSurgeryCommand.class, BenchLocateCommand.class,
-                BenchLensCommand.class, BenchGenerateCommand.class, BenchIgCommand.class, BenchCocoCommand.class})
+                BenchLensCommand.class, BenchGenerateCommand.class, BenchIgCommand.class, BenchCocoCommand.class,
+                BenchShapeCommand.class, BenchPrimitivesCommand.class})
 final class BenchCommand implements Runnable {
     @Spec
     CommandSpec spec;

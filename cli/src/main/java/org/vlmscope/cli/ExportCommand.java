@@ -36,13 +36,18 @@ final class ExportCommand implements Callable<Integer> {
             + "inspecting a large model or benchmarking surgery; such a directory cannot run.")
     boolean graphsOnly;
 
+    @Option(names = "--allow-unused-layers", description = "Export even when config.json asks for fewer layers than "
+            + "the checkpoint holds (their weights are left out); without it such a checkpoint is refused.")
+    boolean allowUnusedLayers;
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() {
         long start = System.nanoTime();
-        Exporter.Result r = Exporter.export(checkpoint, output, options.withGraphsOnly(graphsOnly));
+        Exporter.Result r = Exporter.export(checkpoint, output,
+                options.withGraphsOnly(graphsOnly).withAllowUnusedLayers(allowUnusedLayers));
         double seconds = Units.secondsSince(start);
         PrintWriter out = spec.commandLine().getOut();
         out.printf("exported %s -> %s (%s)%n", checkpoint, r.modelDir(), options.dtypeName());

@@ -21,6 +21,8 @@ public final class GraphNames {
     public static final String ATTENTION_MASK = "attention_mask";
     public static final String POSITION_IDS = "position_ids";
     public static final String LOGITS = "logits";
+    /** The input the logit-positions pass adds: int64 [positions] where logits are computed (-1 the last). */
+    public static final String LOGIT_POSITIONS = "logits.positions";
 
     /** Outputs the logit-lens pass adds: [rows, batch, sequence, k] and, for targets, [rows, batch, sequence, t]. */
     public static final String LENS_TOP_IDS = "lens.top_ids";

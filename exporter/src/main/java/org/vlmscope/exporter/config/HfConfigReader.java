@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.vlmscope.core.JsonErrors;
 import org.vlmscope.core.VlmscopeException;
 
 /**
@@ -83,8 +84,7 @@ public final class HfConfigReader {
         try {
             root = JSON.readTree(file.toFile());
         } catch (JsonProcessingException e) {
-            throw new VlmscopeException(file + " is not valid JSON: " + e.getOriginalMessage()
-                    + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")", e);
+            throw JsonErrors.notJson(file, e);
         } catch (IOException e) {
             throw new VlmscopeException("cannot read " + file + ": " + e.getMessage(), e);
         }

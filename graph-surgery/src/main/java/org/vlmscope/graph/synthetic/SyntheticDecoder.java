@@ -60,6 +60,9 @@ public final class SyntheticDecoder {
         Value ids = d.graph.addInput(GraphNames.INPUT_IDS, TensorType.of(DataType.INT64, "batch", "sequence"));
         Value x = d.ops.op("Gather").in(d.weight("model.embed_tokens.weight", shape.vocab(), shape.dModel()), ids)
                 .attr("axis", 0L).name("/model/embed_tokens/Gather").out("/model/embed_tokens/Gather" + OUT);
+        if (style == Style.ORT_BUILDER) {
+            model.importDomain(MS, 1);
+        }
         Value logits = style == Style.TORCH ? d.torchLayers(x) : d.builderLayers(x);
         logits.setType(TensorType.of(DataType.FLOAT, "batch", "sequence", shape.vocab()));
         d.graph.addOutput(logits);

@@ -57,9 +57,11 @@ class HookLocatorTest {
             assertEquals(layer + "Add_1_output_0", t.get("blocks." + i + ".hook_resid_post"));
             assertEquals(i == 0 ? "/embed_tokens/Gather_output_0" : "/model/layers." + (i - 1) + "/Add_1_output_0",
                     t.get("blocks." + i + ".hook_resid_pre"));
-            assertEquals(layer + "self_attn/Softmax_output_0", t.get("blocks." + i + ".attn.hook_pattern"));
+            // PyTorch writes softmax(dtype=float32).to(dtype) as Softmax and two Casts that change nothing here.
+            assertEquals(layer + "self_attn/Cast_5_output_0", t.get("blocks." + i + ".attn.hook_pattern"));
             Value scores = model.graph().require("blocks." + i + ".attn.hook_attn_scores");
             assertEquals(List.of(layer + "self_attn/Softmax"), scores.consumers().stream().map(Node::name).toList());
+            assertEquals(layer + "self_attn/Add_2_output_0", t.get("blocks." + i + ".attn.hook_attn_scores"));
             assertEquals(layer + "self_attn/o_proj/MatMul_output_0", t.get("blocks." + i + ".hook_attn_out"));
             assertEquals(layer + "mlp/down_proj/MatMul_output_0", t.get("blocks." + i + ".hook_mlp_out"));
             assertEquals(layer + "input_layernorm/Cast_1_output_0", t.get("blocks." + i + ".ln1.hook_normalized"));

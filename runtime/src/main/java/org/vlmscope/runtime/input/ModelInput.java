@@ -17,6 +17,7 @@ import org.vlmscope.runtime.run.ImageTokens;
 import org.vlmscope.runtime.image.ClipImageProcessor;
 import org.vlmscope.runtime.family.RuntimeFamilies;
 import org.vlmscope.runtime.image.ImageDecoder;
+import org.vlmscope.runtime.image.RgbImage;
 import org.vlmscope.runtime.text.PromptTemplate;
 import org.vlmscope.runtime.text.PromptTemplates.Fidelity;
 import org.vlmscope.runtime.text.PromptTemplates.Variant;
@@ -123,7 +124,14 @@ public final class ModelInput {
 
     /** As {@link #pixelValues(Path, Path)} with the model's manifest already read. */
     public static NamedTensor pixelValues(Path modelDir, ModelManifest m, Path image) {
-        return RuntimeFamilies.of(m).imageProcessor(modelDir).pixelValues(ImageDecoder.read(image));
+        var processor = RuntimeFamilies.of(m).imageProcessor(modelDir);
+        RgbImage decoded = ImageDecoder.read(image);
+        try {
+            return processor.pixelValues(decoded);
+        } catch (VlmscopeException e) {
+            // The processor knows its config, not the file: an image it refuses (an extreme aspect ratio) is named.
+            throw new VlmscopeException(image + ": " + e.getMessage(), e);
+        }
     }
 
     /** Adds the positions of the expanded sequence (first row) to the metadata and builds the summary line. */

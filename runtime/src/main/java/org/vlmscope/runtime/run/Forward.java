@@ -27,6 +27,9 @@ import org.vlmscope.runtime.session.OrtTensors;
  * Returns logits, every exposed hook (batch kept) and, when asked, the lens tensors.
  */
 public final class Forward {
+    /** Which logits a prefill computes: at every position, or at the last one only ([batch, 1, vocab]). */
+    public enum Logits { ALL, LAST }
+
     private Forward() {
     }
 
@@ -41,7 +44,16 @@ public final class Forward {
     /** As {@link #run(ModelSession, NamedTensor, long[][])} under {@code interventions}, with the lens when {@code lens} is set. */
     public static Map<String, NamedTensor> run(ModelSession session, NamedTensor pixelValues, long[][] inputIds,
                                                List<Intervention> interventions, LensRequest lens) {
-        InterventionPlan plan = new InterventionPlan(session, interventions, lens);
+        return run(session, pixelValues, inputIds, interventions, lens, Logits.ALL);
+    }
+
+    /**
+     * As above; with {@link Logits#LAST} the unembedding runs at the last position only (what polling, VQA and
+     * knockout read), so "logits" is [batch, 1, vocab]. Hooks and the lens keep every position.
+     */
+    public static Map<String, NamedTensor> run(ModelSession session, NamedTensor pixelValues, long[][] inputIds,
+                                               List<Intervention> interventions, LensRequest lens, Logits logits) {
+        InterventionPlan plan = new InterventionPlan(session, interventions, lens, logits == Logits.LAST);
         Map<String, NamedTensor> out = new LinkedHashMap<>();
         try (Prefill prefill = Prefill.run(session, plan, pixelValues, inputIds, 0, out);
              OrtSession.Result r = prefill.runDecoder()) {

@@ -1,6 +1,8 @@
 package org.vlmscope.runtime.session;
 
+import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtLoggingLevel;
 import ai.onnxruntime.OrtSession;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,6 +18,14 @@ final class Providers {
     }
 
     private Providers() {
+    }
+
+    /**
+     * The process's ONNX Runtime environment, its native logger limited to errors: ORT's warnings (and its own
+     * coloured log lines) are not for vlmscope's users, whose failures arrive as one-line messages instead.
+     */
+    static OrtEnvironment environment() {
+        return OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR, "vlmscope");
     }
 
     /** {@code threads}: ONNX Runtime's intra-op threads, or 0 for its default (one per core). */
@@ -42,10 +52,22 @@ final class Providers {
         }
     }
 
+    /**
+     * Options every session gets. Weights stay in the model directory (the graph bytes reference them relative to
+     * it), where ONNX Runtime maps them: every variant of a graph (clean, ablated, knocked out, with a gradient)
+     * reads the same pages. Two defaults would give each variant private memory instead, and are turned off:
+     * prepacking (a reordered copy of every MatMul weight per session, +0.8 GB per decoder variant of the medium
+     * benchmark model) and the per-session arena with its cached memory patterns (which keeps a prefill's peak
+     * activations allocated in every idle variant). README, "Benchmarks", has the measured trade-off.
+     */
     private static OrtSession.SessionOptions base(Path modelDir, int threads) throws OrtException {
         OrtSession.SessionOptions opts = new OrtSession.SessionOptions();
-        // Weights stay in the model directory; the graph bytes reference them relative to it.
+        // A session's own log lines are limited to fatal ones: its errors come back as exceptions.
+        opts.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL);
         opts.addConfigEntry("session.model_external_initializers_file_folder_path", modelDir.toAbsolutePath().toString());
+        opts.addConfigEntry("session.disable_prepacking", "1");
+        opts.setCPUArenaAllocator(false);
+        opts.setMemoryPatternOptimization(false);
         if (threads > 0) {
             opts.setIntraOpNumThreads(threads);
         }
