@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.vlmscope.core.TensorInfo;
 import org.vlmscope.core.VlmscopeException;
+import org.vlmscope.graph.ElemTypes;
 import org.vlmscope.graph.Graph;
 import org.vlmscope.graph.Ops;
 import org.vlmscope.graph.TensorType;
@@ -31,7 +32,7 @@ final class LayerBuilder {
         this.graph = ops.graph();
         this.weights = weights;
         this.checkpoint = checkpoint;
-        this.compute = WeightWriter.onnxType(weights.target());
+        this.compute = ElemTypes.of(weights.target());
     }
 
     /** Hook names in the order they were made (recorded in vlmscope.json). */

@@ -124,7 +124,7 @@ public record LogitLens(int k, List<Long> targets) implements Pass {
 
     /** log(sum(exp(x))) over the last axis, kept as [batch, seq, 1], stable by subtracting the maximum. */
     private static Value logSumExp(Ops ops, Value x) {
-        Value max = ops.op("ReduceMax").in(x).attr("axes", new long[] {-1}).attr("keepdims", 1L).out();
+        Value max = ops.reduceLastAxis("ReduceMax", x);
         Value shifted = ops.op("Exp").in(ops.op("Sub").in(x, max).out()).out();
         Value sum = ops.op("ReduceSum").in(shifted, ops.ints(-1)).attr("keepdims", 1L).out();
         return ops.op("Add").in(ops.op("Log").in(sum).out(), max).out();

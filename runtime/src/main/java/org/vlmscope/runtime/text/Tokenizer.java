@@ -107,6 +107,11 @@ public final class Tokenizer implements AutoCloseable {
         return id;
     }
 
+    /** Whether the file spells {@code id} (a model's embedding may have more rows than its tokenizer has tokens). */
+    public boolean hasToken(long id) {
+        return tokens.containsKey(id);
+    }
+
     /** The vocabulary entry or added token with this id, spelled as in the file. */
     public String token(long id) {
         String token = tokens.get(id);
