@@ -105,16 +105,13 @@ final class RunCommand implements Callable<Integer> {
         }
         input.check();
         interventions.check();
-        if (!Files.isDirectory(modelDir)) {
-            throw new VlmscopeException("model directory " + modelDir + " does not exist");
-        }
+        ModelManifest manifest = ModelManifest.read(modelDir);
         // Checked before the forward pass, which may take minutes on a large model.
         Path cacheDir = cache == null ? null : cache.toAbsolutePath().getParent();
         if (cacheDir != null && !Files.isDirectory(cacheDir)) {
             throw new VlmscopeException("cannot write --cache " + cache + ": directory " + cacheDir
                     + " does not exist");
         }
-        ModelManifest manifest = ModelManifest.read(modelDir);
         List<String> wanted = resolveHooks(manifest, hooks);
         LensRequest lensRequest = lens.request(manifest.dims().vocab());
         PrintWriter out = spec.commandLine().getOut();

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.vlmscope.core.SafetensorsFile;
 import org.vlmscope.core.SafetensorsWriter;
 import org.vlmscope.core.SafetensorsWriter.NamedTensor;
+import org.vlmscope.graph.synthetic.SyntheticDecoder;
 
 /**
  * The commands on graphs vlmscope did not write: the PyTorch exports of testdata/foreign (made by make_foreign.py
@@ -53,13 +54,8 @@ class ForeignGraphCommandsTest {
                 "--hooks", "blocks.*.hook_resid_post", "--knockout", "2-5:11@1,2", "--cache", foreignCache.toString());
         assertTrue(r.out().contains("hooks located by structure: 4 layers, d_model 32"), r.out());
 
-        Path own = tmp.resolve("own");
-        Cli.ok("export", foreign.resolve("llama/llava").toString(), "-o", own.toString());
-        Path ids = tmp.resolve("ids.safetensors");
-        try (SafetensorsFile f = SafetensorsFile.open(inputs)) {
-            SafetensorsWriter.writeAll(ids, Map.of(), List.of(NamedTensor.ofLongs("input_ids",
-                    f.info("input_ids").shape(), f.toLongArray("input_ids"))));
-        }
+        Path own = ownExport();
+        Path ids = idsOnly();
         Path ownCache = tmp.resolve("own.safetensors");
         Cli.ok("run", own.toString(), "--inputs", ids.toString(), "--hooks", "blocks.*.hook_resid_post",
                 "--knockout", "2-5:11@1,2", "--cache", ownCache.toString());
@@ -74,6 +70,106 @@ class ForeignGraphCommandsTest {
         try (SafetensorsFile got = SafetensorsFile.open(foreignCache); SafetensorsFile ref = SafetensorsFile.open(reference)) {
             assertClose(ref.toFloatArray("knockout.logits"), got.toFloatArray("logits"), "knockout logits");
         }
+    }
+
+    @Test
+    void anAblationOnTheForeignGraphEqualsTheSameAblationOnTheOwnExport() {
+        Path vector = tmp.resolve("vector.safetensors");
+        float[] v = new float[32];
+        for (int j = 0; j < v.length; j++) {
+            v[j] = (float) Math.sin(j + 1.0);
+        }
+        SafetensorsWriter.writeAll(vector, Map.of(), List.of(NamedTensor.ofFloats("mean", new long[] {32}, v)));
+        Path foreignCache = tmp.resolve("ablated-foreign.safetensors");
+        Cli.ok("run", foreign.resolve("llama/model.onnx").toString(), "--inputs", inputs.toString(), "--ablate", "3-5",
+                "--ablate-with", vector.toString(), "--hooks", "blocks.*.hook_resid_mid", "--cache", foreignCache.toString());
+        Path own = ownExport();
+        Path ownCache = tmp.resolve("ablated-own.safetensors");
+        Cli.ok("run", own.toString(), "--inputs", idsOnly().toString(), "--ablate", "3-5", "--ablate-with",
+                vector.toString(), "--hooks", "blocks.*.hook_resid_mid", "--cache", ownCache.toString());
+        Cli.ok("diff", ownCache.toString(), foreignCache.toString(), "--fail-above", Double.toString(TOL));
+        try (SafetensorsFile ablated = SafetensorsFile.open(foreignCache); SafetensorsFile ref = SafetensorsFile.open(reference)) {
+            float[] clean = ref.toFloatArray("logits");
+            float[] got = ablated.toFloatArray("logits");
+            double moved = 0;
+            for (int i = 0; i < clean.length; i++) {
+                moved = Math.max(moved, Math.abs(clean[i] - got[i]));
+            }
+            assertTrue(moved > 100 * TOL, "the ablation changes the logits");
+        }
+    }
+
+    @Test
+    void theOwnDecoderRunsAsASingleFileWithItsOwnHooks() {
+        // decoder.onnx of vlmscope's export, fed what the embed graph would give it and an empty KV cache.
+        Path own = ownExport();
+        Path feeds = tmp.resolve("decoder-inputs.safetensors");
+        try (SafetensorsFile ref = SafetensorsFile.open(reference)) {
+            long[] shape = ref.info("inputs_embeds").shape();
+            int s = (int) shape[1];
+            long[] positions = new long[s];
+            long[] ones = new long[s];
+            for (int i = 0; i < s; i++) {
+                positions[i] = i;
+                ones[i] = 1;
+            }
+            List<NamedTensor> tensors = new java.util.ArrayList<>(List.of(
+                    NamedTensor.ofFloats("inputs_embeds", shape, ref.toFloatArray("inputs_embeds")),
+                    NamedTensor.ofLongs("attention_mask", new long[] {1, s}, ones),
+                    NamedTensor.ofLongs("position_ids", new long[] {1, s}, positions)));
+            for (int i = 0; i < 4; i++) {
+                for (String kv : List.of("key", "value")) {
+                    tensors.add(NamedTensor.ofFloats("past_key_values." + i + "." + kv, new long[] {1, 2, 0, 8},
+                            new float[0]));
+                }
+            }
+            SafetensorsWriter.writeAll(feeds, Map.of(), tensors);
+        }
+        Path cache = tmp.resolve("decoder-file.safetensors");
+        Cli.Result r = Cli.ok("run", own.resolve("decoder.onnx").toString(), "--inputs", feeds.toString(),
+                "--hooks", "blocks.*.hook_resid_post", "--cache", cache.toString());
+        assertTrue(r.out().contains("hooks of its own"), r.out());
+        try (SafetensorsFile got = SafetensorsFile.open(cache); SafetensorsFile ref = SafetensorsFile.open(reference)) {
+            float[] states = ref.toFloatArray("hidden_states");
+            int row = states.length / 5;
+            for (int i = 0; i < 4; i++) {
+                assertClose(Arrays.copyOfRange(states, (i + 1) * row, (i + 2) * row),
+                        got.toFloatArray("blocks." + i + ".hook_resid_post"), "own decoder.onnx, layer " + i);
+            }
+        }
+    }
+
+    @Test
+    void aGraphWithFusedAttentionSaysWhichHooksItLacks() {
+        Path file = tmp.resolve("builder/model.onnx");
+        SyntheticDecoder.build(new SyntheticDecoder.Shape(2, 16, 2, 24, 40), SyntheticDecoder.Style.ORT_BUILDER,
+                file.getParent()).save(file);
+        Cli.Result r = Cli.ok("inspect", file.toString());
+        assertTrue(r.out().contains("located by structure: 2 layers, d_model 16"), r.out());
+        assertTrue(r.out().contains("blocks.*.attn.hook_attn_scores: attention is one fused GroupQueryAttention node"),
+                r.out());
+        Cli.usageError(Cli.run("surgery", file.toString(), "-o", tmp.resolve("builder/out.onnx").toString(),
+                "--attn-bias", "0"), "found 0 attention-score hooks for a 2-layer model", "GroupQueryAttention");
+        Cli.ok("surgery", file.toString(), "-o", tmp.resolve("builder/lens.onnx").toString(), "--lens", "3",
+                "--expose", "blocks.*.hook_resid_post");
+    }
+
+    /** vlmscope's export of the same weights (from the LLaVA checkpoint beside the PyTorch graph), made once. */
+    private static synchronized Path ownExport() {
+        Path own = tmp.resolve("own");
+        if (!Files.isDirectory(own)) {
+            Cli.ok("export", foreign.resolve("llama/llava").toString(), "-o", own.toString());
+        }
+        return own;
+    }
+
+    private static Path idsOnly() {
+        Path ids = tmp.resolve("ids-only.safetensors");
+        try (SafetensorsFile f = SafetensorsFile.open(inputs)) {
+            SafetensorsWriter.writeAll(ids, Map.of(), List.of(NamedTensor.ofLongs("input_ids",
+                    f.info("input_ids").shape(), f.toLongArray("input_ids"))));
+        }
+        return ids;
     }
 
     @Test

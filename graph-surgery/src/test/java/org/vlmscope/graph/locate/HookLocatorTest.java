@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.onnx.proto.OnnxMl.TensorProto.DataType;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -13,6 +14,7 @@ import org.vlmscope.graph.Graph;
 import org.vlmscope.graph.GraphException;
 import org.vlmscope.graph.Node;
 import org.vlmscope.graph.OnnxModel;
+import org.vlmscope.graph.TensorType;
 import org.vlmscope.graph.Value;
 import org.vlmscope.graph.passes.AttentionBias;
 import org.vlmscope.graph.passes.Expose;
@@ -57,9 +59,11 @@ class HookLocatorTest {
             assertEquals(layer + "Add_1_output_0", t.get("blocks." + i + ".hook_resid_post"));
             assertEquals(i == 0 ? "/embed_tokens/Gather_output_0" : "/model/layers." + (i - 1) + "/Add_1_output_0",
                     t.get("blocks." + i + ".hook_resid_pre"));
-            assertEquals(layer + "self_attn/Softmax_output_0", t.get("blocks." + i + ".attn.hook_pattern"));
+            // PyTorch writes softmax(dtype=float32).to(dtype) as Softmax and two Casts that change nothing here.
+            assertEquals(layer + "self_attn/Cast_5_output_0", t.get("blocks." + i + ".attn.hook_pattern"));
             Value scores = model.graph().require("blocks." + i + ".attn.hook_attn_scores");
             assertEquals(List.of(layer + "self_attn/Softmax"), scores.consumers().stream().map(Node::name).toList());
+            assertEquals(layer + "self_attn/Add_2_output_0", t.get("blocks." + i + ".attn.hook_attn_scores"));
             assertEquals(layer + "self_attn/o_proj/MatMul_output_0", t.get("blocks." + i + ".hook_attn_out"));
             assertEquals(layer + "mlp/down_proj/MatMul_output_0", t.get("blocks." + i + ".hook_mlp_out"));
             assertEquals(layer + "input_layernorm/Cast_1_output_0", t.get("blocks." + i + ".ln1.hook_normalized"));
@@ -128,6 +132,17 @@ class HookLocatorTest {
         assertTrue(e.getMessage().contains("found 4 residual additions"), e.getMessage());
         assertTrue(e.getMessage().contains("and 4 attention nodes"), e.getMessage());
         assertTrue(Hooks.of(model).isEmpty(), "a failed locate records nothing");
+    }
+
+    @Test
+    void hiddenSizesThatDisagreeFailNamingEach() {
+        OnnxModel model = ForeignGraphs.load("llama/model.onnx");
+        // A final norm whose weight claims 31 values in a 32-wide model.
+        model.graph().require("model.norm.weight").setType(TensorType.of(DataType.FLOAT, 31));
+        GraphException e = assertThrows(GraphException.class, () -> HookLocator.locate(model));
+        assertTrue(e.getMessage().contains("the hidden sizes disagree"), e.getMessage());
+        assertTrue(e.getMessage().contains("'model.norm.weight' has 31"), e.getMessage());
+        assertTrue(e.getMessage().contains("has 32"), e.getMessage());
     }
 
     @Test

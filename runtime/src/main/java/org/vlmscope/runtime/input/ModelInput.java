@@ -17,6 +17,7 @@ import org.vlmscope.runtime.run.ImageTokens;
 import org.vlmscope.runtime.image.ClipImageProcessor;
 import org.vlmscope.runtime.family.RuntimeFamilies;
 import org.vlmscope.runtime.image.ImageDecoder;
+import org.vlmscope.runtime.image.RgbImage;
 import org.vlmscope.runtime.text.PromptTemplate;
 import org.vlmscope.runtime.text.PromptTemplates.Fidelity;
 import org.vlmscope.runtime.text.PromptTemplates.Variant;
@@ -43,10 +44,11 @@ public final class ModelInput {
      * The model input of one run: {@code ids} one row per batch entry, as the runtime takes them;
      * {@code pixelValues} null for a text-only prompt; {@code length} the sequence once the image placeholder is
      * expanded; {@code tokenizer} the model's, open for decoding answers, when the prompt was text (else null);
-     * {@code metadata} what a dump records about the input; {@code summary} one line saying what runs.
+     * {@code metadata} what a dump records about the input; {@code summary} one line saying what runs;
+     * {@code visualPositions} where the first row's visual tokens sit in the expanded sequence (empty for text).
      */
     public record Prepared(long[][] ids, NamedTensor pixelValues, int length, Tokenizer tokenizer,
-                    Map<String, String> metadata, String summary) implements AutoCloseable {
+                    Map<String, String> metadata, String summary, int[] visualPositions) implements AutoCloseable {
         @Override
         public void close() {
             if (tokenizer != null) {
@@ -123,7 +125,14 @@ public final class ModelInput {
 
     /** As {@link #pixelValues(Path, Path)} with the model's manifest already read. */
     public static NamedTensor pixelValues(Path modelDir, ModelManifest m, Path image) {
-        return RuntimeFamilies.of(m).imageProcessor(modelDir).pixelValues(ImageDecoder.read(image));
+        var processor = RuntimeFamilies.of(m).imageProcessor(modelDir);
+        RgbImage decoded = ImageDecoder.read(image);
+        try {
+            return processor.pixelValues(decoded);
+        } catch (VlmscopeException e) {
+            // The processor knows its config, not the file: an image it refuses (an extreme aspect ratio) is named.
+            throw new VlmscopeException(image + ": " + e.getMessage(), e);
+        }
     }
 
     /** Adds the positions of the expanded sequence (first row) to the metadata and builds the summary line. */
@@ -143,8 +152,10 @@ public final class ModelInput {
             where = "visual tokens " + start + "-" + (start + visual - 1) + " from "
                     + (meta.containsKey("image") ? meta.get("image") : PIXEL_VALUES);
         }
+        int[] visualPositions = java.util.stream.IntStream.range(0, expanded.length)
+                .filter(p -> expanded[p] == m.imageTokenId()).toArray();
         return new Prepared(ids, pixels, expanded.length, tokenizer, meta,
-                "input: " + expanded.length + " positions, " + where + "; " + source);
+                "input: " + expanded.length + " positions, " + where + "; " + source, visualPositions);
     }
 
     /** --image with --inputs: the file brings the ids, the image the pixels; each must be given once. */

@@ -18,7 +18,7 @@ import org.vlmscope.graph.OnnxModel;
  * folder it was loaded from: the session for a single .onnx file that is not part of a model directory.
  */
 public final class GraphSession implements AutoCloseable {
-    private final OrtEnvironment env = OrtEnvironment.getEnvironment();
+    private final OrtEnvironment env = Providers.environment();
     private final OrtSession session;
     private final String provider;
 
@@ -34,10 +34,10 @@ public final class GraphSession implements AutoCloseable {
     public static GraphSession open(OnnxModel model, Device device, int threads, String what) {
         Providers.Choice choice = Providers.options(model.baseDir(), device, threads);
         try {
-            OrtSession s = OrtEnvironment.getEnvironment().createSession(model.toBytes(), choice.options());
+            OrtSession s = Providers.environment().createSession(model.toBytes(), choice.options());
             return new GraphSession(s, choice.name());
         } catch (OrtException e) {
-            throw new VlmscopeException("ONNX Runtime cannot open " + what + ": " + e.getMessage(), e);
+            throw new VlmscopeException("ONNX Runtime cannot open " + what + ": " + OrtErrors.describe(e), e);
         } finally {
             choice.options().close();
         }
@@ -69,7 +69,7 @@ public final class GraphSession implements AutoCloseable {
                 return out;
             }
         } catch (OrtException e) {
-            throw new VlmscopeException("running " + what + " failed: " + e.getMessage(), e);
+            throw new VlmscopeException("running " + what + " failed: " + OrtErrors.describe(e), e);
         } finally {
             owned.forEach(OnnxTensor::close);
         }

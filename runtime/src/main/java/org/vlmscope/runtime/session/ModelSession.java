@@ -15,6 +15,8 @@ import org.vlmscope.core.ModelManifest;
 import org.vlmscope.core.VlmscopeException;
 import org.vlmscope.core.vocab.GraphNames;
 import org.vlmscope.core.vocab.HookName;
+import org.vlmscope.graph.ExternalData;
+import org.vlmscope.graph.GraphException;
 import org.vlmscope.graph.OnnxModel;
 import org.vlmscope.graph.TensorType;
 import org.vlmscope.graph.Value;
@@ -35,7 +37,7 @@ public final class ModelSession implements AutoCloseable {
     private final Path dir;
     private final ModelManifest manifest;
     private final Device device;
-    private final OrtEnvironment env = OrtEnvironment.getEnvironment();
+    private final OrtEnvironment env = Providers.environment();
     /** Element type and shape of every hook, from the graphs' value types. */
     private final Map<String, TensorType> hookTypes = new LinkedHashMap<>();
     /** Hooks every run of each graph returns, from the globs given at open. */
@@ -70,6 +72,12 @@ public final class ModelSession implements AutoCloseable {
             }
             exposed.put(graph, wanted.stream().filter(manifest.graph(graph).hooks()::contains).toList());
             OnnxModel model = OnnxModel.load(file);
+            try {
+                ExternalData.checkFiles(model.graph(), dir, file.toString());
+            } catch (GraphException e) {
+                throw new VlmscopeException(e.getMessage() + "; export the model again", e);
+            }
+            ManifestShapes.check(dir, manifest, graph, model.graph(), file);
             for (String hook : manifest.graph(graph).hooks()) {
                 Value v = model.graph().value(hook);
                 hookTypes.put(hook, v == null ? null : v.type());
@@ -153,7 +161,8 @@ public final class ModelSession implements AutoCloseable {
         try {
             return variant(graph, passes).run(inputs);
         } catch (OrtException e) {
-            throw new VlmscopeException("running " + graph + ".onnx failed: " + e.getMessage(), e);
+            throw new VlmscopeException("running " + dir.resolve(manifest.graph(graph).file()) + " failed: "
+                    + OrtErrors.describe(e), e);
         }
     }
 
@@ -179,7 +188,8 @@ public final class ModelSession implements AutoCloseable {
             variants.put(key, session);
             return session;
         } catch (OrtException e) {
-            throw new VlmscopeException("ONNX Runtime cannot open " + graph + ".onnx of " + dir + ": " + e.getMessage(), e);
+            throw new VlmscopeException("ONNX Runtime cannot load " + dir.resolve(manifest.graph(graph).file()) + ": "
+                    + OrtErrors.describe(e), e);
         } finally {
             choice.options().close();
         }

@@ -1,6 +1,8 @@
 package org.vlmscope.runtime.session;
 
+import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtLoggingLevel;
 import ai.onnxruntime.OrtSession;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,6 +18,14 @@ final class Providers {
     }
 
     private Providers() {
+    }
+
+    /**
+     * The process's ONNX Runtime environment, its native logger limited to errors: ORT's warnings (and its own
+     * coloured log lines) are not for vlmscope's users, whose failures arrive as one-line messages instead.
+     */
+    static OrtEnvironment environment() {
+        return OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR, "vlmscope");
     }
 
     /** {@code threads}: ONNX Runtime's intra-op threads, or 0 for its default (one per core). */
@@ -55,6 +65,8 @@ final class Providers {
      */
     private static OrtSession.SessionOptions base(Path modelDir, int threads) throws OrtException {
         OrtSession.SessionOptions opts = new OrtSession.SessionOptions();
+        // A session's own log lines are limited to fatal ones: its errors come back as exceptions.
+        opts.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL);
         opts.addConfigEntry("session.model_external_initializers_file_folder_path", modelDir.toAbsolutePath().toString());
         opts.addConfigEntry("session.disable_prepacking", "1");
         opts.setCPUArenaAllocator(false);
