@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.vlmscope.runtime.family.RuntimeFamilies;
 import org.vlmscope.runtime.input.ModelInput;
 import org.vlmscope.runtime.summary.LayerSummary;
 import org.vlmscope.runtime.summary.TopTokens;
@@ -34,7 +35,6 @@ import org.vlmscope.runtime.diff.ActivationDiff;
 import org.vlmscope.runtime.diff.DiffReport;
 import org.vlmscope.runtime.diff.DiffRow;
 import org.vlmscope.runtime.text.PromptTemplate;
-import org.vlmscope.runtime.text.PromptTemplates;
 import org.vlmscope.runtime.text.PromptTemplates.Fidelity;
 import org.vlmscope.runtime.text.PromptTemplates.Variant;
 import org.vlmscope.runtime.text.Prompts;
@@ -102,7 +102,7 @@ final class DemoCommand implements Callable<Integer> {
         NamedTensor pixels = ModelInput.pixelValues(exported.modelDir(), image);
         try (Tokenizer tokenizer = Tokenizer.load(exported.modelDir());
              ModelSession session = runtime.open(exported.modelDir(), HOOKS)) {
-            PromptTemplate template = PromptTemplates.forModel(m, Variant.GENERATIVE, fidelity);
+            PromptTemplate template = RuntimeFamilies.of(m).promptTemplate(m, Variant.GENERATIVE, fidelity);
             Sequence prompt = Prompts.build(tokenizer, template, QUESTION, m);
             long[][] ids = {prompt.ids()};
             out.printf("== image %s through %s -> pixel_values %s%n", image, ModelInput.PREPROCESSOR_CONFIG,

@@ -54,6 +54,8 @@ final class ExportCommand implements Callable<Integer> {
         out.printf("  graphs:  %s%n", String.join(", ", r.manifest().graphs().values().stream()
                 .map(ModelManifest.GraphEntry::file).toList()));
         out.printf("  tensors: %d, weights %s (%d bytes)%n", r.tensors(), Units.bytes(r.weightBytes()), r.weightBytes());
+        r.manifest().promptTemplates().keySet().forEach(family -> out.printf("  prompt:  %s template, from %s%n",
+                family, r.manifest().source().promptTemplate()));
         out.printf(Locale.ROOT, "  time:    %.2f s, %s%n", seconds, Units.megabytesPerSecond(r.weightBytes(), seconds));
         out.flush();
         return 0;

@@ -88,4 +88,12 @@ class ExportBadInputTest {
         Cli.ok("export", ckpt.toString(), "-o", tmp.resolve("m").toString(), "--allow-unused-layers");
         assertEquals(3, ModelManifest.read(tmp.resolve("m")).dims().layers());
     }
+
+    /** Like MODEL_DIR for run, a file given as CHECKPOINT_DIR is said to be a file, not to lack a config.json. */
+    @Test
+    void aFileGivenAsTheCheckpoint() throws IOException {
+        Path file = Files.writeString(tmp.resolve("model.safetensors"), "x");
+        Cli.failsWith(export(file), file + " is a file, not a directory");
+        Cli.failsWith(export(tmp.resolve("absent")), "absent has no config.json");
+    }
 }

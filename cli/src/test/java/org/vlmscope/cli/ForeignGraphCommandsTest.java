@@ -100,6 +100,46 @@ class ForeignGraphCommandsTest {
     }
 
     @Test
+    void theOwnDecoderRunsAsASingleFileWithItsOwnHooks() {
+        // decoder.onnx of vlmscope's export, fed what the embed graph would give it and an empty KV cache.
+        Path own = ownExport();
+        Path feeds = tmp.resolve("decoder-inputs.safetensors");
+        try (SafetensorsFile ref = SafetensorsFile.open(reference)) {
+            long[] shape = ref.info("inputs_embeds").shape();
+            int s = (int) shape[1];
+            long[] positions = new long[s];
+            long[] ones = new long[s];
+            for (int i = 0; i < s; i++) {
+                positions[i] = i;
+                ones[i] = 1;
+            }
+            List<NamedTensor> tensors = new java.util.ArrayList<>(List.of(
+                    NamedTensor.ofFloats("inputs_embeds", shape, ref.toFloatArray("inputs_embeds")),
+                    NamedTensor.ofLongs("attention_mask", new long[] {1, s}, ones),
+                    NamedTensor.ofLongs("position_ids", new long[] {1, s}, positions)));
+            for (int i = 0; i < 4; i++) {
+                for (String kv : List.of("key", "value")) {
+                    tensors.add(NamedTensor.ofFloats("past_key_values." + i + "." + kv, new long[] {1, 2, 0, 8},
+                            new float[0]));
+                }
+            }
+            SafetensorsWriter.writeAll(feeds, Map.of(), tensors);
+        }
+        Path cache = tmp.resolve("decoder-file.safetensors");
+        Cli.Result r = Cli.ok("run", own.resolve("decoder.onnx").toString(), "--inputs", feeds.toString(),
+                "--hooks", "blocks.*.hook_resid_post", "--cache", cache.toString());
+        assertTrue(r.out().contains("hooks of its own"), r.out());
+        try (SafetensorsFile got = SafetensorsFile.open(cache); SafetensorsFile ref = SafetensorsFile.open(reference)) {
+            float[] states = ref.toFloatArray("hidden_states");
+            int row = states.length / 5;
+            for (int i = 0; i < 4; i++) {
+                assertClose(Arrays.copyOfRange(states, (i + 1) * row, (i + 2) * row),
+                        got.toFloatArray("blocks." + i + ".hook_resid_post"), "own decoder.onnx, layer " + i);
+            }
+        }
+    }
+
+    @Test
     void aGraphWithFusedAttentionSaysWhichHooksItLacks() {
         Path file = tmp.resolve("builder/model.onnx");
         SyntheticDecoder.build(new SyntheticDecoder.Shape(2, 16, 2, 24, 40), SyntheticDecoder.Style.ORT_BUILDER,

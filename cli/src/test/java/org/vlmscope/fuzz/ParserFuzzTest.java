@@ -32,6 +32,13 @@ import org.vlmscope.core.SafetensorsWriter.NamedTensor;
 import org.vlmscope.core.TensorInfo;
 import org.vlmscope.core.VectorFile;
 import org.vlmscope.exporter.config.HfConfigReader;
+import org.vlmscope.experiments.records.AblationRecord;
+import org.vlmscope.experiments.records.Answer;
+import org.vlmscope.experiments.records.InputFile;
+import org.vlmscope.experiments.records.RecordJson;
+import org.vlmscope.experiments.records.RecordLog;
+import org.vlmscope.experiments.records.ResultsFolder;
+import org.vlmscope.experiments.records.RunManifest;
 import org.vlmscope.golden.GoldenFixture;
 import org.vlmscope.models.DemoCheckpoint;
 import org.vlmscope.models.MiniJinja;
@@ -382,5 +389,37 @@ class ParserFuzzTest {
             }
             MiniJinja.parse(t.toString()).render(context);
         });
+    }
+
+    /** A results folder as an ablation run leaves it: run.json and two records, mutated one file at a time. */
+    @Test
+    void resultsFolders() throws IOException {
+        RunManifest manifest = new RunManifest(RunManifest.FORMAT, RunManifest.ABLATION, "/m", "sha256:00",
+                Map.of("dataset", new InputFile("/d.jsonl", "ab")), "paper", 7, Map.of("filter", "none"),
+                Map.of("vlmscope", "0.1.0"));
+        byte[] validManifest = RecordJson.FILES.writeValueAsBytes(manifest);
+        String records = RecordJson.line(new AblationRecord("139", "cat", "generative", "object", 2, List.of(3, 4),
+                true, false, new Answer("a cat", List.of(9L, 10L)), new Answer("a dog", List.of(9L, 11L)))) + "\n"
+                + RecordJson.line(new AblationRecord("285", "bear", "polling", "random-2", 1, List.of(7), true, true,
+                new Answer("Yes", List.of(3L)), new Answer("Yes", List.of(3L)))) + "\n";
+        byte[] validRecords = records.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        Path dir = Files.createDirectories(tmp.resolve("results"));
+        Fuzz.run("results folder", SEED + 12, CASES, dir.toString(), Fuzz.DEFAULT_LIMITS, r -> {
+            boolean manifestCase = r.nextBoolean();
+            Files.write(dir.resolve(RunManifest.FILE), manifestCase ? mutateJson(r, validManifest) : validManifest);
+            Files.write(dir.resolve(RecordLog.FILE), manifestCase ? validRecords : mutateJsonLines(r, validRecords));
+            ResultsFolder.read(dir);
+        });
+    }
+
+    /** One line of a JSON-lines file mutated as a tree (most cases) or the file's bytes mutated. */
+    private static byte[] mutateJsonLines(Random r, byte[] valid) throws IOException {
+        if (r.nextInt(4) == 0) {
+            return Mutations.bytes(r, valid);
+        }
+        String[] lines = new String(valid, java.nio.charset.StandardCharsets.UTF_8).split("\n");
+        int i = r.nextInt(lines.length);
+        lines[i] = JSON.writeValueAsString(Mutations.json(r, JSON.readTree(lines[i])));
+        return (String.join("\n", lines) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
 }

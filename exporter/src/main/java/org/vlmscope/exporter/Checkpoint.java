@@ -115,8 +115,8 @@ final class Checkpoint implements FamilyCheckpoint {
         }
     }
 
-    /** The tensor {@code name}, which must exist with exactly {@code shape}. */
-    TensorInfo tensor(String name, long... shape) {
+    @Override
+    public TensorInfo tensor(String name, long... shape) {
         if (!weights.contains(name)) {
             throw new VlmscopeException("checkpoint " + dir + " has no tensor '" + name + "' (expected shape "
                     + Arrays.toString(shape) + " from config.json)");
@@ -210,9 +210,5 @@ final class Checkpoint implements FamilyCheckpoint {
     @Override
     public void close() {
         weights.close();
-    }
-
-    /** Rows [rowStart, rowStart+rows) of a [out, in] weight (and the same range of its bias, if any). */
-    record LinearRef(TensorInfo weight, TensorInfo bias, long rowStart, long rows) {
     }
 }

@@ -76,6 +76,10 @@ public final class HfConfigReader {
     /** config.json as written (a JSON object), before any family's defaults; errors name the file. */
     public static JsonNode readJson(Path checkpointDir) {
         Path file = checkpointDir.resolve(CONFIG_FILE);
+        if (Files.isRegularFile(checkpointDir)) {
+            throw new VlmscopeException(checkpointDir + " is a file, not a directory: expected a Hugging Face "
+                    + "checkpoint directory");
+        }
         if (!Files.isRegularFile(file)) {
             throw new VlmscopeException(checkpointDir + " has no " + CONFIG_FILE
                     + ": expected a Hugging Face checkpoint directory");

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.onnx.proto.OnnxMl.TensorProto.DataType;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -13,6 +14,7 @@ import org.vlmscope.graph.Graph;
 import org.vlmscope.graph.GraphException;
 import org.vlmscope.graph.Node;
 import org.vlmscope.graph.OnnxModel;
+import org.vlmscope.graph.TensorType;
 import org.vlmscope.graph.Value;
 import org.vlmscope.graph.passes.AttentionBias;
 import org.vlmscope.graph.passes.Expose;
@@ -130,6 +132,17 @@ class HookLocatorTest {
         assertTrue(e.getMessage().contains("found 4 residual additions"), e.getMessage());
         assertTrue(e.getMessage().contains("and 4 attention nodes"), e.getMessage());
         assertTrue(Hooks.of(model).isEmpty(), "a failed locate records nothing");
+    }
+
+    @Test
+    void hiddenSizesThatDisagreeFailNamingEach() {
+        OnnxModel model = ForeignGraphs.load("llama/model.onnx");
+        // A final norm whose weight claims 31 values in a 32-wide model.
+        model.graph().require("model.norm.weight").setType(TensorType.of(DataType.FLOAT, 31));
+        GraphException e = assertThrows(GraphException.class, () -> HookLocator.locate(model));
+        assertTrue(e.getMessage().contains("the hidden sizes disagree"), e.getMessage());
+        assertTrue(e.getMessage().contains("'model.norm.weight' has 31"), e.getMessage());
+        assertTrue(e.getMessage().contains("has 32"), e.getMessage());
     }
 
     @Test

@@ -44,10 +44,11 @@ public final class ModelInput {
      * The model input of one run: {@code ids} one row per batch entry, as the runtime takes them;
      * {@code pixelValues} null for a text-only prompt; {@code length} the sequence once the image placeholder is
      * expanded; {@code tokenizer} the model's, open for decoding answers, when the prompt was text (else null);
-     * {@code metadata} what a dump records about the input; {@code summary} one line saying what runs.
+     * {@code metadata} what a dump records about the input; {@code summary} one line saying what runs;
+     * {@code visualPositions} where the first row's visual tokens sit in the expanded sequence (empty for text).
      */
     public record Prepared(long[][] ids, NamedTensor pixelValues, int length, Tokenizer tokenizer,
-                    Map<String, String> metadata, String summary) implements AutoCloseable {
+                    Map<String, String> metadata, String summary, int[] visualPositions) implements AutoCloseable {
         @Override
         public void close() {
             if (tokenizer != null) {
@@ -151,8 +152,10 @@ public final class ModelInput {
             where = "visual tokens " + start + "-" + (start + visual - 1) + " from "
                     + (meta.containsKey("image") ? meta.get("image") : PIXEL_VALUES);
         }
+        int[] visualPositions = java.util.stream.IntStream.range(0, expanded.length)
+                .filter(p -> expanded[p] == m.imageTokenId()).toArray();
         return new Prepared(ids, pixels, expanded.length, tokenizer, meta,
-                "input: " + expanded.length + " positions, " + where + "; " + source);
+                "input: " + expanded.length + " positions, " + where + "; " + source, visualPositions);
     }
 
     /** --image with --inputs: the file brings the ids, the image the pixels; each must be given once. */

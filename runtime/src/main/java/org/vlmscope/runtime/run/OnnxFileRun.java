@@ -1,6 +1,5 @@
 package org.vlmscope.runtime.run;
 
-import ai.onnx.proto.OnnxMl.TensorProto.DataType;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
@@ -13,12 +12,13 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import org.vlmscope.core.BadArgumentException;
 import org.vlmscope.core.DType;
-import org.vlmscope.core.HalfFloats;
 import org.vlmscope.core.SafetensorsWriter.NamedTensor;
+import org.vlmscope.core.TensorConversion;
 import org.vlmscope.core.vocab.BlockedScore;
 import org.vlmscope.core.vocab.GraphNames;
 import org.vlmscope.core.vocab.HookName;
 import org.vlmscope.core.vocab.MetadataKeys;
+import org.vlmscope.graph.ElemTypes;
 import org.vlmscope.graph.GraphException;
 import org.vlmscope.graph.OnnxModel;
 import org.vlmscope.graph.TensorType;
@@ -69,6 +69,8 @@ public final class OnnxFileRun {
     private final OnnxModel model;
     private final Location location;
     private final String notLocated;
+    /** The passes of a run rewrite {@link #model} in place, so a loaded file runs once. */
+    private boolean ran;
 
     private OnnxFileRun(Path file, OnnxModel model, Location location, String notLocated) {
         this.file = file;
@@ -88,6 +90,10 @@ public final class OnnxFileRun {
         } catch (GraphException e) {
             return new OnnxFileRun(file, model, null, e.getMessage());
         }
+    }
+
+    public Path file() {
+        return file;
     }
 
     /** Where the hooks were found, when the locator found them (null for a graph with its own hooks, or none). */
@@ -131,11 +137,15 @@ public final class OnnxFileRun {
 
     /** Runs the graph once on {@code inputs} (named as its inputs) with the hooks, interventions and lens asked for. */
     public Result run(Map<String, NamedTensor> inputs, Request request, Device device, int threads) {
+        if (ran) {
+            throw new IllegalStateException("a loaded ONNX file runs once; load it again for another run");
+        }
         if (request.needsHooks() && hooks().isEmpty()) {
             throw new BadArgumentException(file + " has no hooks, so hooks, interventions and the lens cannot apply"
                     + (notLocated == null ? "" : ": " + notLocated));
         }
         checkInputs(model, inputs, file);
+        ran = true;
         Map<String, NamedTensor> feeds = new LinkedHashMap<>(inputs);
         List<Pass> passes = new ArrayList<>();
         List<String> exposed;
@@ -190,7 +200,7 @@ public final class OnnxFileRun {
     }
 
     private static boolean fits(TensorType type, NamedTensor t) {
-        if (type.elemType() != null && type.elemType() != onnxType(t.dtype())) {
+        if (type.elemType() != null && type.elemType() != ElemTypes.of(t.dtype())) {
             return false;
         }
         if (type.shape() == null) {
@@ -206,21 +216,6 @@ public final class OnnxFileRun {
             }
         }
         return true;
-    }
-
-    static DataType onnxType(DType d) {
-        return switch (d) {
-            case F32 -> DataType.FLOAT;
-            case F16 -> DataType.FLOAT16;
-            case BF16 -> DataType.BFLOAT16;
-            case F64 -> DataType.DOUBLE;
-            case I64 -> DataType.INT64;
-            case I32 -> DataType.INT32;
-            case I16 -> DataType.INT16;
-            case I8 -> DataType.INT8;
-            case U8 -> DataType.UINT8;
-            case BOOL -> DataType.BOOL;
-        };
     }
 
     /** The extra inputs interventions need on one graph: patch values and masks, attention biases. */
@@ -340,15 +335,11 @@ public final class OnnxFileRun {
             put(GraphNames.patchMask(hook), new long[] {batch, seq, 1}, mask, feeds);
         }
 
+        /** A tensor in the model's compute type, from float32 values. */
         private void put(String name, long[] shape, float[] values, Map<String, NamedTensor> feeds) {
             ByteBuffer data = ByteBuffer.allocate(values.length * compute.byteSize()).order(ByteOrder.LITTLE_ENDIAN);
-            for (float v : values) {
-                if (compute == DType.F16) {
-                    data.putShort(HalfFloats.floatToFp16(v));
-                } else {
-                    data.putFloat(v);
-                }
-            }
+            TensorConversion.convert(NamedTensor.ofFloats(name, shape, values).data(), DType.F32, data, compute,
+                    values.length);
             feeds.put(name, new NamedTensor(name, compute, shape, data.flip()));
         }
     }

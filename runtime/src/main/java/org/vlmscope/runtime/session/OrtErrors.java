@@ -15,7 +15,7 @@ final class OrtErrors {
         String text = String.valueOf(e.getMessage())
                 .replaceAll("Error code - ORT_[A-Z_]+ - message: ", "")
                 .replaceAll("This is an invalid model\\.\\s*", "invalid graph: ")
-                .replaceAll("[\\w/\\\\.]+\\.(cc|cpp|h):\\d+\\s+(\\S+\\s+)?", "")
+                .replaceAll("[\\w/\\\\-]+\\.(cc|cpp|h):\\d+\\s+(\\S+\\s+)?", " ")
                 .replaceAll("\\s+", " ")
                 .strip();
         return text.isEmpty() ? "ONNX Runtime gave no detail (" + e.getCode() + ")" : text;

@@ -121,7 +121,10 @@ class OnnxFileRunTest {
                 NamedTensor.ofFloats("pixel_values", new long[] {1, 3, 16, 16}, pixels));
         OnnxFileRun.Result r = graph.run(in, new OnnxFileRun.Request(List.of(), List.of(), null), Device.CPU, 0);
         assertArrayEquals(new long[] {1, 10}, r.outputs().get("logits").shape());
-        BadArgumentException e = assertThrows(BadArgumentException.class, () -> graph.run(in,
+        assertThrows(IllegalStateException.class, () -> graph.run(in,
+                new OnnxFileRun.Request(List.of(), List.of(), null), Device.CPU, 0), "a loaded file runs once");
+        OnnxFileRun again = OnnxFileRun.load(graph.file());
+        BadArgumentException e = assertThrows(BadArgumentException.class, () -> again.run(in,
                 new OnnxFileRun.Request(List.of(HookName.EVERY_RESID_POST), List.of(), null), Device.CPU, 0));
         assertTrue(e.getMessage().contains("found 1 residual addition"), e.getMessage());
     }
