@@ -94,7 +94,7 @@ public final class LensRunner {
      */
     public static LensSidecar sidecar(ExperimentModel model, NamedTensor pixels, Sequence seq, String imageId) {
         Map<String, NamedTensor> out = Forward.run(model.session(), pixels, new long[][] {seq.ids()}, List.of(),
-                new LensRequest(TOP_K, List.of()));
+                new LensRequest(TOP_K, List.of()), Forward.Logits.LAST);
         NamedTensor ids = out.get(GraphNames.LENS_TOP_IDS);
         float[] probs = out.get(GraphNames.LENS_TOP_PROBS).toFloatArray();
         LongBuffer idBuffer = ids.data().duplicate().order(ByteOrder.LITTLE_ENDIAN).asLongBuffer();

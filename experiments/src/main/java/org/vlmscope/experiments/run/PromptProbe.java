@@ -34,11 +34,11 @@ public final class PromptProbe {
         }
     }
 
-    /** One forward pass over {@code ids} (placeholder expanded) and the image. */
+    /** One forward pass over {@code ids} (placeholder expanded) and the image, unembedding the last position only. */
     public static NextToken next(ExperimentModel model, NamedTensor pixels, long[] ids,
                                  List<Intervention> interventions) {
-        NamedTensor logits = Forward.run(model.session(), pixels, new long[][] {ids}, interventions, null)
-                .get(GraphNames.LOGITS);
+        NamedTensor logits = Forward.run(model.session(), pixels, new long[][] {ids}, interventions, null,
+                Forward.Logits.LAST).get(GraphNames.LOGITS);
         int seq = (int) logits.shape()[1];
         int vocab = (int) logits.shape()[2];
         FloatBuffer all = logits.data().duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
