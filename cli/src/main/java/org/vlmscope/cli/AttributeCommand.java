@@ -11,16 +11,18 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.IntStream;
+import org.vlmscope.runtime.input.ModelInput;
+import org.vlmscope.runtime.summary.VisualGrid;
 import org.vlmscope.core.BadArgumentException;
 import org.vlmscope.core.ModelManifest;
 import org.vlmscope.core.SafetensorsWriter;
 import org.vlmscope.core.SafetensorsWriter.NamedTensor;
 import org.vlmscope.core.VectorFile;
 import org.vlmscope.core.VlmscopeException;
-import org.vlmscope.runtime.ImageTokens;
-import org.vlmscope.runtime.IntegratedGradients;
-import org.vlmscope.runtime.ModelSession;
-import org.vlmscope.runtime.Positions;
+import org.vlmscope.runtime.run.ImageTokens;
+import org.vlmscope.runtime.attribution.IntegratedGradients;
+import org.vlmscope.runtime.session.ModelSession;
+import org.vlmscope.runtime.intervene.Positions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -104,7 +106,7 @@ final class AttributeCommand implements Callable<Integer> {
         }
         ModelManifest manifest = ModelManifest.read(modelDir);
         PrintWriter out = spec.commandLine().getOut();
-        try (PromptInput.Prepared in = input.prepare(modelDir, manifest)) {
+        try (ModelInput.Prepared in = input.prepare(modelDir, manifest)) {
             if (in.ids().length != 1) {
                 throw new BadArgumentException("attribute takes one prompt; " + input.inputs + " holds "
                         + in.ids().length + " rows");
@@ -116,7 +118,7 @@ final class AttributeCommand implements Callable<Integer> {
         return 0;
     }
 
-    private void attribute(PrintWriter out, PromptInput.Prepared in, ModelManifest manifest,
+    private void attribute(PrintWriter out, ModelInput.Prepared in, ModelManifest manifest,
                            IntegratedGradients.Target goal, IntegratedGradients.Options options) {
         int d = manifest.dims().dModel();
         long[] expanded = ImageTokens.expand(in.ids()[0], manifest.imageTokenId(), manifest.dims().visualTokens());

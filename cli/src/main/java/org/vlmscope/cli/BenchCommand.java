@@ -9,7 +9,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks; run with VLMSCOPE_JAVA_OPTS=-Xmx512m to check memory bounds.",
         subcommands = {BenchExportCommand.class, BenchSurgeryCommand.class, BenchLensCommand.class,
-                BenchGenerateCommand.class, BenchIgCommand.class})
+                BenchGenerateCommand.class, BenchIgCommand.class, BenchCocoCommand.class})
 final class BenchCommand implements Runnable {
     @Spec
     CommandSpec spec;

@@ -2,7 +2,7 @@ package org.vlmscope.cli;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.vlmscope.exporter.bench.ExportBenchmark;
+import org.vlmscope.bench.ExportBenchmark;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -1,7 +1,8 @@
 package org.vlmscope.cli;
 
 import java.util.concurrent.Callable;
-import org.vlmscope.runtime.GenerationBenchmark;
+import org.vlmscope.bench.DemoModel;
+import org.vlmscope.bench.GenerationBenchmark;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -8,7 +8,7 @@ import org.vlmscope.core.Directories;
 import org.vlmscope.exporter.ExportOptions;
 import org.vlmscope.exporter.Exporter;
 import org.vlmscope.models.RandomCheckpoint;
-import org.vlmscope.runtime.LensOverheadBenchmark;
+import org.vlmscope.bench.LensOverheadBenchmark;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

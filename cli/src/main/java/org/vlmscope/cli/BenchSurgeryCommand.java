@@ -1,7 +1,7 @@
 package org.vlmscope.cli;
 
 import java.util.concurrent.Callable;
-import org.vlmscope.exporter.bench.SurgeryBenchmark;
+import org.vlmscope.bench.SurgeryBenchmark;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

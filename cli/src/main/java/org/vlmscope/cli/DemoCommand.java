@@ -13,6 +13,11 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.vlmscope.runtime.input.ModelInput;
+import org.vlmscope.runtime.summary.LayerSummary;
+import org.vlmscope.runtime.summary.TopTokens;
+import org.vlmscope.core.vocab.HookName;
+import org.vlmscope.core.vocab.GraphNames;
 import org.vlmscope.core.Directories;
 import org.vlmscope.core.ModelManifest;
 import org.vlmscope.core.SafetensorsWriter.NamedTensor;
@@ -20,11 +25,11 @@ import org.vlmscope.core.VlmscopeException;
 import org.vlmscope.exporter.ExportOptions;
 import org.vlmscope.exporter.Exporter;
 import org.vlmscope.models.DemoCheckpoint;
-import org.vlmscope.runtime.Forward;
-import org.vlmscope.runtime.Greedy;
-import org.vlmscope.runtime.Intervention;
-import org.vlmscope.runtime.ModelSession;
-import org.vlmscope.runtime.Positions;
+import org.vlmscope.runtime.run.Forward;
+import org.vlmscope.runtime.run.Greedy;
+import org.vlmscope.runtime.intervene.Intervention;
+import org.vlmscope.runtime.session.ModelSession;
+import org.vlmscope.runtime.intervene.Positions;
 import org.vlmscope.runtime.diff.ActivationDiff;
 import org.vlmscope.runtime.diff.DiffReport;
 import org.vlmscope.runtime.diff.DiffRow;
@@ -57,8 +62,8 @@ final class DemoCommand implements Callable<Integer> {
     static final String MARKER = ".vlmscope-demo";
     /** The question of {@link DemoCheckpoint#DEMO_PROMPT}, which the model's template turns into that prompt. */
     static final String QUESTION = "What is in this image?";
-    static final String EMBEDDINGS = "blocks.0.hook_resid_pre";
-    static final List<String> HOOKS = List.of("blocks.*.hook_resid_post", EMBEDDINGS);
+    static final String EMBEDDINGS = HookName.residPre(0);
+    static final List<String> HOOKS = List.of(HookName.EVERY_RESID_POST, EMBEDDINGS);
     private static final int TOP_K = 5;
     private static final int NEW_TOKENS = 10;
 
@@ -89,13 +94,13 @@ final class DemoCommand implements Callable<Integer> {
         ModelManifest m = exported.manifest();
         Path image = work.resolve("image.png");
         DemoCheckpoint.writeDemoImage(image);
-        NamedTensor pixels = PromptInput.pixelValues(exported.modelDir(), image);
+        NamedTensor pixels = ModelInput.pixelValues(exported.modelDir(), image);
         try (Tokenizer tokenizer = Tokenizer.load(exported.modelDir());
              ModelSession session = ModelSession.open(exported.modelDir(), device.device, HOOKS)) {
             PromptTemplate template = PromptTemplates.forModel(m, Variant.GENERATIVE, Fidelity.PAPER);
             Sequence prompt = Prompts.build(tokenizer, template, QUESTION, m);
             long[][] ids = {prompt.ids()};
-            out.printf("== image %s through %s -> pixel_values %s%n", image, PromptInput.PREPROCESSOR_CONFIG,
+            out.printf("== image %s through %s -> pixel_values %s%n", image, ModelInput.PREPROCESSOR_CONFIG,
                     Arrays.toString(pixels.shape()));
             out.printf("== question %s in the %s template: %s -> %d positions, visual tokens %s%n",
                     PromptTemplate.quote(QUESTION), template.family(), PromptTemplate.quote(template.render(QUESTION)),
@@ -108,13 +113,13 @@ final class DemoCommand implements Callable<Integer> {
             List<float[]> residuals = new ArrayList<>();
             residuals.add(clean.get(EMBEDDINGS).toFloatArray());
             for (int i = 0; i < m.dims().layers(); i++) {
-                residuals.add(clean.get(residPost(i)).toFloatArray());
+                residuals.add(clean.get(HookName.residPost(i)).toFloatArray());
             }
-            LayerSummary.print(out, LayerSummary.compute(residuals, m.dims().dModel(),
-                    LayerSummary.visualPositions(prompt.ids(), m.imageTokenId())));
+            out.print(LayerSummary.format(LayerSummary.compute(residuals, m.dims().dModel(),
+                    LayerSummary.visualPositions(prompt.ids(), m.imageTokenId()))));
             int vocab = m.dims().vocab();
             out.printf("%n== top-%d next tokens at the final position (id (logit)): %s%n", TOP_K,
-                    TopTokens.format(TopTokens.of(clean.get("logits").toFloatArray(), prompt.lastPosition() * vocab,
+                    TopTokens.format(TopTokens.of(clean.get(GraphNames.LOGITS).toFloatArray(), prompt.lastPosition() * vocab,
                             vocab, TOP_K)));
             answer(out, "answer", session, tokenizer, pixels, ids, List.of());
 
@@ -129,18 +134,14 @@ final class DemoCommand implements Callable<Integer> {
             answer(out, "answer with the image ablated", session, tokenizer, pixels, ids, ablation);
             List<DiffRow> rows = new ArrayList<>();
             for (int i = 0; i < m.dims().layers(); i++) {
-                rows.add(ActivationDiff.compare(residPost(i), clean.get(residPost(i)).toFloatArray(),
-                        ablated.get(residPost(i)).toFloatArray()));
+                rows.add(ActivationDiff.compare(HookName.residPost(i), clean.get(HookName.residPost(i)).toFloatArray(),
+                        ablated.get(HookName.residPost(i)).toFloatArray()));
             }
             out.println("== per-layer diff of the residual stream, ablated against clean:");
             out.print(DiffReport.format(rows, "table"));
         }
         out.flush();
         return 0;
-    }
-
-    private static String residPost(int layer) {
-        return "blocks." + layer + ".hook_resid_post";
     }
 
     /** Greedy decoding with the KV cache, printed as ids and as the tokenizer decodes them. */

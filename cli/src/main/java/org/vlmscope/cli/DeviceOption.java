@@ -1,7 +1,7 @@
 package org.vlmscope.cli;
 
 import org.vlmscope.core.VlmscopeException;
-import org.vlmscope.runtime.Device;
+import org.vlmscope.runtime.session.Device;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.TypeConversionException;

@@ -5,14 +5,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
+import org.vlmscope.core.vocab.HookName;
 import org.vlmscope.core.BadArgumentException;
 import org.vlmscope.core.ModelManifest;
 import org.vlmscope.core.VectorFile;
 import org.vlmscope.core.VlmscopeException;
 import org.vlmscope.graph.TensorType;
-import org.vlmscope.runtime.Intervention;
-import org.vlmscope.runtime.ModelSession;
-import org.vlmscope.runtime.Positions;
+import org.vlmscope.runtime.intervene.Intervention;
+import org.vlmscope.runtime.session.ModelSession;
+import org.vlmscope.runtime.intervene.Positions;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.TypeConversionException;
@@ -161,7 +162,7 @@ final class InterventionOptions {
             int at = text.lastIndexOf('@');
             if (eq < 1 || at <= eq + 1 || at == text.length() - 1) {
                 throw new TypeConversionException("'" + text + "' is not HOOK=VECTOR@POSITIONS (e.g. "
-                        + "blocks.1.hook_resid_post=mean.safetensors@4-579)");
+                        + HookName.residPost(1) + "=mean.safetensors@4-579)");
             }
             return syntax(() -> new PatchSpec(text, text.substring(0, eq), text.substring(eq + 1, at),
                     Positions.parse(text.substring(at + 1), "position")));

@@ -2,9 +2,10 @@ package org.vlmscope.cli;
 
 import java.util.Arrays;
 import java.util.List;
+import org.vlmscope.core.vocab.GraphNames;
 import org.vlmscope.core.BadArgumentException;
-import org.vlmscope.runtime.LensRequest;
-import org.vlmscope.runtime.Positions;
+import org.vlmscope.runtime.intervene.LensRequest;
+import org.vlmscope.runtime.intervene.Positions;
 import picocli.CommandLine.Option;
 
 /** The logit-lens options, shared by {@code run} (lens tensors into the cache) and {@code surgery} (lens outputs). */
@@ -12,7 +13,8 @@ final class LensOptions {
     @Option(names = "--lens", paramLabel = "K",
             description = "Logit lens: the final norm and unembedding applied to every residual stream (row 0 the "
                     + "embeddings, row i the output of layer i-1), keeping the top K tokens at every position: outputs "
-                    + "lens.top_ids, lens.top_logits, lens.top_probs [rows,batch,sequence,K] (run: into --cache).")
+                    + GraphNames.LENS_TOP_IDS + ", " + GraphNames.LENS_TOP_LOGITS + ", " + GraphNames.LENS_TOP_PROBS
+                    + " [rows,batch,sequence,K] (run: into --cache).")
     Integer k;
 
     @Option(names = "--lens-targets", paramLabel = "IDS",

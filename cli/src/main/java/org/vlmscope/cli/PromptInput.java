@@ -2,46 +2,27 @@ package org.vlmscope.cli;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import org.vlmscope.core.BadArgumentException;
-import org.vlmscope.core.DType;
 import org.vlmscope.core.ModelManifest;
-import org.vlmscope.core.SafetensorsFile;
-import org.vlmscope.core.SafetensorsWriter.NamedTensor;
-import org.vlmscope.core.TensorInfo;
-import org.vlmscope.core.VlmscopeException;
-import org.vlmscope.runtime.ImageTokens;
-import org.vlmscope.runtime.image.ClipImageProcessor;
-import org.vlmscope.runtime.image.ImageDecoder;
+import org.vlmscope.runtime.input.InputRequest;
+import org.vlmscope.runtime.input.ModelInput;
 import org.vlmscope.runtime.text.PromptTemplate;
-import org.vlmscope.runtime.text.PromptTemplates;
 import org.vlmscope.runtime.text.PromptTemplates.Fidelity;
 import org.vlmscope.runtime.text.PromptTemplates.Variant;
-import org.vlmscope.runtime.text.Prompts;
-import org.vlmscope.runtime.text.Sequence;
-import org.vlmscope.runtime.text.Tokenizer;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.TypeConversionException;
 
 /**
- * Where the input of {@code run} and {@code attribute} comes from: exactly one of a question rendered into the
- * model's chat template ({@code --prompt}), a verbatim prompt ({@code --raw-prompt}), both tokenized with the model
- * directory's tokenizer.json, or prepared ids ({@code --inputs}); the image from {@code --image}, decoded and
- * preprocessed as the checkpoint's CLIPImageProcessor does, or from pixel_values in the {@code --inputs} file.
+ * The input options of {@code run} and {@code attribute}: exactly one of a question rendered into the model's chat
+ * template ({@code --prompt}), a verbatim prompt ({@code --raw-prompt}) or prepared ids ({@code --inputs}); the
+ * image from {@code --image} or from pixel_values in the {@code --inputs} file. This mixin parses and checks which
+ * options go together; {@link ModelInput} in the runtime does the preparing.
  */
 final class PromptInput {
-    static final String INPUT_IDS = "input_ids";
-    static final String PIXEL_VALUES = "pixel_values";
-    /** Copied into the model directory by export, next to the graphs. */
-    static final String PREPROCESSOR_CONFIG = "preprocessor_config.json";
-
     @Option(names = "--image", paramLabel = "IMG",
-            description = "JPEG or PNG image, preprocessed as the model directory's " + PREPROCESSOR_CONFIG
+            description = "JPEG or PNG image, preprocessed as the model directory's " + ModelInput.PREPROCESSOR_CONFIG
                     + " says (CLIPImageProcessor: PIL bicubic resize, center crop, CLIP normalisation).")
     Path image;
 
@@ -72,26 +53,6 @@ final class PromptInput {
                     + "per row or once per visual token; pixel_values, F32 [B,3,H,W], unless --image gives the "
                     + "image. Give exactly one of --prompt, --raw-prompt and --inputs.")
     Path inputs;
-
-    /**
-     * The model input of one run: {@code ids} one row per batch entry, as the runtime takes them;
-     * {@code pixelValues} null for a text-only prompt; {@code length} the sequence once the image placeholder is
-     * expanded; {@code tokenizer} the model's, open for decoding answers, when the prompt was text (else null);
-     * {@code metadata} what a dump records about the input; {@code summary} one line saying what runs.
-     */
-    record Prepared(long[][] ids, NamedTensor pixelValues, int length, Tokenizer tokenizer,
-                    Map<String, String> metadata, String summary) implements AutoCloseable {
-        @Override
-        public void close() {
-            if (tokenizer != null) {
-                tokenizer.close();
-            }
-        }
-    }
-
-    /** What an inputs file holds, checked: ids one row per batch entry, pixels null when the file has none. */
-    record Inputs(long[][] ids, NamedTensor pixelValues) {
-    }
 
     /** The checks that need no model: which options go together. Each failure is a usage error. */
     void check() {
@@ -135,140 +96,24 @@ final class PromptInput {
         }
     }
 
-    /**
-     * Reads the image and the ids for a model. What is cheap to check comes first: an inputs file before the
-     * image, the image before the tokenizer (and before the caller opens a session).
-     */
-    Prepared prepare(Path modelDir, ModelManifest m) {
-        Map<String, String> meta = new LinkedHashMap<>();
+    /** The options as the runtime's request. */
+    InputRequest request() {
         if (inputs != null) {
-            Inputs in = readInputs(inputs);
-            if (image != null) {
-                checkIdsForImage(in, m);
-            }
-            NamedTensor pixels = image != null ? image(modelDir, meta) : in.pixelValues();
-            meta.put("inputs", absolute(inputs));
-            return prepared(in.ids(), pixels, null, m, meta, "ids from " + inputs);
+            return InputRequest.file(inputs, image);
         }
-        NamedTensor pixels = image != null ? image(modelDir, meta) : null;
-        Tokenizer tokenizer = Tokenizer.load(modelDir);
-        try {
-            String text;
-            long[] ids;
-            meta.put("prompt", prompt != null ? prompt : rawPrompt);
-            if (prompt != null) {
-                Variant variant = vqa ? Variant.VQA : Variant.GENERATIVE;
-                Fidelity f = fidelity == null ? Fidelity.PAPER : fidelity;
-                PromptTemplate template = PromptTemplates.forModel(m, variant, f);
-                text = template.render(prompt);
-                ids = Prompts.build(tokenizer, template, prompt, m).ids();
-                meta.put("prompt_template", template.family() + " " + lower(variant) + " " + lower(f));
-            } else {
-                text = rawPrompt;
-                ids = tokenizer.encode(rawPrompt);
-                if (image != null) {
-                    ModelManifest.Dims d = m.dims();
-                    ids = Sequence.expand(ids, m.imageTokenId(), d.visualTokens(), d.gridSize()).ids();
-                }
-                meta.put("prompt_template", "raw");
-            }
-            meta.put("prompt_rendered", text);
-            return prepared(new long[][] {ids}, pixels, tokenizer, m, meta, "prompt " + PromptTemplate.quote(text));
-        } catch (RuntimeException e) {
-            tokenizer.close();
-            throw e;
+        if (rawPrompt != null) {
+            return InputRequest.raw(rawPrompt, image);
         }
-    }
-
-    private NamedTensor image(Path modelDir, Map<String, String> meta) {
-        NamedTensor pixels = pixelValues(modelDir, image);
-        meta.put("image", absolute(image));
-        return pixels;
+        return InputRequest.question(prompt, vqa ? Variant.VQA : Variant.GENERATIVE,
+                fidelity == null ? Fidelity.PAPER : fidelity, image);
     }
 
     /**
-     * The image as the checkpoint's processor hands it to the model: decoded as PIL's {@code convert("RGB")} does
-     * (a header claiming more than {@link ImageDecoder#DEFAULT_MAX_PIXELS} pixels is refused before decoding),
-     * then CLIPImageProcessor with the model directory's {@value #PREPROCESSOR_CONFIG}.
+     * Reads the image and the ids for a model (see {@link ModelInput#prepare}): an inputs file before the image,
+     * the image before the tokenizer, all before the caller opens a session.
      */
-    static NamedTensor pixelValues(Path modelDir, Path image) {
-        ClipImageProcessor processor = ClipImageProcessor.fromConfig(modelDir.resolve(PREPROCESSOR_CONFIG));
-        return processor.pixelValues(ImageDecoder.read(image));
-    }
-
-    /** Adds the positions of the expanded sequence (first row) to the metadata and builds the summary line. */
-    private static Prepared prepared(long[][] ids, NamedTensor pixels, Tokenizer tokenizer, ModelManifest m,
-                                     Map<String, String> meta, String source) {
-        long[] expanded = ImageTokens.expand(ids[0], m.imageTokenId(), m.dims().visualTokens());
-        int visual = ImageTokens.count(expanded, m.imageTokenId());
-        meta.put("sequence_length", Integer.toString(expanded.length));
-        String where = "text only";
-        if (visual > 0) {
-            int start = 0;
-            while (expanded[start] != m.imageTokenId()) {
-                start++;
-            }
-            meta.put("visual_start", Integer.toString(start));
-            meta.put("visual_tokens", Integer.toString(visual));
-            where = "visual tokens " + start + "-" + (start + visual - 1) + " from "
-                    + (meta.containsKey("image") ? meta.get("image") : PIXEL_VALUES);
-        }
-        return new Prepared(ids, pixels, expanded.length, tokenizer, meta,
-                "input: " + expanded.length + " positions, " + where + "; " + source);
-    }
-
-    /** --image with --inputs: the file brings the ids, the image the pixels; each must be given once. */
-    private void checkIdsForImage(Inputs in, ModelManifest m) {
-        if (in.pixelValues() != null) {
-            throw new BadArgumentException("--image " + image + " and the " + PIXEL_VALUES + " in " + inputs
-                    + " both give the image; drop one");
-        }
-        if (in.ids().length != 1) {
-            throw new VlmscopeException("--image gives one image, but " + inputs + " holds " + in.ids().length
-                    + " rows of " + INPUT_IDS + ": give one row, or " + PIXEL_VALUES + " for every row in the file");
-        }
-        if (ImageTokens.count(in.ids()[0], m.imageTokenId()) == 0) {
-            throw new VlmscopeException("--image gives an image, but " + INPUT_IDS + " in " + inputs + " hold no "
-                    + "image token (id " + m.imageTokenId() + ") to say where it goes");
-        }
-    }
-
-    /** Reads and checks an inputs file; each error names the tensor and what was expected of it. */
-    static Inputs readInputs(Path file) {
-        try (SafetensorsFile st = SafetensorsFile.open(file)) {
-            if (!st.contains(INPUT_IDS)) {
-                throw new VlmscopeException(file + " has no tensor '" + INPUT_IDS + "' (expected I64 or I32 [S] or "
-                        + "[B,S]); it holds " + st.names());
-            }
-            TensorInfo ids = st.info(INPUT_IDS);
-            long[] s = ids.shape();
-            if (ids.dtype() != DType.I64 && ids.dtype() != DType.I32) {
-                throw new VlmscopeException("tensor '" + INPUT_IDS + "' in " + file + " has dtype " + ids.dtype()
-                        + "; expected I64 or I32");
-            }
-            if ((s.length != 1 && s.length != 2) || s[s.length - 1] == 0 || (s.length == 2 && s[0] == 0)) {
-                throw new VlmscopeException("tensor '" + INPUT_IDS + "' in " + file + " has shape "
-                        + Arrays.toString(s) + "; expected [S] or [B,S] with B, S > 0");
-            }
-            int batch = s.length == 1 ? 1 : (int) s[0];
-            int len = (int) s[s.length - 1];
-            long[] flat = st.toLongArray(INPUT_IDS);
-            long[][] rows = new long[batch][];
-            for (int b = 0; b < batch; b++) {
-                rows[b] = Arrays.copyOfRange(flat, b * len, (b + 1) * len);
-            }
-            return new Inputs(rows, st.contains(PIXEL_VALUES) ? filePixels(st, batch) : null);
-        }
-    }
-
-    private static NamedTensor filePixels(SafetensorsFile st, int batch) {
-        TensorInfo px = st.info(PIXEL_VALUES);
-        long[] s = px.shape();
-        if (px.dtype() != DType.F32 || s.length != 4 || s[0] != batch || s[1] != 3) {
-            throw new VlmscopeException("tensor '" + PIXEL_VALUES + "' in " + st.path() + " is " + px.dtype() + " "
-                    + Arrays.toString(s) + "; expected F32 [" + batch + ",3,H,W] (one image per input_ids row)");
-        }
-        return NamedTensor.ofFloats(PIXEL_VALUES, s, st.toFloatArray(PIXEL_VALUES));
+    ModelInput.Prepared prepare(Path modelDir, ModelManifest m) {
+        return ModelInput.prepare(modelDir, m, request());
     }
 
     private static int occurrences(String text, String part) {
@@ -277,14 +122,6 @@ final class PromptInput {
             n++;
         }
         return n;
-    }
-
-    private static String absolute(Path p) {
-        return p.toAbsolutePath().normalize().toString();
-    }
-
-    private static String lower(Enum<?> e) {
-        return e.name().toLowerCase(Locale.ROOT);
     }
 
     /** paper or code, in any case; anything else is a usage error naming the choices. */

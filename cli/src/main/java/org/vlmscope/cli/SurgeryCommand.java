@@ -8,6 +8,9 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import org.vlmscope.core.vocab.MetadataKeys;
+import org.vlmscope.core.vocab.GraphNames;
+import org.vlmscope.core.vocab.HookName;
 import org.vlmscope.core.BadArgumentException;
 import org.vlmscope.graph.ExternalData;
 import org.vlmscope.graph.GraphException;
@@ -20,8 +23,8 @@ import org.vlmscope.graph.passes.LogitLens;
 import org.vlmscope.graph.passes.Pass;
 import org.vlmscope.graph.passes.Patch;
 import org.vlmscope.graph.passes.SurgeryLog;
-import org.vlmscope.runtime.LensRequest;
-import org.vlmscope.runtime.Positions;
+import org.vlmscope.runtime.intervene.LensRequest;
+import org.vlmscope.runtime.intervene.Positions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -47,7 +50,7 @@ final class SurgeryCommand implements Callable<Integer> {
     Path output;
 
     @Option(names = "--expose", paramLabel = "GLOB",
-            description = "Make the matching hooks graph outputs, e.g. 'blocks.*.hook_resid_post' (repeatable).")
+            description = "Make the matching hooks graph outputs, e.g. '" + HookName.EVERY_RESID_POST + "' (repeatable).")
     List<String> expose = new ArrayList<>();
 
     @Option(names = "--patch", paramLabel = "HOOK",
@@ -61,7 +64,7 @@ final class SurgeryCommand implements Callable<Integer> {
     String grad;
 
     @Option(names = "--attn-bias", paramLabel = "LAYERS",
-            description = "Add an input blocks.{i}.attn.bias, broadcastable to [batch, heads, query, key], added to "
+            description = "Add an input " + GraphNames.ATTENTION_BIAS_TEMPLATE + ", broadcastable to [batch, heads, query, key], added to "
                     + "the attention scores before softmax in each of LAYERS (1-2, 0,3 or all).")
     String attnBias;
 
@@ -132,7 +135,7 @@ final class SurgeryCommand implements Callable<Integer> {
 
     /** The decoder's layer count, which {@code all} and the range check need. */
     private int layers(OnnxModel model) {
-        String layers = model.metadata().get("vlmscope.layers");
+        String layers = model.metadata().get(MetadataKeys.LAYERS);
         if (layers == null) {
             throw new BadArgumentException("--attn-bias needs a decoder graph exported by vlmscope; " + in
                     + " records no layer count (metadata vlmscope.layers)");

@@ -16,10 +16,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vlmscope.core.SafetensorsWriter.NamedTensor;
 import org.vlmscope.models.DemoCheckpoint;
-import org.vlmscope.runtime.Device;
-import org.vlmscope.runtime.Forward;
-import org.vlmscope.runtime.Intervention;
-import org.vlmscope.runtime.ModelSession;
+import org.vlmscope.runtime.session.Device;
+import org.vlmscope.runtime.run.Forward;
+import org.vlmscope.runtime.intervene.Intervention;
+import org.vlmscope.runtime.session.ModelSession;
 
 class DemoCommandTest {
     private static final Pattern LAYER_ROW = Pattern.compile(

@@ -7,10 +7,10 @@ import java.util.List;
 import java.util.stream.Collectors;
 import org.vlmscope.core.SafetensorsWriter.NamedTensor;
 import org.vlmscope.models.DemoCheckpoint;
-import org.vlmscope.runtime.Device;
-import org.vlmscope.runtime.Greedy;
-import org.vlmscope.runtime.Intervention;
-import org.vlmscope.runtime.ModelSession;
+import org.vlmscope.runtime.session.Device;
+import org.vlmscope.runtime.run.Greedy;
+import org.vlmscope.runtime.intervene.Intervention;
+import org.vlmscope.runtime.session.ModelSession;
 import org.vlmscope.runtime.text.Tokenizer;
 
 /**

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.vlmscope.runtime.summary.TopTokens;
 import org.vlmscope.core.DType;
 import org.vlmscope.core.ModelManifest;
 import org.vlmscope.core.SafetensorsFile;

@@ -13,10 +13,11 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.vlmscope.runtime.input.ModelInput;
 import org.vlmscope.core.SafetensorsFile;
 import org.vlmscope.core.SafetensorsWriter.NamedTensor;
 import org.vlmscope.models.DemoCheckpoint;
-import org.vlmscope.runtime.Intervention;
+import org.vlmscope.runtime.intervene.Intervention;
 
 /**
  * {@code run} and {@code attribute} on text and an image file, on the demo model: the question rendered into the
@@ -52,7 +53,7 @@ class RunPromptTest {
      */
     @Test
     void demoPictureThroughTheImagePathIsTheDemoPixelValues() {
-        NamedTensor px = PromptInput.pixelValues(demo.model(), demo.image());
+        NamedTensor px = ModelInput.pixelValues(demo.model(), demo.image());
         assertArrayEquals(new long[] {1, 3, 336, 336}, px.shape());
         assertArrayEquals(DemoCheckpoint.demoPixelValues(), px.toFloatArray());
     }

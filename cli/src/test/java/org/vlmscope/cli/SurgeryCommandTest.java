@@ -25,6 +25,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.vlmscope.runtime.summary.TopTokens;
 import org.vlmscope.core.ModelManifest;
 import org.vlmscope.golden.Compare;
 import org.vlmscope.graph.OnnxModel;

@@ -20,9 +20,9 @@ import org.vlmscope.core.SafetensorsWriter;
 import org.vlmscope.core.SafetensorsWriter.NamedTensor;
 import org.vlmscope.exporter.ExportOptions;
 import org.vlmscope.exporter.Exporter;
-import org.vlmscope.runtime.Device;
-import org.vlmscope.runtime.Forward;
-import org.vlmscope.runtime.ModelSession;
+import org.vlmscope.runtime.session.Device;
+import org.vlmscope.runtime.run.Forward;
+import org.vlmscope.runtime.session.ModelSession;
 
 /**
  * Config variants the golden fixtures do not cover, checked by equivalences that hold in Hugging Face's models:

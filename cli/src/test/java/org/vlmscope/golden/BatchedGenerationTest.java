@@ -11,9 +11,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.vlmscope.core.SafetensorsWriter.NamedTensor;
 import org.vlmscope.exporter.ExportOptions;
 import org.vlmscope.exporter.Exporter;
-import org.vlmscope.runtime.Device;
-import org.vlmscope.runtime.Greedy;
-import org.vlmscope.runtime.ModelSession;
+import org.vlmscope.runtime.session.Device;
+import org.vlmscope.runtime.run.Greedy;
+import org.vlmscope.runtime.session.ModelSession;
 
 /**
  * Greedy decoding of the golden prompt inside a left-padded batch of three prompts of different lengths gives

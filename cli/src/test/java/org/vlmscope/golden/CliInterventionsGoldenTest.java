@@ -21,7 +21,7 @@ import org.vlmscope.cli.Main;
 import org.vlmscope.core.SafetensorsFile;
 import org.vlmscope.core.SafetensorsWriter;
 import org.vlmscope.core.SafetensorsWriter.NamedTensor;
-import org.vlmscope.runtime.Positions;
+import org.vlmscope.runtime.intervene.Positions;
 import picocli.CommandLine;
 
 /**

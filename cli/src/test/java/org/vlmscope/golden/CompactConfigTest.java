@@ -15,9 +15,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.vlmscope.core.SafetensorsWriter.NamedTensor;
 import org.vlmscope.exporter.ExportOptions;
 import org.vlmscope.exporter.Exporter;
-import org.vlmscope.runtime.Device;
-import org.vlmscope.runtime.Forward;
-import org.vlmscope.runtime.ModelSession;
+import org.vlmscope.runtime.session.Device;
+import org.vlmscope.runtime.run.Forward;
+import org.vlmscope.runtime.session.ModelSession;
 
 /** A checkpoint whose config.json is written the compact way exports to the same graphs and numbers as its full form. */
 class CompactConfigTest {

@@ -15,10 +15,10 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.vlmscope.core.SafetensorsWriter.NamedTensor;
 import org.vlmscope.exporter.ExportOptions;
 import org.vlmscope.exporter.Exporter;
-import org.vlmscope.runtime.Device;
-import org.vlmscope.runtime.Forward;
-import org.vlmscope.runtime.Greedy;
-import org.vlmscope.runtime.ModelSession;
+import org.vlmscope.runtime.session.Device;
+import org.vlmscope.runtime.run.Forward;
+import org.vlmscope.runtime.run.Greedy;
+import org.vlmscope.runtime.session.ModelSession;
 
 /**
  * Export each LLaVA golden checkpoint and reproduce Hugging Face's tensors: vision hidden states, projector

@@ -10,9 +10,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.vlmscope.core.VlmscopeException;
 import org.vlmscope.exporter.ExportOptions;
 import org.vlmscope.exporter.Exporter;
-import org.vlmscope.runtime.Device;
-import org.vlmscope.runtime.IntegratedGradients;
-import org.vlmscope.runtime.ModelSession;
+import org.vlmscope.runtime.session.Device;
+import org.vlmscope.runtime.attribution.IntegratedGradients;
+import org.vlmscope.runtime.session.ModelSession;
 
 /** Wrong gradient inputs get messages that name what is wrong. */
 class GradientInputsTest {

@@ -10,9 +10,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.vlmscope.exporter.ExportOptions;
 import org.vlmscope.exporter.Exporter;
-import org.vlmscope.runtime.Device;
-import org.vlmscope.runtime.IntegratedGradients;
-import org.vlmscope.runtime.ModelSession;
+import org.vlmscope.runtime.session.Device;
+import org.vlmscope.runtime.attribution.IntegratedGradients;
+import org.vlmscope.runtime.session.ModelSession;
 
 /**
  * Integrated gradients computed inside ONNX Runtime (forward and appended backward graph) reproduce Hugging

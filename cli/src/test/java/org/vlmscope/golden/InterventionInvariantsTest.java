@@ -14,11 +14,11 @@ import org.junit.jupiter.api.io.TempDir;
 import org.vlmscope.core.SafetensorsWriter.NamedTensor;
 import org.vlmscope.exporter.ExportOptions;
 import org.vlmscope.exporter.Exporter;
-import org.vlmscope.runtime.Device;
-import org.vlmscope.runtime.Forward;
-import org.vlmscope.runtime.Greedy;
-import org.vlmscope.runtime.Intervention;
-import org.vlmscope.runtime.ModelSession;
+import org.vlmscope.runtime.session.Device;
+import org.vlmscope.runtime.run.Forward;
+import org.vlmscope.runtime.run.Greedy;
+import org.vlmscope.runtime.intervene.Intervention;
+import org.vlmscope.runtime.session.ModelSession;
 
 /** Properties of interventions that need no reference: identity patches and the KV cache under knockout. */
 class InterventionInvariantsTest {

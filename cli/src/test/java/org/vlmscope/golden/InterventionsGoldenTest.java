@@ -17,11 +17,11 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.vlmscope.core.SafetensorsWriter.NamedTensor;
 import org.vlmscope.exporter.ExportOptions;
 import org.vlmscope.exporter.Exporter;
-import org.vlmscope.runtime.Device;
-import org.vlmscope.runtime.Forward;
-import org.vlmscope.runtime.Intervention;
-import org.vlmscope.runtime.LensRequest;
-import org.vlmscope.runtime.ModelSession;
+import org.vlmscope.runtime.session.Device;
+import org.vlmscope.runtime.run.Forward;
+import org.vlmscope.runtime.intervene.Intervention;
+import org.vlmscope.runtime.intervene.LensRequest;
+import org.vlmscope.runtime.session.ModelSession;
 
 /**
  * Mean ablation, attention knockout and the logit lens, run as graph rewrites, reproduce Hugging Face's results

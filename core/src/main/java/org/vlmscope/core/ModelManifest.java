@@ -47,9 +47,16 @@ public record ModelManifest(
     public record GraphEntry(String file, List<String> hooks) {
     }
 
-    /** Where the export came from: the checkpoint path and a fingerprint of its config and tensor headers. */
+    /**
+     * Where the export came from: the checkpoint path, a fingerprint of its config and tensor headers, and where
+     * the prompt template came from (the checkpoint's chat_template.json or tokenizer_config.json, or the family
+     * default and why).
+     */
     @JsonIgnoreProperties(ignoreUnknown = true)
-    public record Source(String checkpoint, String fingerprint, String exporterVersion) {
+    public record Source(String checkpoint, String fingerprint, String exporterVersion, String promptTemplate) {
+        public Source withPromptTemplate(String promptTemplateSource) {
+            return new Source(checkpoint, fingerprint, exporterVersion, promptTemplateSource);
+        }
     }
 
     public static ModelManifest read(Path modelDir) {

@@ -2,14 +2,21 @@ package org.vlmscope.exporter;
 
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 import java.util.function.ToLongFunction;
 import org.vlmscope.core.CheckpointWeights;
 import org.vlmscope.core.TensorInfo;
 import org.vlmscope.core.VlmscopeException;
+import org.vlmscope.core.ModelManifest;
 import org.vlmscope.core.WeightSource;
+import org.vlmscope.core.vocab.GraphNames;
 import org.vlmscope.exporter.config.HfConfigReader;
 import org.vlmscope.exporter.config.LlavaConfig;
+import org.vlmscope.exporter.config.TextConfig;
+import org.vlmscope.exporter.config.VisionConfig;
 import org.vlmscope.models.ArchitectureSpec;
 import org.vlmscope.models.LlavaLayout;
 
@@ -18,7 +25,7 @@ import org.vlmscope.models.LlavaLayout;
  * key layout they use and the architecture specs of its vision tower and language model. Every tensor the
  * exporter takes is checked against the shape config.json implies.
  */
-final class Checkpoint implements AutoCloseable {
+final class Checkpoint implements FamilyCheckpoint {
     final Path dir;
     final LlavaConfig config;
     final WeightSource weights;
@@ -36,6 +43,52 @@ final class Checkpoint implements AutoCloseable {
         this.visionSpec = ArchitectureSpec.load(config.vision().modelType());
         this.textSpec = ArchitectureSpec.load(config.text().modelType());
         this.projectorSpec = new ArchitectureSpec("llava projector", Map.of(), layout.projectorModules(), Map.of());
+    }
+
+    @Override
+    public Path dir() {
+        return dir;
+    }
+
+    @Override
+    public WeightSource weights() {
+        return weights;
+    }
+
+    @Override
+    public Map<String, GraphBuilder> graphs() {
+        Map<String, GraphBuilder> graphs = new LinkedHashMap<>();
+        graphs.put(GraphNames.VISION, builder(VisionGraph::build));
+        graphs.put(GraphNames.EMBED, builder(EmbedGraph::build));
+        graphs.put(GraphNames.DECODER, builder(DecoderGraph::build));
+        return graphs;
+    }
+
+    private GraphBuilder builder(BiConsumer<LayerBuilder, Checkpoint> build) {
+        return (ops, weightWriter) -> {
+            LayerBuilder lb = new LayerBuilder(ops, weightWriter, this);
+            build.accept(lb, this);
+            return new BuiltGraph(List.copyOf(lb.hooks()), new LinkedHashMap<>(lb.metadata));
+        };
+    }
+
+    @Override
+    public ModelManifest manifest(ExportOptions options, Map<String, ModelManifest.GraphEntry> graphs,
+                                  ModelManifest.Source source) {
+        LlavaConfig c = config;
+        TextConfig t = c.text();
+        VisionConfig v = c.vision();
+        int grid = v.imageSize() / v.patchSize();
+        int visual = grid * grid + (c.visionFeatureSelectStrategy().equals("full") ? 1 : 0);
+        var dims = new ModelManifest.Dims(t.numLayers(), t.hiddenSize(), t.numHeads(), t.numKvHeads(), t.headDim(),
+                t.intermediateSize(), t.vocabSize(), v.numLayers(), v.hiddenSize(), v.imageSize(), v.patchSize(), grid, visual);
+        ChatTemplateSource template = ChatTemplateSource.of(dir, t.modelType().equals("phi3") ? "llava-phi-3" : "llava-1.5");
+        List<Long> eos = t.eosTokenIds() == null ? List.of() : t.eosTokenIds().stream().map(Integer::longValue).toList();
+        Long pad = c.padTokenId() != null ? Long.valueOf(c.padTokenId())
+                : t.padTokenId() != null ? Long.valueOf(t.padTokenId()) : null;
+        return new ModelManifest(ModelManifest.FORMAT, LlavaFamily.ID, t.modelType(), options.dtypeName(), options.graphsOnly(), dims,
+                c.imageTokenIndex(), t.bosTokenId() == null ? null : Long.valueOf(t.bosTokenId()), eos, pad,
+                Map.of(template.family(), template.template()), graphs, source.withPromptTemplate(template.source()));
     }
 
     static Checkpoint open(Path dir) {

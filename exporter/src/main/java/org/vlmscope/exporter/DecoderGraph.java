@@ -2,6 +2,11 @@ package org.vlmscope.exporter;
 
 import ai.onnx.proto.OnnxMl.TensorProto.DataType;
 import org.vlmscope.exporter.config.TextConfig;
+import org.vlmscope.core.DType;
+import org.vlmscope.core.vocab.BlockedScore;
+import org.vlmscope.core.vocab.GraphNames;
+import org.vlmscope.core.vocab.HookName;
+import org.vlmscope.core.vocab.MetadataKeys;
 import org.vlmscope.graph.Ops;
 import org.vlmscope.graph.TensorType;
 import org.vlmscope.graph.Value;
@@ -27,18 +32,18 @@ final class DecoderGraph {
         var graph = lb.graph;
         long d = tc.hiddenSize();
         String prefix = ckpt.layout.text();
-        lb.metadata.put("vlmscope.layers", Integer.toString(tc.numLayers()));
-        lb.metadata.put("vlmscope.rms_norm_eps", Double.toString(tc.rmsNormEps()));
+        lb.metadata.put(MetadataKeys.LAYERS, Integer.toString(tc.numLayers()));
+        lb.metadata.put(MetadataKeys.RMS_NORM_EPS, Double.toString(tc.rmsNormEps()));
 
-        Value embeds = graph.addInput("inputs_embeds", TensorType.of(DataType.FLOAT, "batch", "sequence", d));
-        Value attentionMask = graph.addInput("attention_mask", TensorType.of(DataType.INT64, "batch", "total_sequence"));
-        Value positionIds = graph.addInput("position_ids", TensorType.of(DataType.INT64, "batch", "sequence"));
+        Value embeds = graph.addInput(GraphNames.INPUTS_EMBEDS, TensorType.of(DataType.FLOAT, "batch", "sequence", d));
+        Value attentionMask = graph.addInput(GraphNames.ATTENTION_MASK, TensorType.of(DataType.INT64, "batch", "total_sequence"));
+        Value positionIds = graph.addInput(GraphNames.POSITION_IDS, TensorType.of(DataType.INT64, "batch", "sequence"));
         TensorType cacheType = TensorType.of(lb.compute, "batch", tc.numKvHeads(), "past_sequence", tc.headDim());
         Value[] pastKeys = new Value[tc.numLayers()];
         Value[] pastValues = new Value[tc.numLayers()];
         for (int i = 0; i < tc.numLayers(); i++) {
-            pastKeys[i] = graph.addInput("past_key_values." + i + ".key", cacheType);
-            pastValues[i] = graph.addInput("past_key_values." + i + ".value", cacheType);
+            pastKeys[i] = graph.addInput(GraphNames.pastKey(i), cacheType);
+            pastValues[i] = graph.addInput(GraphNames.pastValue(i), cacheType);
         }
 
         Value[] cosSin = Rotary.cosSin(lb, positionIds, tc);
@@ -46,7 +51,7 @@ final class DecoderGraph {
 
         Value x = lb.toCompute(embeds);
         for (int i = 0; i < tc.numLayers(); i++) {
-            x = lb.hook(ops.op("Identity").in(x).out("blocks." + i + ".hook_resid_pre"), "batch", "sequence", d);
+            x = lb.hook(ops.op("Identity").in(x).out(HookName.residPre(i)), "batch", "sequence", d);
             Value[] present = new Value[2];
             x = layer(lb, ckpt, i, x, pastKeys[i], pastValues[i], shared, present);
             for (int kv = 0; kv < 2; kv++) {
@@ -55,18 +60,18 @@ final class DecoderGraph {
             }
         }
 
-        Value normed = lb.rmsNormalized(x, tc.rmsNormEps(), "ln_final.hook_normalized", "batch", "sequence", d);
+        Value normed = lb.rmsNormalized(x, tc.rmsNormEps(), HookName.LN_FINAL, "batch", "sequence", d);
         Value h = ops.op("Mul").in(normed, lb.tensor("ln_final.w", prefix + ckpt.textSpec.tensors().get("final_norm")
                 + ".weight", d)).out();
         String unembed = tc.tieWordEmbeddings() ? prefix + ckpt.textSpec.tensors().get("embed_tokens")
                 : ckpt.layout.lmHead();
         var lmHead = new Checkpoint.LinearRef(ckpt.tensor(unembed, tc.vocabSize(), d), null, 0, tc.vocabSize());
         Value logits = lb.linear(h, lmHead, "unembed");
-        Value out = lb.compute == DataType.FLOAT ? ops.op("Identity").in(logits).out("logits")
-                : ops.op("Cast").in(logits).attr("to", (long) DataType.FLOAT_VALUE).out("logits");
+        Value out = lb.compute == DataType.FLOAT ? ops.op("Identity").in(logits).out(GraphNames.LOGITS)
+                : ops.op("Cast").in(logits).attr("to", (long) DataType.FLOAT_VALUE).out(GraphNames.LOGITS);
         out.setType(TensorType.of(DataType.FLOAT, "batch", "sequence", tc.vocabSize()));
         graph.addOutput(out);
-        lb.hooks().add("logits");
+        lb.hooks().add(HookName.LOGITS);
     }
 
     private static Value layer(LayerBuilder lb, Checkpoint ckpt, int i, Value x, Value pastKey, Value pastValue,
@@ -75,7 +80,7 @@ final class DecoderGraph {
         Ops ops = lb.ops;
         String prefix = ckpt.layout.text();
         var spec = ckpt.textSpec;
-        String base = "blocks." + i;
+        String base = HookName.block(i);
         long d = tc.hiddenSize();
         long heads = tc.numHeads();
         long kvHeads = tc.numKvHeads();
@@ -90,44 +95,44 @@ final class DecoderGraph {
             default -> throw new IllegalArgumentException(role);
         };
 
-        Value n1 = lb.rmsNormalized(x, tc.rmsNormEps(), base + ".ln1.hook_normalized", "batch", "sequence", d);
+        Value n1 = lb.rmsNormalized(x, tc.rmsNormEps(), HookName.ln1Normalized(i), "batch", "sequence", d);
         Value h = ops.op("Mul").in(n1, lb.tensor(base + ".ln1.w", prefix + spec.layerModule("attn_norm", i) + ".weight", d)).out();
         Value q = lb.hook(ops.op("Reshape").in(lb.linear(h, ckpt.linear(spec, prefix, "q", i, d, rows, tc.attentionBias()),
-                base + ".attn.q"), ops.ints(0, 0, heads, headDim)).out(base + ".attn.hook_q"), "batch", "sequence", heads, headDim);
+                base + ".attn.q"), ops.ints(0, 0, heads, headDim)).out(HookName.q(i)), "batch", "sequence", heads, headDim);
         Value k = lb.hook(ops.op("Reshape").in(lb.linear(h, ckpt.linear(spec, prefix, "k", i, d, rows, tc.attentionBias()),
-                base + ".attn.k"), ops.ints(0, 0, kvHeads, headDim)).out(base + ".attn.hook_k"), "batch", "sequence", kvHeads, headDim);
+                base + ".attn.k"), ops.ints(0, 0, kvHeads, headDim)).out(HookName.k(i)), "batch", "sequence", kvHeads, headDim);
         Value v = lb.hook(ops.op("Reshape").in(lb.linear(h, ckpt.linear(spec, prefix, "v", i, d, rows, tc.attentionBias()),
-                base + ".attn.v"), ops.ints(0, 0, kvHeads, headDim)).out(base + ".attn.hook_v"), "batch", "sequence", kvHeads, headDim);
+                base + ".attn.v"), ops.ints(0, 0, kvHeads, headDim)).out(HookName.v(i)), "batch", "sequence", kvHeads, headDim);
         long[] toHeads = {0, 2, 1, 3};
         Value q4 = Rotary.apply(lb, ops.op("Transpose").in(q).attr("perm", toHeads).out(), shared.cos(), shared.sin(), headDim);
         Value k4 = Rotary.apply(lb, ops.op("Transpose").in(k).attr("perm", toHeads).out(), shared.cos(), shared.sin(), headDim);
         Value v4 = ops.op("Transpose").in(v).attr("perm", toHeads).out();
-        present[0] = ops.op("Concat").in(pastKey, k4).attr("axis", 2L).out("present." + i + ".key");
-        present[1] = ops.op("Concat").in(pastValue, v4).attr("axis", 2L).out("present." + i + ".value");
+        present[0] = ops.op("Concat").in(pastKey, k4).attr("axis", 2L).out(GraphNames.presentKey(i));
+        present[1] = ops.op("Concat").in(pastValue, v4).attr("axis", 2L).out(GraphNames.presentValue(i));
         Value keys = repeatKv(lb, present[0], heads, kvHeads, headDim);
         Value values = repeatKv(lb, present[1], heads, kvHeads, headDim);
 
         Value kT = ops.op("Transpose").in(keys).attr("perm", new long[] {0, 1, 3, 2}).out();
         Value raw = ops.op("Div").in(ops.op("MatMul").in(q4, kT).out(), lb.constant(Math.sqrt(headDim))).out();
-        Value scores = lb.hook(ops.op("Add").in(raw, shared.mask()).out(base + ".attn.hook_attn_scores"),
+        Value scores = lb.hook(ops.op("Add").in(raw, shared.mask()).out(HookName.attnScores(i)),
                 "batch", heads, "sequence", "total_sequence");
-        Value pattern = lb.softmax(scores, base + ".attn.hook_pattern", "batch", heads, "sequence", "total_sequence");
+        Value pattern = lb.softmax(scores, HookName.pattern(i), "batch", heads, "sequence", "total_sequence");
         Value z = lb.hook(ops.op("Transpose").in(ops.op("MatMul").in(pattern, values).out())
-                .attr("perm", toHeads).out(base + ".attn.hook_z"), "batch", "sequence", heads, headDim);
+                .attr("perm", toHeads).out(HookName.z(i)), "batch", "sequence", heads, headDim);
         z = ops.op("Reshape").in(z, ops.ints(0, 0, heads * headDim)).out();
         Value attnOut = lb.linear(z, ckpt.linear(spec, prefix, "o", i, heads * headDim, rows, tc.attentionBias()),
                 base + ".attn.o");
-        attnOut = lb.hook(ops.op("Identity").in(attnOut).out(base + ".hook_attn_out"), "batch", "sequence", d);
-        Value mid = lb.hook(ops.op("Add").in(x, attnOut).out(base + ".hook_resid_mid"), "batch", "sequence", d);
+        attnOut = lb.hook(ops.op("Identity").in(attnOut).out(HookName.attnOut(i)), "batch", "sequence", d);
+        Value mid = lb.hook(ops.op("Add").in(x, attnOut).out(HookName.residMid(i)), "batch", "sequence", d);
 
-        Value n2 = lb.rmsNormalized(mid, tc.rmsNormEps(), base + ".ln2.hook_normalized", "batch", "sequence", d);
+        Value n2 = lb.rmsNormalized(mid, tc.rmsNormEps(), HookName.ln2Normalized(i), "batch", "sequence", d);
         Value h2 = ops.op("Mul").in(n2, lb.tensor(base + ".ln2.w", prefix + spec.layerModule("mlp_norm", i) + ".weight", d)).out();
         Value gate = lb.linear(h2, ckpt.linear(spec, prefix, "gate", i, d, rows, tc.mlpBias()), base + ".mlp.gate");
         Value up = lb.linear(h2, ckpt.linear(spec, prefix, "up", i, d, rows, tc.mlpBias()), base + ".mlp.up");
         Value act = ops.op("Mul").in(lb.activation(tc.hiddenAct(), gate), up).out();
         Value mlpOut = lb.linear(act, ckpt.linear(spec, prefix, "down", i, ff, rows, tc.mlpBias()), base + ".mlp.down");
-        mlpOut = lb.hook(ops.op("Identity").in(mlpOut).out(base + ".hook_mlp_out"), "batch", "sequence", d);
-        return lb.hook(ops.op("Add").in(mid, mlpOut).out(base + ".hook_resid_post"), "batch", "sequence", d);
+        mlpOut = lb.hook(ops.op("Identity").in(mlpOut).out(HookName.mlpOut(i)), "batch", "sequence", d);
+        return lb.hook(ops.op("Add").in(mid, mlpOut).out(HookName.residPost(i)), "batch", "sequence", d);
     }
 
     /** Grouped-query attention: each of the kv heads serves heads/kvHeads query heads. */
@@ -162,7 +167,7 @@ final class DecoderGraph {
         Value notPadding = ops.op("Unsqueeze").in(
                 ops.op("Cast").in(attentionMask).attr("to", (long) DataType.BOOL_VALUE).out(), ops.ints(1, 2)).out();
         allowed = ops.op("And").in(allowed, notPadding).out();
-        double lowest = lb.compute == DataType.FLOAT16 ? -65504.0 : -Float.MAX_VALUE;
+        double lowest = BlockedScore.mask(lb.compute == DataType.FLOAT16 ? DType.F16 : DType.F32);
         return ops.op("Where").in(allowed, lb.constant(0.0), lb.constant(lowest)).out();
     }
 }

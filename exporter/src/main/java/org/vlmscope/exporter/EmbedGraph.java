@@ -1,6 +1,8 @@
 package org.vlmscope.exporter;
 
 import ai.onnx.proto.OnnxMl.TensorProto.DataType;
+import org.vlmscope.core.vocab.GraphNames;
+import org.vlmscope.core.vocab.HookName;
 import org.vlmscope.graph.TensorType;
 import org.vlmscope.graph.Value;
 
@@ -18,8 +20,8 @@ final class EmbedGraph {
         var ops = lb.ops;
         var tc = ckpt.config.text();
         long d = tc.hiddenSize();
-        Value ids = lb.graph.addInput("input_ids", TensorType.of(DataType.INT64, "batch", "sequence"));
-        Value features = lb.graph.addInput("image_features",
+        Value ids = lb.graph.addInput(GraphNames.INPUT_IDS, TensorType.of(DataType.INT64, "batch", "sequence"));
+        Value features = lb.graph.addInput(GraphNames.IMAGE_FEATURES,
                 TensorType.of(DataType.FLOAT, "batch", "image_tokens", d));
         Value table = lb.tensor("embed.W_E", ckpt.layout.text() + ckpt.textSpec.tensors().get("embed_tokens"),
                 tc.vocabSize(), d);
@@ -27,7 +29,7 @@ final class EmbedGraph {
         Value isImage = ops.op("Equal").in(ids, ops.scalarInt(ckpt.config.imageTokenIndex())).out();
         // The image token id may lie outside the vocabulary; those positions are overwritten anyway.
         Value safeIds = ops.op("Where").in(isImage, ops.scalarInt(0), ids).out();
-        Value tokens = lb.hook(ops.op("Gather").in(table, safeIds).attr("axis", 0L).out("hook_embed"), "batch", "sequence", d);
+        Value tokens = lb.hook(ops.op("Gather").in(table, safeIds).attr("axis", 0L).out(HookName.EMBED), "batch", "sequence", d);
 
         // One gather from [visual tokens | token embeddings] along the sequence: image position k reads row
         // (number of image tokens before it), text position s reads row image_tokens + s. Every index is valid
@@ -43,7 +45,7 @@ final class EmbedGraph {
         Value row = ops.op("Where").in(isImage, imageRank, textRow).out();
         Value source = ops.op("Concat").in(features, lb.toFloat(tokens)).attr("axis", 1L).out();
         Value embeds = ops.op("GatherND").in(source, ops.op("Unsqueeze").in(row, ops.ints(-1)).out())
-                .attr("batch_dims", 1L).out("inputs_embeds");
+                .attr("batch_dims", 1L).out(GraphNames.INPUTS_EMBEDS);
         embeds.setType(TensorType.of(DataType.FLOAT, "batch", "sequence", d));
         lb.graph.addOutput(embeds);
     }

@@ -12,15 +12,13 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BiConsumer;
 import java.util.stream.Stream;
+import org.vlmscope.core.vocab.MetadataKeys;
 import org.vlmscope.core.Directories;
 import org.vlmscope.core.ModelManifest;
 import org.vlmscope.core.TensorInfo;
 import org.vlmscope.core.VlmscopeException;
-import org.vlmscope.exporter.config.LlavaConfig;
-import org.vlmscope.exporter.config.TextConfig;
-import org.vlmscope.exporter.config.VisionConfig;
+import org.vlmscope.exporter.config.HfConfigReader;
 import org.vlmscope.graph.OnnxModel;
 import org.vlmscope.graph.Ops;
 
@@ -47,38 +45,38 @@ public final class Exporter {
         Path target = modelDir.toAbsolutePath().normalize();
         Path staging = target.resolveSibling(target.getFileName() + ".partial");
         refuseForeignDirectory(target);
-        try (Checkpoint ckpt = Checkpoint.open(checkpointDir)) {
+        ExportFamily family = ExportFamilies.of(checkpointDir);
+        try (FamilyCheckpoint ckpt = family.open(checkpointDir)) {
             Directories.deleteRecursively(staging);
             Files.createDirectories(staging);
             Map<String, ModelManifest.GraphEntry> graphs = new LinkedHashMap<>();
             long[] totals = new long[2];
-            BiConsumer<String, java.util.function.BiConsumer<LayerBuilder, Checkpoint>> write = (name, builder) -> {
+            for (Map.Entry<String, FamilyCheckpoint.GraphBuilder> g : ckpt.graphs().entrySet()) {
+                String name = g.getKey();
                 String file = name + ".onnx";
                 OnnxModel model = OnnxModel.create(name, ExportOptions.OPSET, staging);
                 try (WeightWriter weights = new WeightWriter(staging.resolve(file + ".data"), options.dtype(),
                         !options.graphsOnly())) {
-                    LayerBuilder lb = new LayerBuilder(new Ops(model.graph(), ExportOptions.OPSET), weights, ckpt);
-                    builder.accept(lb, ckpt);
-                    model.metadata().put("vlmscope.graph", name);
-                    model.metadata().put("vlmscope.hooks", String.join(",", lb.hooks()));
-                    model.metadata().put("vlmscope.compute_type", options.dtypeName());
-                    model.metadata().putAll(lb.metadata);
+                    FamilyCheckpoint.BuiltGraph built = g.getValue().build(new Ops(model.graph(), ExportOptions.OPSET),
+                            weights);
+                    model.metadata().put(MetadataKeys.GRAPH, name);
+                    model.metadata().put(MetadataKeys.HOOKS, String.join(",", built.hooks()));
+                    model.metadata().put(MetadataKeys.COMPUTE_TYPE, options.dtypeName());
+                    model.metadata().putAll(built.metadata());
                     model.save(staging.resolve(file));
-                    graphs.put(name, new ModelManifest.GraphEntry(file, List.copyOf(lb.hooks())));
+                    graphs.put(name, new ModelManifest.GraphEntry(file, List.copyOf(built.hooks())));
                     totals[0] += weights.bytesWritten();
                     totals[1] += weights.tensorCount();
                 }
-            };
-            write.accept("vision", VisionGraph::build);
-            write.accept("embed", EmbedGraph::build);
-            write.accept("decoder", DecoderGraph::build);
+            }
             for (String name : COPIED) {
                 Path src = checkpointDir.resolve(name);
                 if (Files.isRegularFile(src)) {
                     Files.copy(src, staging.resolve(name), StandardCopyOption.REPLACE_EXISTING);
                 }
             }
-            ModelManifest manifest = manifest(ckpt, options, graphs, fingerprint(ckpt));
+            ModelManifest manifest = ckpt.manifest(options, graphs, new ModelManifest.Source(
+                    ckpt.dir().toAbsolutePath().toString(), fingerprint(ckpt), VERSION, null));
             manifest.write(staging);
             replace(staging, target);
             return new Result(target, manifest, totals[0], totals[1]);
@@ -109,33 +107,13 @@ public final class Exporter {
         }
     }
 
-    private static ModelManifest manifest(Checkpoint ckpt, ExportOptions options,
-                                          Map<String, ModelManifest.GraphEntry> graphs, String fingerprint) {
-        LlavaConfig c = ckpt.config;
-        TextConfig t = c.text();
-        VisionConfig v = c.vision();
-        int grid = v.imageSize() / v.patchSize();
-        int visual = grid * grid + (c.visionFeatureSelectStrategy().equals("full") ? 1 : 0);
-        var dims = new ModelManifest.Dims(t.numLayers(), t.hiddenSize(), t.numHeads(), t.numKvHeads(), t.headDim(),
-                t.intermediateSize(), t.vocabSize(), v.numLayers(), v.hiddenSize(), v.imageSize(), v.patchSize(), grid, visual);
-        Map<String, String> templates = t.modelType().equals("phi3")
-                ? Map.of("llava-phi-3", "<|user|>\n<image>\n{prompt}<|end|>\n<|assistant|>\n")
-                : Map.of("llava-1.5", "USER: <image>\n{prompt} ASSISTANT:");
-        List<Long> eos = t.eosTokenIds() == null ? List.of() : t.eosTokenIds().stream().map(Integer::longValue).toList();
-        Long pad = c.padTokenId() != null ? Long.valueOf(c.padTokenId())
-                : t.padTokenId() != null ? Long.valueOf(t.padTokenId()) : null;
-        return new ModelManifest(ModelManifest.FORMAT, "llava", t.modelType(), options.dtypeName(), options.graphsOnly(), dims,
-                c.imageTokenIndex(), t.bosTokenId() == null ? null : Long.valueOf(t.bosTokenId()), eos, pad,
-                templates, graphs, new ModelManifest.Source(ckpt.dir.toAbsolutePath().toString(), fingerprint, VERSION));
-    }
-
     /** sha256 over config.json and every tensor's name, dtype and shape: identifies the checkpoint cheaply. */
-    private static String fingerprint(Checkpoint ckpt) throws IOException {
+    private static String fingerprint(FamilyCheckpoint ckpt) throws IOException {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            sha.update(Files.readAllBytes(ckpt.dir.resolve("config.json")));
-            for (String name : ckpt.weights.names()) {
-                TensorInfo info = ckpt.weights.info(name);
+            sha.update(Files.readAllBytes(ckpt.dir().resolve(HfConfigReader.CONFIG_FILE)));
+            for (String name : ckpt.weights().names()) {
+                TensorInfo info = ckpt.weights().info(name);
                 sha.update((name + " " + info.dtype() + " " + Arrays.toString(info.shape()) + "\n")
                         .getBytes(StandardCharsets.UTF_8));
             }

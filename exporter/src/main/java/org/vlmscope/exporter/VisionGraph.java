@@ -5,6 +5,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.vlmscope.exporter.config.LlavaConfig;
 import org.vlmscope.exporter.config.VisionConfig;
+import org.vlmscope.core.vocab.GraphNames;
+import org.vlmscope.core.vocab.HookName;
 import org.vlmscope.graph.TensorType;
 import org.vlmscope.graph.Value;
 
@@ -27,7 +29,7 @@ final class VisionGraph {
         long grid = vc.imageSize() / p;
         long positions = grid * grid + 1;
 
-        Value pixels = lb.graph.addInput("pixel_values",
+        Value pixels = lb.graph.addInput(GraphNames.PIXEL_VALUES,
                 TensorType.of(DataType.FLOAT, "batch", vc.numChannels(), vc.imageSize(), vc.imageSize()));
         Value patchW = lb.tensor("vision.embed.W_patch", prefix + spec.tensors().get("patch_embedding"),
                 d, vc.numChannels(), p, p);
@@ -44,7 +46,7 @@ final class VisionGraph {
         Value posEmbed = lb.tensor("vision.embed.W_pos", prefix + spec.tensors().get("position_embedding"), positions, d);
         embeddings = ops.op("Add").in(embeddings, posEmbed).out();
         Value x = lb.layerNorm(embeddings, prefix + spec.tensors().get("pre_norm"), d, vc.layerNormEps(), "vision.ln_pre");
-        x = lb.hook(ops.op("Identity").in(x).out("vision.hook_embed"), "batch", positions, d);
+        x = lb.hook(ops.op("Identity").in(x).out(HookName.VISION_EMBED), "batch", positions, d);
 
         // hidden_states in Hugging Face's numbering: entry 0 is the embedding output, entry i the output of layer i-1.
         List<Integer> selected = new ArrayList<>();
@@ -65,7 +67,7 @@ final class VisionGraph {
         }
         long featureWidth = d * selected.size();
         long tokens = config.visionFeatureSelectStrategy().equals("default") ? positions - 1 : positions;
-        features = lb.hook(ops.op("Identity").in(features).out("vision.hook_features"), "batch", tokens, featureWidth);
+        features = lb.hook(ops.op("Identity").in(features).out(HookName.VISION_FEATURES), "batch", tokens, featureWidth);
 
         long dModel = config.text().hiddenSize();
         String pp = ckpt.layout.projector();
@@ -74,8 +76,8 @@ final class VisionGraph {
         Value h = lb.linear(features, l1, "projector.linear_1");
         h = lb.activation(config.projectorHiddenAct(), h);
         h = lb.linear(h, l2, "projector.linear_2");
-        Value out = lb.hook(ops.op("Identity").in(h).out("projector.hook_out"), "batch", tokens, dModel);
-        Value imageFeatures = ops.op("Identity").in(lb.toFloat(out)).out("image_features");
+        Value out = lb.hook(ops.op("Identity").in(h).out(HookName.PROJECTOR_OUT), "batch", tokens, dModel);
+        Value imageFeatures = ops.op("Identity").in(lb.toFloat(out)).out(GraphNames.IMAGE_FEATURES);
         imageFeatures.setType(TensorType.of(DataType.FLOAT, "batch", "image_tokens", dModel));
         lb.graph.addOutput(imageFeatures);
     }
@@ -90,7 +92,7 @@ final class VisionGraph {
         long headDim = d / heads;
         long grid = vc.imageSize() / vc.patchSize();
         long positions = grid * grid + 1;
-        String base = "vision.blocks." + i;
+        String base = HookName.visionBlock(i);
 
         Value h = lb.layerNorm(x, prefix + spec.layerModule("norm1", i), d, vc.layerNormEps(), base + ".ln1");
         var q = ckpt.linear(spec, prefix, "q", i, d, r -> d, true);
@@ -102,18 +104,18 @@ final class VisionGraph {
         Value kT = heads(lb, lb.linear(h, k, base + ".attn.k"), heads, headDim, new long[] {0, 2, 3, 1});
         Value v4 = heads(lb, lb.linear(h, v, base + ".attn.v"), heads, headDim, new long[] {0, 2, 1, 3});
         Value scores = ops.op("MatMul").in(q4, kT).out();
-        Value pattern = lb.softmax(scores, base + ".attn.hook_pattern", "batch", heads, positions, positions);
+        Value pattern = lb.softmax(scores, HookName.visionPattern(i), "batch", heads, positions, positions);
         Value z = ops.op("Transpose").in(ops.op("MatMul").in(pattern, v4).out()).attr("perm", new long[] {0, 2, 1, 3}).out();
         z = ops.op("Reshape").in(z, ops.ints(0, 0, d)).out();
         Value attnOut = lb.linear(z, ckpt.linear(spec, prefix, "o", i, d, r -> d, true), base + ".attn.o");
-        x = lb.hook(ops.op("Add").in(x, attnOut).out(base + ".hook_resid_mid"), "batch", positions, d);
+        x = lb.hook(ops.op("Add").in(x, attnOut).out(HookName.visionResidMid(i)), "batch", positions, d);
 
         Value h2 = lb.layerNorm(x, prefix + spec.layerModule("norm2", i), d, vc.layerNormEps(), base + ".ln2");
         long ff = vc.intermediateSize();
         Value m = lb.linear(h2, ckpt.linear(spec, prefix, "fc1", i, d, r -> ff, true), base + ".mlp.fc1");
         m = lb.activation(vc.hiddenAct(), m);
         m = lb.linear(m, ckpt.linear(spec, prefix, "fc2", i, ff, r -> d, true), base + ".mlp.fc2");
-        return lb.hook(ops.op("Add").in(x, m).out(base + ".hook_resid_post"), "batch", positions, d);
+        return lb.hook(ops.op("Add").in(x, m).out(HookName.visionResidPost(i)), "batch", positions, d);
     }
 
     /** [batch, tokens, heads*headDim] -> heads split out and permuted by {@code perm}. */

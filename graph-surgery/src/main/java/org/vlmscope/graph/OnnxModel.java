@@ -58,7 +58,7 @@ public final class OnnxModel {
                 throw new GraphException(file + " is not an ONNX model: it has no graph");
             }
             Path dir = file.toAbsolutePath().getParent();
-            return new OnnxModel(dir, proto.toBuilder().clearGraph().build(), Graph.fromProto(proto.getGraph()));
+            return new OnnxModel(dir, proto.toBuilder().clearGraph().build(), GraphProtos.read(proto.getGraph()));
         } catch (NoSuchFileException e) {
             throw new GraphException("no such ONNX file: " + file);
         } catch (InvalidProtocolBufferException e) {
@@ -96,7 +96,7 @@ public final class OnnxModel {
 
     public ModelProto toProto() {
         graph.toposort();
-        ModelProto.Builder b = header.toBuilder().clearMetadataProps().setGraph(graph.toProto());
+        ModelProto.Builder b = header.toBuilder().clearMetadataProps().setGraph(GraphProtos.write(graph));
         metadata.forEach((k, v) -> b.addMetadataProps(StringStringEntryProto.newBuilder().setKey(k).setValue(v)));
         return b.build();
     }

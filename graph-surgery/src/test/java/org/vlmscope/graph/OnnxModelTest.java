@@ -180,7 +180,7 @@ class OnnxModelTest {
                         .addOutput("Dropout_unused"))
                 .addOutput(ValueInfoProto.newBuilder().setName("Dropout_unused"))
                 .build();
-        Graph g = Graph.fromProto(proto);
+        Graph g = GraphProtos.read(proto);
         assertIndexesConsistent(g);
         Node drop = g.require("d").producer();
         assertEquals("drop", drop.name());
@@ -197,7 +197,7 @@ class OnnxModelTest {
                 .addNode(NodeProto.newBuilder().setName("n").setOpType("Neg").addInput("b").addOutput("c"))
                 .addOutput(ValueInfoProto.newBuilder().setName("c"))
                 .build();
-        Graph g = Graph.fromProto(proto);
+        Graph g = GraphProtos.read(proto);
         assertEquals(3, new HashSet<>(names(g.nodes())).size());
         assertEquals("n", g.require("b").producer().name());
         assertIndexesConsistent(g);
@@ -219,7 +219,7 @@ class OnnxModelTest {
     void outputProducedByNothingIsAnError() {
         GraphProto proto = GraphProto.newBuilder().setName("g")
                 .addOutput(ValueInfoProto.newBuilder().setName("ghost")).build();
-        assertGraphError(() -> Graph.fromProto(proto), "'ghost'");
+        assertGraphError(() -> GraphProtos.read(proto), "'ghost'");
     }
 
     @Test
@@ -231,13 +231,13 @@ class OnnxModelTest {
                 .addNode(NodeProto.newBuilder().setName("n").setOpType("Neg").addInput("w").addOutput("y"))
                 .addOutput(ValueInfoProto.newBuilder().setName("y"))
                 .build();
-        Graph g = Graph.fromProto(proto);
+        Graph g = GraphProtos.read(proto);
         Value w = g.require("w");
         assertTrue(g.isGraphInput(w));
         assertTrue(w.isInitializer());
         assertSame(w, g.initializers().iterator().next());
         assertEquals(HIDDEN, w.type());
-        assertEquals(proto, g.toProto());
+        assertEquals(proto, GraphProtos.write(g));
         assertNull(w.producer());
     }
 }

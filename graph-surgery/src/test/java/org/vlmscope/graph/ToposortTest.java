@@ -46,7 +46,7 @@ class ToposortTest {
     }
 
     private static void assertSortsBackFrom(GraphProto proto, List<NodeProto> order) {
-        Graph loaded = Graph.fromProto(withNodeOrder(proto, order));
+        Graph loaded = GraphProtos.read(withNodeOrder(proto, order));
         assertIndexesConsistent(loaded);
         loaded.toposort();
         assertTopologicallySorted(loaded);
@@ -56,7 +56,7 @@ class ToposortTest {
 
     @Test
     void reversedNodeOrder() {
-        GraphProto proto = block().toProto();
+        GraphProto proto = GraphProtos.write(block());
         List<NodeProto> reversed = new ArrayList<>(proto.getNodeList());
         Collections.reverse(reversed);
         assertSortsBackFrom(proto, reversed);
@@ -64,7 +64,7 @@ class ToposortTest {
 
     @Test
     void shuffledNodeOrders() {
-        GraphProto proto = block().toProto();
+        GraphProto proto = GraphProtos.write(block());
         for (long seed = 0; seed < 50; seed++) {
             List<NodeProto> shuffled = new ArrayList<>(proto.getNodeList());
             Collections.shuffle(shuffled, new Random(seed));
@@ -86,7 +86,7 @@ class ToposortTest {
                 .addNode(NodeProto.newBuilder().setName("first").setOpType("Neg").addInput("b").addOutput("a"))
                 .addNode(NodeProto.newBuilder().setName("second").setOpType("Neg").addInput("a").addOutput("b"))
                 .build();
-        Graph g = Graph.fromProto(proto);
+        Graph g = GraphProtos.read(proto);
         assertIndexesConsistent(g);
         GraphException e = assertGraphError(g::toposort, "cycle", "loop");
         assertTrue(e.getMessage().contains("'first'") || e.getMessage().contains("'second'"), e.getMessage());
@@ -119,10 +119,10 @@ class ToposortTest {
         }
         g.addOutput(v);
 
-        GraphProto proto = g.toProto();
+        GraphProto proto = GraphProtos.write(g);
         List<NodeProto> reversed = new ArrayList<>(proto.getNodeList());
         Collections.reverse(reversed);
-        Graph loaded = Graph.fromProto(withNodeOrder(proto, reversed));
+        Graph loaded = GraphProtos.read(withNodeOrder(proto, reversed));
         loaded.toposort();
         loaded.cleanup();
 

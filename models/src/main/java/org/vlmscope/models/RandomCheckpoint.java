@@ -56,7 +56,21 @@ public final class RandomCheckpoint {
             throw new VlmscopeException("target and shard sizes must be positive, found " + targetBytes + " and "
                     + maxShardBytes);
         }
-        LlavaShape shape = shapeFor(targetBytes, dtype);
+        return write(dir, shapeFor(targetBytes, dtype), dtype, maxShardBytes);
+    }
+
+    /**
+     * A tiny random-weight LLaVA-Phi-3 in the Llama layout, as xtuner/llava-phi-3-mini-hf is published:
+     * text_config.model_type {@code llama}, vocabulary 32064 (Phi-3's), image token 32038; widths of 32 so the
+     * checkpoint stays a few MB. F32, one file. The tokenizer files (and any chat template) are the caller's to add.
+     */
+    public static void writeLlamaLayoutPhi3(Path dir) {
+        LlavaShape shape = new LlavaShape(new LlavaShape.Vision(32, 64, 1, 2, 28, 14),
+                new LlavaShape.Text(32, 64, 1, 2, 2, 32064, 4096, 1e-5), 32038, 32000);
+        write(dir, shape, DType.F32, Long.MAX_VALUE);
+    }
+
+    private static long write(Path dir, LlavaShape shape, DType dtype, long maxShardBytes) {
         List<List<TensorSpec>> shards = shard(shape.tensors(dtype), maxShardBytes);
         try {
             Files.createDirectories(dir);

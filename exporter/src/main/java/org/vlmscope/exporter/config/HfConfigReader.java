@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.vlmscope.core.VlmscopeException;
@@ -20,9 +21,11 @@ import org.vlmscope.core.VlmscopeException;
  * with the default of the transformers 4.45 class for its model_type.
  */
 public final class HfConfigReader {
-    private static final String CONFIG_FILE = "config.json";
-    private static final String SUPPORTED = "supported: LlavaForConditionalGeneration (text: llama, phi3, mistral; "
+    public static final String CONFIG_FILE = "config.json";
+    /** What this reader reads, as the message for any other architecture says. */
+    public static final String LLAVA_SUPPORTED = "LlavaForConditionalGeneration (text: llama, phi3, mistral; "
             + "vision: clip_vision_model)";
+    private static final String SUPPORTED = "supported: " + LLAVA_SUPPORTED;
     private static final String LLAVA_ARCHITECTURE = "LlavaForConditionalGeneration";
     private static final ObjectMapper JSON = JsonMapper.builder()
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
@@ -65,6 +68,12 @@ public final class HfConfigReader {
     }
 
     public static LlavaConfig read(Path checkpointDir) {
+        return parse(new JsonFields(readJson(checkpointDir), checkpointDir.resolve(CONFIG_FILE) + ": "),
+                checkpointDir.resolve(CONFIG_FILE));
+    }
+
+    /** config.json as written (a JSON object), before any family's defaults; errors name the file. */
+    public static JsonNode readJson(Path checkpointDir) {
         Path file = checkpointDir.resolve(CONFIG_FILE);
         if (!Files.isRegularFile(file)) {
             throw new VlmscopeException(checkpointDir + " has no " + CONFIG_FILE
@@ -83,17 +92,44 @@ public final class HfConfigReader {
             throw new VlmscopeException(file + " must hold a JSON object, found "
                     + (root == null ? "nothing" : root.getNodeType().toString().toLowerCase()));
         }
-        return parse(new JsonFields(root, file + ": "), file);
+        return root;
+    }
+
+    /** Whether config.json is a LlavaForConditionalGeneration checkpoint (model_type llava). */
+    public static boolean isLlava(JsonNode root) {
+        return isLlava(architectures(root), modelType(root));
+    }
+
+    private static boolean isLlava(List<String> architectures, String modelType) {
+        return "llava".equals(modelType) && (architectures.isEmpty() || architectures.contains(LLAVA_ARCHITECTURE));
+    }
+
+    /** The architecture config.json names, for messages: its architectures, else its model_type. */
+    public static String architectureOf(JsonNode root) {
+        return architectureOf(architectures(root), modelType(root));
+    }
+
+    private static String architectureOf(List<String> architectures, String modelType) {
+        return !architectures.isEmpty() ? String.join(", ", architectures)
+                : modelType == null ? "(no model_type)" : "model_type " + modelType;
+    }
+
+    private static List<String> architectures(JsonNode root) {
+        List<String> architectures = new ArrayList<>();
+        root.path("architectures").forEach(a -> architectures.add(a.asText()));
+        return architectures;
+    }
+
+    private static String modelType(JsonNode root) {
+        return root.path("model_type").isTextual() ? root.get("model_type").asText() : null;
     }
 
     private static LlavaConfig parse(JsonFields root, Path file) {
         List<String> architectures = root.stringList("architectures");
         String modelType = root.stringOr("model_type", null);
-        if (!"llava".equals(modelType)
-                || (!architectures.isEmpty() && !architectures.contains(LLAVA_ARCHITECTURE))) {
-            String found = !architectures.isEmpty() ? String.join(", ", architectures)
-                    : modelType == null ? "(no model_type)" : "model_type " + modelType;
-            throw new VlmscopeException("unknown architecture " + found + " in " + file + "; " + SUPPORTED);
+        if (!isLlava(architectures, modelType)) {
+            throw new VlmscopeException("unknown architecture " + architectureOf(architectures, modelType) + " in "
+                    + file + "; " + SUPPORTED);
         }
         JsonFields visionFields = root.objectOrNull("vision_config");
         VisionConfig vision = visionFields == null ? LLAVA_DEFAULT_VISION : parseVision(visionFields, file);

@@ -3,6 +3,8 @@ package org.vlmscope.graph.passes;
 import ai.onnx.proto.OnnxMl.TensorProto.DataType;
 import java.util.List;
 import java.util.Map;
+import org.vlmscope.core.vocab.GraphNames;
+import org.vlmscope.core.vocab.HookName;
 import org.vlmscope.graph.Graph;
 import org.vlmscope.graph.GraphException;
 import org.vlmscope.graph.Node;
@@ -10,6 +12,7 @@ import org.vlmscope.graph.OnnxModel;
 import org.vlmscope.graph.Ops;
 import org.vlmscope.graph.TensorType;
 import org.vlmscope.graph.Value;
+import org.vlmscope.graph.locate.Location;
 
 /**
  * The attention-bias pass: for each listed layer, input {@code blocks.{i}.attn.bias} (compute type,
@@ -24,7 +27,7 @@ public record AttentionBias(List<Integer> layers) implements Pass {
     }
 
     public static String inputName(int layer) {
-        return "blocks." + layer + ".attn.bias";
+        return GraphNames.attentionBias(layer);
     }
 
     @Override
@@ -42,10 +45,12 @@ public record AttentionBias(List<Integer> layers) implements Pass {
         Graph graph = model.graph();
         int count = GraphFacts.layers(model);
         List<String> hooks = Hooks.of(model);
-        long found = hooks.stream().filter(h -> h.matches("blocks\\.\\d+\\.attn\\.hook_attn_scores")).count();
+        long found = hooks.stream().filter(h -> h.matches(HookName.ATTN_SCORES_REGEX)).count();
         if (found != count) {
+            Location located = Location.read(model);
+            String why = located == null ? null : located.unavailable().get(HookName.everyLayer(HookName.attnScores(0)));
             throw new GraphException("attention bias: found " + found + " attention-score hooks for a " + count
-                    + "-layer model");
+                    + "-layer model" + (why == null ? "" : " (" + why + ")"));
         }
         DataType compute = GraphFacts.computeType(model);
         Ops ops = new Ops(graph, model.opset());
@@ -54,13 +59,13 @@ public record AttentionBias(List<Integer> layers) implements Pass {
                 throw new GraphException("attention bias: layer " + layer + " is out of range; the model has layers 0-"
                         + (count - 1));
             }
-            String hook = "blocks." + layer + ".attn.hook_attn_scores";
+            String hook = HookName.attnScores(layer);
             if (graph.value(inputName(layer)) != null) {
                 throw new GraphException("attention bias: layer " + layer + " already has a bias input");
             }
             Value scores = graph.require(hook);
             Value bias = graph.addInput(inputName(layer), new TensorType(compute, null));
-            graph.rename(scores, hook + ".unbiased");
+            graph.rename(scores, GraphNames.unbiased(hook));
             Node add = ops.op("Add").in(scores, bias).build(List.of(graph.newValue(hook, scores.type())));
             graph.replaceUses(scores, add.output(0), n -> n != add);
             if (graph.isGraphOutput(scores)) {

@@ -2,6 +2,7 @@ package org.vlmscope.graph.passes;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.vlmscope.core.vocab.GraphNames;
 import org.vlmscope.graph.ElemTypes;
 import org.vlmscope.graph.Graph;
 import org.vlmscope.graph.GraphException;
@@ -22,7 +23,7 @@ import org.vlmscope.graph.autodiff.ReverseMode;
  */
 public record Gradient(String wrt, String of) implements Pass {
     public static final String SEED = "grad.seed";
-    public static final String DEFAULT_OF = "logits";
+    public static final String DEFAULT_OF = GraphNames.LOGITS;
     /** Shape with start/end (15), CastLike (15) and ScatterND's add reduction (16) are used by the rules. */
     static final long MIN_OPSET = 16;
 

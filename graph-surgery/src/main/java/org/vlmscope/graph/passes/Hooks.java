@@ -6,6 +6,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.vlmscope.core.vocab.MetadataKeys;
 import org.vlmscope.graph.GraphException;
 import org.vlmscope.graph.OnnxModel;
 
@@ -15,7 +16,7 @@ import org.vlmscope.graph.OnnxModel;
  * {@code {a,b}} alternatives.
  */
 public final class Hooks {
-    public static final String METADATA_KEY = "vlmscope.hooks";
+    public static final String METADATA_KEY = MetadataKeys.HOOKS;
 
     private Hooks() {
     }

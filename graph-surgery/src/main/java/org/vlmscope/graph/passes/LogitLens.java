@@ -4,6 +4,8 @@ import ai.onnx.proto.OnnxMl.TensorProto.DataType;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.vlmscope.core.vocab.GraphNames;
+import org.vlmscope.core.vocab.HookName;
 import org.vlmscope.graph.Graph;
 import org.vlmscope.graph.GraphException;
 import org.vlmscope.graph.OnnxModel;
@@ -21,10 +23,10 @@ import org.vlmscope.graph.blocks.RmsNorm;
  * inside the graph; no full-vocabulary tensor is ever an output.
  */
 public record LogitLens(int k, List<Long> targets) implements Pass {
-    public static final String TOP_IDS = "lens.top_ids";
-    public static final String TOP_LOGITS = "lens.top_logits";
-    public static final String TOP_PROBS = "lens.top_probs";
-    public static final String TARGET_PROBS = "lens.target_probs";
+    public static final String TOP_IDS = GraphNames.LENS_TOP_IDS;
+    public static final String TOP_LOGITS = GraphNames.LENS_TOP_LOGITS;
+    public static final String TOP_PROBS = GraphNames.LENS_TOP_PROBS;
+    public static final String TARGET_PROBS = GraphNames.LENS_TARGET_PROBS;
     static final String NORM_WEIGHT = "ln_final.w";
     static final String UNEMBED = "unembed.W";
 
@@ -51,9 +53,9 @@ public record LogitLens(int k, List<Long> targets) implements Pass {
 
     /** The residual-stream hooks the lens reads, row by row. */
     public static List<String> rows(int layers) {
-        List<String> rows = new ArrayList<>(List.of("blocks.0.hook_resid_pre"));
+        List<String> rows = new ArrayList<>(List.of(HookName.residPre(0)));
         for (int i = 0; i < layers; i++) {
-            rows.add("blocks." + i + ".hook_resid_post");
+            rows.add(HookName.residPost(i));
         }
         return rows;
     }
@@ -72,8 +74,8 @@ public record LogitLens(int k, List<Long> targets) implements Pass {
             throw new GraphException("logit lens: found " + present + " of the " + rows.size()
                     + " residual-stream hooks a " + layers + "-layer model should have");
         }
-        Value normWeight = requireInitializer(graph, NORM_WEIGHT);
-        Value unembed = requireInitializer(graph, UNEMBED);
+        Value normWeight = requireInitializer(graph, GraphFacts.finalNormWeight(model));
+        Value unembed = requireInitializer(graph, GraphFacts.unembed(model));
         long vocab = unembed.initializer().getDims(1);
         for (long t : targets) {
             if (t < 0 || t >= vocab) {
@@ -142,7 +144,7 @@ public record LogitLens(int k, List<Long> targets) implements Pass {
         Value v = graph.value(name);
         if (v == null || !v.isInitializer()) {
             throw new GraphException("logit lens: the graph has no initializer '" + name
-                    + "' (the final norm weight and unembedding of a vlmscope export)");
+                    + "' (the final norm weight or the unembedding)");
         }
         return v;
     }

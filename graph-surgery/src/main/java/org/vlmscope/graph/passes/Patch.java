@@ -3,6 +3,7 @@ package org.vlmscope.graph.passes;
 import ai.onnx.proto.OnnxMl.TensorProto.DataType;
 import java.util.List;
 import java.util.Map;
+import org.vlmscope.core.vocab.GraphNames;
 import org.vlmscope.graph.Graph;
 import org.vlmscope.graph.GraphException;
 import org.vlmscope.graph.Node;
@@ -42,15 +43,15 @@ public record Patch(List<String> hooks) implements Pass {
                 throw new GraphException("unknown hook '" + hook + "' for patch; this graph's hooks look like "
                         + known.subList(0, Math.min(6, known.size())));
             }
-            if (graph.value(hook + ".clean") != null) {
+            if (graph.value(GraphNames.clean(hook)) != null) {
                 throw new GraphException("hook '" + hook + "' is already patched");
             }
             Value h = graph.require(hook);
             TensorType type = h.type();
             DataType elem = type != null ? type.elemType() : GraphFacts.computeType(model);
-            Value value = graph.addInput(hook + ".patch_value", type != null ? type : new TensorType(elem, null));
-            Value mask = graph.addInput(hook + ".patch_mask", new TensorType(elem, null));
-            graph.rename(h, hook + ".clean");
+            Value value = graph.addInput(GraphNames.patchValue(hook), type != null ? type : new TensorType(elem, null));
+            Value mask = graph.addInput(GraphNames.patchMask(hook), new TensorType(elem, null));
+            graph.rename(h, GraphNames.clean(hook));
             Value delta = ops.op("Sub").in(value, h).out();
             Value scaled = ops.op("Mul").in(mask, delta).out();
             Node splice = ops.op("Add").in(h, scaled).build(List.of(graph.newValue(hook, type)));

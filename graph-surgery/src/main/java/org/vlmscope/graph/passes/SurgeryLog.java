@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.vlmscope.core.vocab.MetadataKeys;
 import org.vlmscope.graph.GraphException;
 import org.vlmscope.graph.OnnxModel;
 
@@ -15,7 +16,7 @@ import org.vlmscope.graph.OnnxModel;
  * (or a user with any ONNX tool) knows the rewritten interface.
  */
 public final class SurgeryLog {
-    public static final String METADATA_KEY = "vlmscope.surgery";
+    public static final String METADATA_KEY = MetadataKeys.SURGERY;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private SurgeryLog() {

@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.vlmscope.core.vocab.GraphNames;
+import org.vlmscope.core.vocab.HookName;
 import org.vlmscope.core.SafetensorsFile;
 import org.vlmscope.core.TensorInfo;
 
@@ -17,7 +19,7 @@ import org.vlmscope.core.TensorInfo;
  * positions whose top-1 token agrees.
  */
 public final class ActivationDiff {
-    private static final Pattern LAYER_HOOK = Pattern.compile("(.*?blocks\\.)(\\d+)(\\..+)");
+    private static final Pattern LAYER_HOOK = HookName.LAYER_INDEX;
 
     private ActivationDiff() {
     }
@@ -52,10 +54,10 @@ public final class ActivationDiff {
             return List.of(metrics(m.group(1) + "*" + m.group(3), Integer.parseInt(m.group(2)), fa.toFloatArray(name),
                     fb.toFloatArray(name)));
         }
-        if (name.startsWith("lens.") && info.shape().length >= 1) {
+        if (name.startsWith(GraphNames.LENS_PREFIX) && info.shape().length >= 1) {
             int layers = (int) info.shape()[0];
             List<DiffRow> rows = new ArrayList<>();
-            if (name.equals("lens.top_ids")) {
+            if (name.equals(GraphNames.LENS_TOP_IDS)) {
                 long[] ia = fa.toLongArray(name);
                 long[] ib = fb.toLongArray(name);
                 int k = (int) info.shape()[info.shape().length - 1];

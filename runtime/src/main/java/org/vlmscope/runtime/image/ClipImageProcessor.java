@@ -8,6 +8,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import org.vlmscope.core.SafetensorsWriter.NamedTensor;
 import org.vlmscope.core.VlmscopeException;
+import org.vlmscope.core.vocab.GraphNames;
 
 /**
  * Hugging Face's {@code CLIPImageProcessor} (transformers 4.45), configured by a checkpoint's
@@ -25,7 +26,7 @@ import org.vlmscope.core.VlmscopeException;
  */
 public final class ClipImageProcessor {
     /** Name of the vision graph's input. */
-    public static final String PIXEL_VALUES = "pixel_values";
+    public static final String PIXEL_VALUES = GraphNames.PIXEL_VALUES;
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final double[] OPENAI_CLIP_MEAN = {0.48145466, 0.4578275, 0.40821073};

@@ -3,7 +3,7 @@ package org.vlmscope.runtime.text;
 import java.util.Arrays;
 import org.vlmscope.core.ModelManifest;
 import org.vlmscope.core.VlmscopeException;
-import org.vlmscope.runtime.ImageTokens;
+import org.vlmscope.runtime.run.ImageTokens;
 
 /** Question text to the model's input: template, tokenizer, image-placeholder expansion. */
 public final class Prompts {

@@ -2,7 +2,7 @@ package org.vlmscope.runtime.text;
 
 import java.util.Arrays;
 import org.vlmscope.core.VlmscopeException;
-import org.vlmscope.runtime.ImageTokens;
+import org.vlmscope.runtime.run.ImageTokens;
 
 /**
  * The LM input of one image and prompt: {@code [BOS, text before <image>, visualTokens visual tokens, text after]}

@@ -1,0 +1,93 @@
+package org.vlmscope.runtime.run;
+
+import org.vlmscope.core.VlmscopeException;
+
+/**
+ * Prompts of different lengths as one left-padded batch, as Hugging Face pads for generation: row b starts
+ * with {@code padding[b]} pad tokens that the attention mask hides, so every row's last prompt token sits at the
+ * same index and new tokens are appended in step. Positions the user names (interventions) are relative to a
+ * row's own prompt; {@link #absolute} shifts them past the padding.
+ */
+final class Batch {
+    final long[][] ids;
+    final int[] padding;
+    /** Number of positions so far, prompt plus generated tokens, padding included. */
+    private int length;
+
+    private Batch(long[][] ids, int[] padding) {
+        this.ids = ids;
+        this.padding = padding;
+        this.length = ids[0].length;
+    }
+
+    /** Left-pads {@code rows} to the longest with {@code padId}. */
+    static Batch leftPadded(long[][] rows, long padId) {
+        if (rows.length == 0) {
+            throw new VlmscopeException("input_ids hold no rows");
+        }
+        int longest = 0;
+        for (long[] row : rows) {
+            longest = Math.max(longest, row.length);
+        }
+        long[][] ids = new long[rows.length][longest];
+        int[] padding = new int[rows.length];
+        for (int b = 0; b < rows.length; b++) {
+            padding[b] = longest - rows[b].length;
+            java.util.Arrays.fill(ids[b], 0, padding[b], padId);
+            System.arraycopy(rows[b], 0, ids[b], padding[b], rows[b].length);
+        }
+        return new Batch(ids, padding);
+    }
+
+    int size() {
+        return ids.length;
+    }
+
+    int length() {
+        return length;
+    }
+
+    /** Shortest row's own length: positions below it exist in every row. */
+    int shortestRow() {
+        int max = 0;
+        for (int p : padding) {
+            max = Math.max(max, p);
+        }
+        return length - max;
+    }
+
+    /** The batch index of position {@code p} of row {@code b}'s own sequence. */
+    int absolute(int b, int p) {
+        return padding[b] + p;
+    }
+
+    /** attention_mask [batch, length]: 0 on padding, 1 elsewhere. */
+    long[][] attentionMask() {
+        long[][] mask = new long[size()][length];
+        for (int b = 0; b < size(); b++) {
+            java.util.Arrays.fill(mask[b], padding[b], length, 1);
+        }
+        return mask;
+    }
+
+    /** position_ids of the prompt as Hugging Face derives them: cumsum(mask) - 1, and 1 on padding. */
+    long[][] promptPositions() {
+        long[][] pos = new long[size()][length];
+        for (int b = 0; b < size(); b++) {
+            for (int i = 0; i < length; i++) {
+                pos[b][i] = i < padding[b] ? 1 : i - padding[b];
+            }
+        }
+        return pos;
+    }
+
+    /** Records one new token per row; returns the position_ids [batch, 1] of those tokens. */
+    long[][] append() {
+        long[][] pos = new long[size()][1];
+        for (int b = 0; b < size(); b++) {
+            pos[b][0] = length - padding[b];
+        }
+        length++;
+        return pos;
+    }
+}

@@ -1,0 +1,224 @@
+package org.vlmscope.runtime.run;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtSession;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.vlmscope.core.DType;
+import org.vlmscope.core.ModelManifest;
+import org.vlmscope.core.SafetensorsWriter.NamedTensor;
+import org.vlmscope.core.VlmscopeException;
+import org.vlmscope.core.vocab.GraphNames;
+import org.vlmscope.runtime.intervene.Intervention;
+import org.vlmscope.runtime.intervene.LensRequest;
+import org.vlmscope.runtime.session.ModelSession;
+import org.vlmscope.runtime.session.OrtTensors;
+
+/**
+ * One forward pass over a whole prompt: pixels through vision.onnx, ids and visual tokens through embed.onnx,
+ * embeddings through decoder.onnx with an empty KV cache, each graph in the variant the interventions need.
+ * Returns logits, every exposed hook (batch kept) and, when asked, the lens tensors.
+ */
+public final class Forward {
+    private Forward() {
+    }
+
+    /**
+     * @param pixelValues [batch, 3, H, W] float32, or null for a text-only prompt
+     * @param inputIds    one row per batch entry, equal lengths; the image placeholder once or already expanded
+     */
+    public static Map<String, NamedTensor> run(ModelSession session, NamedTensor pixelValues, long[][] inputIds) {
+        return run(session, pixelValues, inputIds, List.of(), null);
+    }
+
+    /** As {@link #run(ModelSession, NamedTensor, long[][])} under {@code interventions}, with the lens when {@code lens} is set. */
+    public static Map<String, NamedTensor> run(ModelSession session, NamedTensor pixelValues, long[][] inputIds,
+                                               List<Intervention> interventions, LensRequest lens) {
+        InterventionPlan plan = new InterventionPlan(session, interventions, lens);
+        Map<String, NamedTensor> out = new LinkedHashMap<>();
+        try (Prefill prefill = Prefill.run(session, plan, pixelValues, inputIds, 0, out);
+             OrtSession.Result r = prefill.runDecoder()) {
+            collectDecoder(session, r, out);
+        }
+        return out;
+    }
+
+    /** Copies a prompt's decoder outputs into {@code out}: exposed hooks, logits and any lens tensors. */
+    static void collectDecoder(ModelSession session, OrtSession.Result r, Map<String, NamedTensor> out) {
+        collect(session, GraphNames.DECODER, r, out);
+        out.put(GraphNames.LOGITS, OrtTensors.fromOrt(GraphNames.LOGITS, (OnnxTensor) r.get(GraphNames.LOGITS).orElseThrow()));
+        for (String name : GraphNames.LENS_OUTPUTS) {
+            r.get(name).ifPresent(v -> out.put(name, OrtTensors.fromOrt(name, (OnnxTensor) v)));
+        }
+    }
+
+    /** Copies the graph's exposed hooks from a result into {@code out}. */
+    static void collect(ModelSession session, String graph, OrtSession.Result r, Map<String, NamedTensor> out) {
+        for (String hook : session.exposedHooks(graph)) {
+            OnnxValue v = r.get(hook).orElseThrow();
+            out.put(hook, OrtTensors.fromOrt(hook, (OnnxTensor) v));
+        }
+    }
+
+    /** Runs one graph variant of the plan with its extra inputs; tensors made for it are closed on return. */
+    static OrtSession.Result runGraph(ModelSession session, InterventionPlan plan, Batch batch, String graph,
+                                      boolean decode, int past, int seq, Map<String, OnnxTensor> inputs) {
+        Map<String, OnnxTensor> all = new HashMap<>(inputs);
+        List<OnnxTensor> owned = new ArrayList<>();
+        try {
+            plan.feed(graph, decode, past, seq, batch, all, owned);
+            return session.run(graph, plan.passes(graph, decode), all);
+        } finally {
+            owned.forEach(OnnxTensor::close);
+        }
+    }
+
+    /** Image features and input embeddings for a prompt, then the decoder's first inputs; closes what it made. */
+    public static final class Prefill implements AutoCloseable {
+        private final ModelSession session;
+        private final InterventionPlan plan;
+        private final List<OnnxTensor> owned = new ArrayList<>();
+        private DecoderInputs decoderInputs;
+        /** The prompts, image placeholders expanded, left-padded to one length. */
+        private Batch batch;
+
+        private Prefill(ModelSession session, InterventionPlan plan) {
+            this.session = session;
+            this.plan = plan;
+        }
+
+        /** A prompt without interventions, its hooks discarded: the embeddings a decoder run starts from. */
+        public static Prefill plain(ModelSession session, NamedTensor pixelValues, long[][] inputIds) {
+            return run(session, new InterventionPlan(session, List.of(), null), pixelValues, inputIds, 0,
+                    new LinkedHashMap<>());
+        }
+
+        /** {@code newTokens}: how many tokens decoding may add after the prompt (0 for a single forward pass). */
+        static Prefill run(ModelSession session, InterventionPlan plan, NamedTensor pixelValues, long[][] inputIds,
+                           int newTokens, Map<String, NamedTensor> hooks) {
+            Prefill p = new Prefill(session, plan);
+            try {
+                p.build(pixelValues, inputIds, newTokens, hooks);
+                return p;
+            } catch (RuntimeException e) {
+                p.close();
+                throw e;
+            }
+        }
+
+        /** Runs the decoder over the whole prompt; the caller closes the result. */
+        public OrtSession.Result runDecoder() {
+            return runGraph(session, plan, batch, GraphNames.DECODER, false, 0, batch.length(), decoderInputs.map());
+        }
+
+        Batch batch() {
+            return batch;
+        }
+
+        /** The LM input embeddings of the prompt [batch, seq, d_model]. */
+        public OnnxTensor inputsEmbeds() {
+            return decoderInputs.embeds();
+        }
+
+        /** The prompt's length: image placeholders expanded, padding included. */
+        public int length() {
+            return batch.length();
+        }
+
+        InterventionPlan plan() {
+            return plan;
+        }
+
+        private void build(NamedTensor pixelValues, long[][] inputIds, int newTokens, Map<String, NamedTensor> hooks) {
+            ModelManifest m = session.manifest();
+            int rows = inputIds.length;
+            if (rows == 0) {
+                throw new VlmscopeException("input_ids hold no rows");
+            }
+            long[][] ids = new long[rows][];
+            for (int b = 0; b < rows; b++) {
+                ids[b] = ImageTokens.expand(inputIds[b], m.imageTokenId(), m.dims().visualTokens());
+            }
+            int images = ImageTokens.count(ids[0], m.imageTokenId());
+            for (long[] row : ids) {
+                if (ImageTokens.count(row, m.imageTokenId()) != images) {
+                    throw new VlmscopeException("every row of a batch must hold the same number of image tokens");
+                }
+            }
+            if (images > 0 && pixelValues == null) {
+                throw new VlmscopeException("input_ids contain the image token " + m.imageTokenId()
+                        + " but no pixel_values were given");
+            }
+            if (images == 0 && pixelValues != null) {
+                throw new VlmscopeException("pixel_values were given but input_ids contain no image token (id "
+                        + m.imageTokenId() + ")");
+            }
+            batch = Batch.leftPadded(ids, m.padTokenId() != null ? m.padTokenId() : 0);
+            plan.checkKnockouts(batch.shortestRow() + newTokens);
+            OnnxTensor features;
+            if (pixelValues != null) {
+                checkPixels(pixelValues, rows, m.dims());
+                OnnxTensor px = own(OrtTensors.toOrt(session.env(), pixelValues));
+                try (OrtSession.Result r = runGraph(session, plan, batch, GraphNames.VISION, false, 0,
+                        m.dims().visualTokens() + 1, Map.of(GraphNames.PIXEL_VALUES, px))) {
+                    collect(session, GraphNames.VISION, r, hooks);
+                    features = copy(r, GraphNames.IMAGE_FEATURES);
+                }
+            } else {
+                features = own(emptyFeatures(session, rows));
+            }
+            OnnxTensor idTensor = own(Inputs.longs(session.env(), batch.ids));
+            OnnxTensor embeds;
+            try (OrtSession.Result r = runGraph(session, plan, batch, GraphNames.EMBED, false, 0, batch.length(),
+                    Map.of(GraphNames.INPUT_IDS, idTensor, GraphNames.IMAGE_FEATURES, features))) {
+                collect(session, GraphNames.EMBED, r, hooks);
+                embeds = copyOf(r, GraphNames.INPUTS_EMBEDS);
+            }
+            decoderInputs = DecoderInputs.prompt(session, embeds, batch.attentionMask(), batch.promptPositions());
+        }
+
+        /** An output of a finished run, copied so it outlives the run's result, owned by this prefill. */
+        private OnnxTensor copy(OrtSession.Result r, String name) {
+            return own(copyOf(r, name));
+        }
+
+        /** An output of a finished run, copied so it outlives the run's result; the caller closes it. */
+        private OnnxTensor copyOf(OrtSession.Result r, String name) {
+            return OrtTensors.toOrt(session.env(), OrtTensors.fromOrt(name, (OnnxTensor) r.get(name).orElseThrow()));
+        }
+
+        private static void checkPixels(NamedTensor px, int batch, ModelManifest.Dims d) {
+            long[] want = {batch, 3, d.imageSize(), d.imageSize()};
+            if (!Arrays.equals(px.shape(), want) || px.dtype() != DType.F32) {
+                throw new VlmscopeException("pixel_values must be float32 " + Arrays.toString(want) + ", got "
+                        + px.dtype() + " " + Arrays.toString(px.shape()));
+            }
+        }
+
+        private OnnxTensor own(OnnxTensor t) {
+            owned.add(t);
+            return t;
+        }
+
+        @Override
+        public void close() {
+            owned.forEach(OnnxTensor::close);
+            owned.clear();
+            if (decoderInputs != null) {
+                decoderInputs.close();
+            }
+        }
+    }
+
+    /** image_features for rows without an image: [batch, 0, d_model]. */
+    static OnnxTensor emptyFeatures(ModelSession session, int batch) {
+        return OrtTensors.toOrt(session.env(), new NamedTensor(GraphNames.IMAGE_FEATURES, DType.F32,
+                new long[] {batch, 0, session.manifest().dims().dModel()}, ByteBuffer.allocate(0)));
+    }
+}

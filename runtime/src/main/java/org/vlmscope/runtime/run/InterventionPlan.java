@@ -1,0 +1,248 @@
+package org.vlmscope.runtime.run;
+
+import ai.onnxruntime.OnnxTensor;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.vlmscope.core.BadArgumentException;
+import org.vlmscope.core.DType;
+import org.vlmscope.core.HalfFloats;
+import org.vlmscope.core.SafetensorsWriter.NamedTensor;
+import org.vlmscope.core.vocab.BlockedScore;
+import org.vlmscope.core.vocab.GraphNames;
+import org.vlmscope.core.vocab.HookName;
+import org.vlmscope.graph.TensorType;
+import org.vlmscope.graph.passes.AttentionBias;
+import org.vlmscope.graph.passes.LogitLens;
+import org.vlmscope.graph.passes.Pass;
+import org.vlmscope.graph.passes.Patch;
+import org.vlmscope.runtime.intervene.Intervention;
+import org.vlmscope.runtime.intervene.LensRequest;
+import org.vlmscope.runtime.intervene.Positions;
+import org.vlmscope.runtime.session.ModelSession;
+import org.vlmscope.runtime.session.OrtTensors;
+
+/**
+ * Turns interventions into the passes each graph variant needs and the extra inputs those passes read.
+ * Patches (ablation included) apply to the prefill; knockouts to every step; the lens to the prefill.
+ * Several interventions on one hook share one patch input; several knockouts in one layer share one bias.
+ */
+final class InterventionPlan {
+    static final String EMBEDDING_HOOK = HookName.residPre(0);
+
+    private final ModelSession session;
+    private final List<Intervention> interventions;
+    private final LensRequest lens;
+
+    InterventionPlan(ModelSession session, List<Intervention> interventions, LensRequest lens) {
+        this.session = session;
+        this.interventions = List.copyOf(interventions);
+        this.lens = lens;
+        for (Intervention i : interventions) {
+            if (i instanceof Intervention.HookPatch p) {
+                session.graphOf(p.hook());
+                checkSequenceHook(p.hook());
+            }
+        }
+    }
+
+    boolean isEmpty() {
+        return interventions.isEmpty() && lens == null;
+    }
+
+    /** Passes for one graph at the prefill or at a decode step. */
+    List<Pass> passes(String graph, boolean decode) {
+        List<Pass> passes = new ArrayList<>();
+        if (!decode) {
+            List<String> hooks = patchedHooks().keySet().stream().filter(h -> session.graphOf(h).equals(graph)).toList();
+            if (!hooks.isEmpty()) {
+                passes.add(new Patch(hooks));
+            }
+        }
+        if (graph.equals(GraphNames.DECODER)) {
+            TreeSet<Integer> layers = new TreeSet<>();
+            for (Intervention i : interventions) {
+                if (i instanceof Intervention.Knockout k) {
+                    Arrays.stream(k.layers()).forEach(layers::add);
+                }
+            }
+            if (!layers.isEmpty()) {
+                passes.add(new AttentionBias(List.copyOf(layers)));
+            }
+            if (!decode && lens != null) {
+                passes.add(new LogitLens(lens.k(), lens.targets()));
+            }
+        }
+        return passes;
+    }
+
+    /**
+     * Adds the extra inputs of one graph run whose queries are positions [past, past + seq) of {@code batch}
+     * (padding included). Tensors made here are added to {@code owned} for the caller to close.
+     */
+    void feed(String graph, boolean decode, int past, int seq, Batch batch, Map<String, OnnxTensor> inputs,
+              List<OnnxTensor> owned) {
+        if (!decode) {
+            for (Map.Entry<String, List<Intervention>> e : patchedHooks().entrySet()) {
+                if (session.graphOf(e.getKey()).equals(graph)) {
+                    // Vision hooks have their own fixed token count (577 with CLS, 576 after selection) and are the
+                    // same for every row; sequence positions shift past each row's padding.
+                    boolean vision = graph.equals(GraphNames.VISION);
+                    int rows = vision ? (int) session.hookType(e.getKey()).shape().get(1).size() : seq;
+                    int[] offsets = vision ? new int[] {0} : batch.padding;
+                    int limit = vision ? rows : batch.shortestRow();
+                    feedPatch(e.getKey(), e.getValue(), rows, offsets, limit, inputs, owned);
+                }
+            }
+        }
+        if (graph.equals(GraphNames.DECODER)) {
+            feedBiases(past, seq, batch, inputs, owned);
+        }
+    }
+
+    private TreeMap<String, List<Intervention>> patchedHooks() {
+        TreeMap<String, List<Intervention>> byHook = new TreeMap<>();
+        for (Intervention i : interventions) {
+            String hook = i instanceof Intervention.Ablation ? EMBEDDING_HOOK
+                    : i instanceof Intervention.HookPatch p ? p.hook() : null;
+            if (hook != null) {
+                byHook.computeIfAbsent(hook, h -> new ArrayList<>()).add(i);
+            }
+        }
+        return byHook;
+    }
+
+    /**
+     * Checks knockout positions against the longest sequence every row reaches: its prompt plus the tokens it
+     * may generate (a knockout may name positions that decoding has yet to produce).
+     */
+    void checkKnockouts(int longest) {
+        for (Intervention i : interventions) {
+            if (i instanceof Intervention.Knockout k) {
+                Positions.check(k.from(), longest, "knockout FROM");
+                Positions.check(k.to(), longest, "knockout TO");
+            }
+        }
+    }
+
+    /** Patches index the second axis of a hook [batch, seq, ...]; its trailing dimensions must be fixed. */
+    private long[] checkSequenceHook(String hook) {
+        TensorType t = session.hookType(hook);
+        if (t == null || t.rank() < 2 || t.shape().stream().skip(2).anyMatch(d -> !d.isFixed())) {
+            throw new BadArgumentException("hook '" + hook + "' cannot be patched by position: patches need a hook shaped "
+                    + "[batch, sequence, fixed...], it is " + t);
+        }
+        return t.shape().stream().skip(2).mapToLong(TensorType.Dim::size).toArray();
+    }
+
+    /** One patch input pair for {@code hook}: rows per {@code offsets} entry (a row's padding), positions below {@code limit}. */
+    private void feedPatch(String hook, List<Intervention> list, int seq, int[] offsets, int limit,
+                           Map<String, OnnxTensor> inputs, List<OnnxTensor> owned) {
+        long[] trailing = checkSequenceHook(hook);
+        int width = (int) Arrays.stream(trailing).reduce(1, (a, b) -> a * b);
+        int rows = offsets.length;
+        float[] value = new float[rows * seq * width];
+        float[] mask = new float[rows * seq];
+        for (Intervention i : list) {
+            int[] positions = i instanceof Intervention.Ablation a ? a.positions() : ((Intervention.HookPatch) i).positions();
+            float[] values = i instanceof Intervention.Ablation a ? a.vector() : ((Intervention.HookPatch) i).values();
+            Positions.check(positions, limit, "patch of " + hook + ":");
+            boolean single = values.length == width;
+            if (!single && values.length != (long) width * positions.length) {
+                throw new BadArgumentException("patch of " + hook + " needs a value of width " + width + " (one row for all "
+                        + "positions) or " + positions.length + " rows of width " + width + "; got " + values.length + " values");
+            }
+            for (int r = 0; r < rows; r++) {
+                for (int n = 0; n < positions.length; n++) {
+                    int at = r * seq + offsets[r] + positions[n];
+                    System.arraycopy(values, single ? 0 : n * width, value, at * width, width);
+                    mask[at] = 1f;
+                }
+            }
+        }
+        long[] valueShape = new long[2 + trailing.length];
+        long[] maskShape = new long[2 + trailing.length];
+        valueShape[0] = rows;
+        valueShape[1] = seq;
+        System.arraycopy(trailing, 0, valueShape, 2, trailing.length);
+        Arrays.fill(maskShape, 1);
+        maskShape[0] = rows;
+        maskShape[1] = seq;
+        put(GraphNames.patchValue(hook), valueShape, value, inputs, owned);
+        put(GraphNames.patchMask(hook), maskShape, mask, inputs, owned);
+    }
+
+    /** One bias [batch, 1, seq, past + seq] per knocked-out layer; positions shift past each row's padding. */
+    private void feedBiases(int past, int seq, Batch batch, Map<String, OnnxTensor> inputs, List<OnnxTensor> owned) {
+        int total = past + seq;
+        int rows = batch.size();
+        float blocked = BlockedScore.knockout(session.computeType());
+        TreeMap<Integer, float[]> biases = new TreeMap<>();
+        for (Intervention i : interventions) {
+            if (!(i instanceof Intervention.Knockout k)) {
+                continue;
+            }
+            for (int layer : k.layers()) {
+                float[] bias = biases.computeIfAbsent(layer, l -> new float[rows * seq * total]);
+                for (int r = 0; r < rows; r++) {
+                    for (int to : k.to()) {
+                        int q = batch.absolute(r, to);
+                        if (q < past || q >= total) {
+                            continue;
+                        }
+                        for (int from : k.from()) {
+                            int key = batch.absolute(r, from);
+                            if (key < total) {
+                                bias[(r * seq + q - past) * total + key] = blocked;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        for (Map.Entry<Integer, float[]> e : biases.entrySet()) {
+            checkEveryQueryKeepsAKey(e.getValue(), e.getKey(), past, seq, batch);
+            put(AttentionBias.inputName(e.getKey()), new long[] {rows, 1, seq, total}, e.getValue(), inputs, owned);
+        }
+    }
+
+    /** A query whose every visible key (causal, not padding) is blocked would turn softmax into NaN: refuse it. */
+    private static void checkEveryQueryKeepsAKey(float[] bias, int layer, int past, int seq, Batch batch) {
+        int total = past + seq;
+        for (int r = 0; r < batch.size(); r++) {
+            for (int q = Math.max(0, batch.padding[r] - past); q < seq; q++) {
+                boolean open = false;
+                for (int key = batch.padding[r]; key <= past + q && !open; key++) {
+                    open = bias[(r * seq + q) * total + key] == 0f;
+                }
+                if (!open) {
+                    throw new BadArgumentException("knockout leaves query position " + (past + q - batch.padding[r])
+                            + " with no key to attend to in layer " + layer
+                            + " (every earlier position and itself are blocked)");
+                }
+            }
+        }
+    }
+
+    /** A tensor in the model's compute type. */
+    private void put(String name, long[] shape, float[] values, Map<String, OnnxTensor> inputs, List<OnnxTensor> owned) {
+        DType dtype = session.computeType();
+        ByteBuffer data = ByteBuffer.allocate(values.length * dtype.byteSize()).order(ByteOrder.LITTLE_ENDIAN);
+        for (float v : values) {
+            if (dtype == DType.F16) {
+                data.putShort(HalfFloats.floatToFp16(v));
+            } else {
+                data.putFloat(v);
+            }
+        }
+        data.flip();
+        OnnxTensor t = OrtTensors.toOrt(session.env(), new NamedTensor(name, dtype, shape, data));
+        owned.add(t);
+        inputs.put(name, t);
+    }
+}

@@ -1,0 +1,190 @@
+package org.vlmscope.runtime.session;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.vlmscope.core.DType;
+import org.vlmscope.core.ModelManifest;
+import org.vlmscope.core.VlmscopeException;
+import org.vlmscope.core.vocab.GraphNames;
+import org.vlmscope.core.vocab.HookName;
+import org.vlmscope.graph.OnnxModel;
+import org.vlmscope.graph.TensorType;
+import org.vlmscope.graph.Value;
+import org.vlmscope.graph.passes.Expose;
+import org.vlmscope.graph.passes.Pass;
+import org.vlmscope.graph.passes.SurgeryLog;
+import ai.onnxruntime.OnnxTensorLike;
+import org.vlmscope.graph.passes.Hooks;
+
+/**
+ * The three graphs of a model directory opened in ONNX Runtime, with the requested hooks exposed as extra
+ * outputs. Each variant is built in memory and handed to ONNX Runtime as bytes, with the model directory as
+ * the external-initializer folder: no weight is copied and no file is written.
+ */
+public final class ModelSession implements AutoCloseable {
+    public static final List<String> GRAPHS = GraphNames.ALL;
+
+    private final Path dir;
+    private final ModelManifest manifest;
+    private final Device device;
+    private final OrtEnvironment env = OrtEnvironment.getEnvironment();
+    /** Element type and shape of every hook, from the graphs' value types. */
+    private final Map<String, TensorType> hookTypes = new LinkedHashMap<>();
+    /** Hooks every run of each graph returns, from the globs given at open. */
+    private final Map<String, List<String>> exposed = new LinkedHashMap<>();
+    /** Open variants by a hash of (graph, passes): clean and intervened runs share what they can. */
+    private final Map<String, OrtSession> variants = new LinkedHashMap<>();
+    private String provider;
+
+    private ModelSession(Path dir, ModelManifest manifest, Device device, List<String> hookGlobs) {
+        this.dir = dir;
+        this.manifest = manifest;
+        this.device = device;
+        if (manifest.graphsOnly()) {
+            throw new VlmscopeException(dir + " was exported with --graphs-only: it has no weights to run; export it again without that option");
+        }
+        List<String> allHooks = new ArrayList<>();
+        GRAPHS.forEach(g -> allHooks.addAll(manifest.graph(g).hooks()));
+        List<String> wanted = hookGlobs.isEmpty() ? List.of() : Hooks.match(allHooks, hookGlobs);
+        for (String graph : GRAPHS) {
+            Path file = dir.resolve(manifest.graph(graph).file());
+            if (!Files.isRegularFile(file)) {
+                throw new VlmscopeException("model directory " + dir + " lacks " + file.getFileName()
+                        + " listed in " + ModelManifest.FILE);
+            }
+            exposed.put(graph, wanted.stream().filter(manifest.graph(graph).hooks()::contains).toList());
+            OnnxModel model = OnnxModel.load(file);
+            for (String hook : manifest.graph(graph).hooks()) {
+                Value v = model.graph().value(hook);
+                hookTypes.put(hook, v == null ? null : v.type());
+            }
+        }
+        try {
+            GRAPHS.forEach(g -> variant(g, List.of()));
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    /** Opens the model directory; {@code hookGlobs} name the hooks every run returns (empty for none). */
+    public static ModelSession open(Path dir, Device device, List<String> hookGlobs) {
+        return new ModelSession(dir, ModelManifest.read(dir), device, hookGlobs);
+    }
+
+    public ModelManifest manifest() {
+        return manifest;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public OrtEnvironment env() {
+        return env;
+    }
+
+    /** "CUDAExecutionProvider" or "CPUExecutionProvider". */
+    public String provider() {
+        return provider;
+    }
+
+    /** Exposed hooks of one graph, in graph order. */
+    public List<String> exposedHooks(String graph) {
+        return exposed.get(graph);
+    }
+
+    /** The graph (vision, embed or decoder) that carries {@code hook}; an error naming the hook when none does. */
+    public String graphOf(String hook) {
+        for (String graph : GRAPHS) {
+            if (manifest.graph(graph).hooks().contains(hook)) {
+                return graph;
+            }
+        }
+        throw new org.vlmscope.core.BadArgumentException("unknown hook '" + hook + "'; hooks look like "
+                + HookName.residPre(0) + ", " + HookName.residPost(1) + ", " + HookName.pattern(1) + " (see 'vlmscope inspect')");
+    }
+
+    /** Element type and shape of a hook (symbolic dimensions by name), or null when the graph does not record it. */
+    public TensorType hookType(String hook) {
+        graphOf(hook);
+        return hookTypes.get(hook);
+    }
+
+    /** Element type of the KV cache and of hook tensors inside the graphs. */
+    public DType computeType() {
+        return manifest.dtype().equals("fp16") ? DType.F16 : DType.F32;
+    }
+
+    /** Runs one graph with only the session's exposed hooks; the caller closes the result. */
+    public OrtSession.Result run(String graph, Map<String, ? extends OnnxTensorLike> inputs) {
+        return run(graph, List.of(), inputs);
+    }
+
+    /** Runs the variant of one graph with {@code passes} applied after the exposed hooks; the caller closes the result. */
+    public OrtSession.Result run(String graph, List<Pass> passes, Map<String, ? extends OnnxTensorLike> inputs) {
+        try {
+            return variant(graph, passes).run(inputs);
+        } catch (OrtException e) {
+            throw new VlmscopeException("running " + graph + ".onnx failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** The graph with the session's hooks exposed and {@code passes} applied, built once and cached. */
+    public OrtSession variant(String graph, List<Pass> passes) {
+        List<Pass> all = new ArrayList<>();
+        if (!exposed.get(graph).isEmpty()) {
+            all.add(new Expose(exposed.get(graph)));
+        }
+        all.addAll(passes);
+        String key = graph + " " + SurgeryLog.describe(all);
+        OrtSession open = variants.get(key);
+        if (open != null) {
+            return open;
+        }
+        OnnxModel model = OnnxModel.load(dir.resolve(manifest.graph(graph).file()));
+        all.forEach(p -> p.apply(model));
+        Providers.Choice choice = Providers.options(dir, device);
+        try {
+            OrtSession session = env.createSession(model.toBytes(), choice.options());
+            provider = choice.name();
+            variants.put(key, session);
+            return session;
+        } catch (OrtException e) {
+            throw new VlmscopeException("ONNX Runtime cannot open " + graph + ".onnx of " + dir + ": " + e.getMessage(), e);
+        } finally {
+            choice.options().close();
+        }
+    }
+
+    /** An empty past KV-cache tensor [batch, kv_heads, 0, head_dim]. */
+    public OnnxTensor emptyCache(int batch) {
+        ModelManifest.Dims d = manifest.dims();
+        try {
+            return OnnxTensor.createTensor(env, java.nio.ByteBuffer.allocateDirect(0),
+                    new long[] {batch, d.kvHeads(), 0, d.headDim()}, OrtTensors.javaType(computeType()));
+        } catch (OrtException e) {
+            throw new VlmscopeException("cannot create an empty KV cache: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        for (OrtSession s : variants.values()) {
+            try {
+                s.close();
+            } catch (OrtException e) {
+                // Closing a session that failed half-way has nothing left to release.
+            }
+        }
+        variants.clear();
+    }
+}
