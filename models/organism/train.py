@@ -78,6 +78,49 @@ def load_scene_set(directory, cache=None):
     return images, records
 
 
+SHAPES = ["circle", "square", "triangle", "star", "cross", "heart", "diamond", "moon"]
+COLORS = ["red", "green", "blue", "yellow", "purple", "orange", "white", "black"]
+# A patch is labelled with an object when the object covers at least this share of it.
+PATCH_COVER = 0.15
+
+
+def patch_labels(directory, records, cache=None):
+    """Per image and visual token (row-major on the 12x12 grid): the shape and the colour (1-based; 0 for
+    background) of the object covering at least PATCH_COVER of the patch (the later one where two do), from the COCO polygons mapped through the same resize
+    and centre crop as the pixels. Targets of the auxiliary patch loss only; the checkpoint has no trace of them."""
+    if cache and os.path.exists(cache):
+        return np.load(cache)
+    from PIL import Image, ImageDraw
+    with open(os.path.join(directory, "instances.json")) as f:
+        coco = json.load(f)
+    size = {im["id"]: (im["width"], im["height"]) for im in coco["images"]}
+    by_image = {}
+    for a in coco["annotations"]:
+        by_image.setdefault(a["image_id"], []).append(a)
+    labels = np.zeros((len(records), 2, VISUAL_TOKENS), dtype=np.int64)
+    for n, r in enumerate(records):
+        w, h = size[r["image_id"]]
+        new_w, new_h = (IMAGE_SIZE, int(IMAGE_SIZE * h / w)) if w <= h else (int(IMAGE_SIZE * w / h), IMAGE_SIZE)
+        left, top = (new_w - IMAGE_SIZE) // 2, (new_h - IMAGE_SIZE) // 2
+        colour = {obj["annotation_id"]: obj["color"] for obj in r["objects"]}
+        canvas = Image.new("L", (IMAGE_SIZE, IMAGE_SIZE), 0)
+        draw = ImageDraw.Draw(canvas)
+        anns = by_image.get(r["image_id"], [])
+        for k, a in enumerate(anns):
+            xy = a["segmentation"][0]
+            pts = [(xy[i] * new_w / w - left, xy[i + 1] * new_h / h - top) for i in range(0, len(xy), 2)]
+            draw.polygon(pts, fill=k + 1)
+        m = np.asarray(canvas).reshape(GRID, PATCH, GRID, PATCH).transpose(0, 2, 1, 3).reshape(VISUAL_TOKENS, -1)
+        for k, a in enumerate(anns):
+            cover = (m == k + 1).mean(1)
+            hit = cover >= PATCH_COVER
+            labels[n, 0, hit] = a["category_id"]
+            labels[n, 1, hit] = COLORS.index(colour[a["id"]]) + 1
+    if cache:
+        np.save(cache, labels)
+    return labels
+
+
 def prompt_ids(question, vqa):
     text = TEMPLATE.format(question) + (VQA_CONTINUATION if vqa else "")
     return o.encode(text)
@@ -148,14 +191,35 @@ def pixels(images, indices):
     return torch.from_numpy(o.normalize(images[indices]))
 
 
-def loss_of(model, px, ids, mask, labels):
-    embeds = model.embed(ids, model.image_features(px))
+def loss_of(model, px, ids, mask, labels, probe=None, patch=None):
+    """The answer tokens' cross-entropy; with a probe, plus the auxiliary patch loss: the probe reads shape and
+    colour from each visual token (the projector's output), which gives the vision tower a dense signal."""
+    features = model.image_features(px)
+    embeds = model.embed(ids, features)
     h, _ = model.language_model.model(embeds, mask)
     # Only answer positions need logits: position t predicts labels[t + 1].
     target = labels[:, 1:]
     keep = target != -100
     logits = model.language_model.lm_head(h[:, :-1][keep])
-    return F.cross_entropy(logits, target[keep])
+    loss = F.cross_entropy(logits, target[keep])
+    if probe is None:
+        return loss, None
+    shape_logits, colour_logits = probe(features)
+    aux = F.cross_entropy(shape_logits.reshape(-1, len(SHAPES) + 1), patch[:, 0].reshape(-1)) + \
+        F.cross_entropy(colour_logits.reshape(-1, len(COLORS) + 1), patch[:, 1].reshape(-1))
+    return loss, aux
+
+
+class PatchProbe(torch.nn.Module):
+    """Linear read-outs of shape and colour per visual token; used in training only, never saved."""
+
+    def __init__(self, d):
+        super().__init__()
+        self.shape = torch.nn.Linear(d, len(SHAPES) + 1)
+        self.colour = torch.nn.Linear(d, len(COLORS) + 1)
+
+    def forward(self, features):
+        return self.shape(features), self.colour(features)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -168,25 +232,28 @@ def train(args):
     t0 = time.time()
     os.makedirs(args.work, exist_ok=True)
     images, records = load_scene_set(args.train, os.path.join(args.work, "train-images.npy"))
+    patches = torch.from_numpy(patch_labels(args.train, records, os.path.join(args.work, "train-patches.npy")))
     print(f"loaded {len(records)} training scenes in {time.time() - t0:.1f} s", flush=True)
     model = o.Llava(model_config())
     init_weights(model)
+    probe = PatchProbe(CONFIG["text_config"]["hidden_size"])
     state_path = os.path.join(args.work, "state.pt")
     step = 0
     decay, no_decay = [], []
-    for name, p in model.named_parameters():
+    for name, p in list(model.named_parameters()) + list(probe.named_parameters()):
         (no_decay if p.dim() < 2 or "embedding" in name else decay).append(p)
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": no_decay, "weight_decay": 0.0}],
                             lr=args.lr, betas=(0.9, 0.98))
     if os.path.exists(state_path) and args.resume:
         state = torch.load(state_path)
         model.load_state_dict(state["model"])
+        probe.load_state_dict(state["probe"])
         opt.load_state_dict(state["opt"])
         step = state["step"]
         rng.setstate(state["rng"])
         torch.set_rng_state(state["torch_rng"])
         print(f"resumed at step {step}", flush=True)
-    start, losses = time.time(), []
+    start, losses, aux_losses = time.time(), [], []
     while step < args.steps:
         lr = args.lr * min(1.0, (step + 1) / args.warmup) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * step / args.steps)))
         for g in opt.param_groups:
@@ -196,19 +263,22 @@ def train(args):
             i = rng.randrange(len(records))
             items.append((i, *conversation(records[i], rng, args.turns)))
         ids, mask, labels = batch(items)
-        loss = loss_of(model, pixels(images, [i for i, _, _ in items]), ids, mask, labels)
+        index = [i for i, _, _ in items]
+        loss, aux = loss_of(model, pixels(images, index), ids, mask, labels, probe, patches[index])
         opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        (loss + args.aux_weight * aux).backward()
+        torch.nn.utils.clip_grad_norm_(list(model.parameters()) + list(probe.parameters()), 1.0)
         opt.step()
         losses.append(loss.item())
+        aux_losses.append(aux.item())
         step += 1
         if step % args.log_every == 0:
             rate = (time.time() - start) / len(losses)
-            print(f"step {step} loss {np.mean(losses[-args.log_every:]):.4f} lr {lr:.2e} {rate:.3f} s/step "
+            print(f"step {step} loss {np.mean(losses[-args.log_every:]):.4f} patch loss "
+                  f"{np.mean(aux_losses[-args.log_every:]):.4f} lr {lr:.2e} {rate:.3f} s/step "
                   f"elapsed {time.time() - t0:.0f} s", flush=True)
         if step % args.save_every == 0 or step == args.steps:
-            torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "rng": rng.getstate(),
+            torch.save({"model": model.state_dict(), "probe": probe.state_dict(), "opt": opt.state_dict(), "step": step, "rng": rng.getstate(),
                         "torch_rng": torch.get_rng_state()}, state_path + ".tmp")
             os.replace(state_path + ".tmp", state_path)
             print(f"saved {state_path} at step {step}", flush=True)
@@ -403,6 +473,7 @@ def main():
     t.add_argument("--log-every", type=int, default=25)
     t.add_argument("--save-every", type=int, default=250)
     t.add_argument("--resume", action="store_true")
+    t.add_argument("--aux-weight", type=float, default=0.5)
     e = sub.add_parser("export")
     e.add_argument("--heldout", required=True)
     e.add_argument("--work", required=True)

@@ -1,13 +1,14 @@
 package org.vlmscope.experiments.scenes;
 
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.vlmscope.core.ModelManifest;
 import org.vlmscope.core.SafetensorsWriter.NamedTensor;
-import org.vlmscope.runtime.Forward;
-import org.vlmscope.runtime.Greedy;
-import org.vlmscope.runtime.ModelSession;
+import org.vlmscope.runtime.run.Forward;
+import org.vlmscope.runtime.run.Greedy;
+import org.vlmscope.runtime.session.ModelSession;
 import org.vlmscope.runtime.text.PromptTemplate;
 import org.vlmscope.runtime.text.PromptTemplates;
 import org.vlmscope.runtime.text.PromptTemplates.Fidelity;
@@ -52,9 +53,14 @@ public final class SceneQuiz {
         long[] tokens = Greedy.run(session, pixels, new long[][] {prompt.ids()}, DESCRIPTION_TOKENS, eos)
                 .tokens()[0];
         String text = tokenizer.decode(tokens, true).strip();
-        Set<String> words = Set.of(text.split("[^a-z]+"));
-        boolean all = scene.objects().stream().allMatch(o -> words.contains(o.shape().word()));
+        boolean all = namedObjects(scene, text) == scene.objects().size();
         return new Answer("describe", chat.render(DESCRIBE), SceneTexts.description(scene), text, all);
+    }
+
+    /** How many of the scene's objects {@code text} names: their shape word appears as a whole word. */
+    public static int namedObjects(Scene scene, String text) {
+        List<String> words = Arrays.asList(text.split("[^a-z]+"));
+        return (int) scene.objects().stream().filter(o -> words.contains(o.shape().word())).count();
     }
 
     /** Every polling question of the scene. */
