@@ -379,11 +379,13 @@ class LlamaModel(nn.Module):
         """embeds [b, n, d]; attention_mask [b, n] (1 = token, 0 = padding on the right)."""
         b, n, _ = embeds.shape
         head_dim = self.c["hidden_size"] // self.c["num_attention_heads"]
-        inv_freq = 1.0 / (self.c["rope_theta"] ** (torch.arange(0, head_dim, 2, dtype=torch.int64).float() / head_dim))
-        freqs = torch.arange(n, dtype=torch.float32)[:, None] * inv_freq[None, :]
+        dev = embeds.device
+        inv_freq = 1.0 / (self.c["rope_theta"] ** (torch.arange(0, head_dim, 2, dtype=torch.int64, device=dev).float()
+                                                   / head_dim))
+        freqs = torch.arange(n, dtype=torch.float32, device=dev)[:, None] * inv_freq[None, :]
         angles = torch.cat([freqs, freqs], dim=-1)
         cos, sin = angles.cos(), angles.sin()
-        causal = torch.full((n, n), float("-inf")).triu(1)
+        causal = torch.full((n, n), float("-inf"), device=dev).triu(1)
         mask = causal[None, None] + torch.where(attention_mask[:, None, None, :] > 0, 0.0, float("-inf"))
         # A padded query row may see no key at all; let it see itself so softmax stays finite (its loss is masked).
         mask = torch.where(torch.isinf(mask).all(-1, keepdim=True), causal[None, None] * 0, mask)

@@ -234,9 +234,12 @@ def train(args):
     images, records = load_scene_set(args.train, os.path.join(args.work, "train-images.npy"))
     patches = torch.from_numpy(patch_labels(args.train, records, os.path.join(args.work, "train-patches.npy")))
     print(f"loaded {len(records)} training scenes in {time.time() - t0:.1f} s", flush=True)
+    dev = torch.device(args.device)
     model = o.Llava(model_config())
     init_weights(model)
     probe = PatchProbe(CONFIG["text_config"]["hidden_size"])
+    model.to(dev)
+    probe.to(dev)
     state_path = os.path.join(args.work, "state.pt")
     step = 0
     decay, no_decay = [], []
@@ -245,7 +248,7 @@ def train(args):
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": no_decay, "weight_decay": 0.0}],
                             lr=args.lr, betas=(0.9, 0.98))
     if os.path.exists(state_path) and args.resume:
-        state = torch.load(state_path)
+        state = torch.load(state_path, map_location=dev)
         model.load_state_dict(state["model"])
         probe.load_state_dict(state["probe"])
         opt.load_state_dict(state["opt"])
@@ -262,9 +265,9 @@ def train(args):
         for _ in range(args.batch):
             i = rng.randrange(len(records))
             items.append((i, *conversation(records[i], rng, args.turns)))
-        ids, mask, labels = batch(items)
+        ids, mask, labels = (t.to(dev) for t in batch(items))
         index = [i for i, _, _ in items]
-        loss, aux = loss_of(model, pixels(images, index), ids, mask, labels, probe, patches[index])
+        loss, aux = loss_of(model, pixels(images, index).to(dev), ids, mask, labels, probe, patches[index].to(dev))
         opt.zero_grad(set_to_none=True)
         (loss + args.aux_weight * aux).backward()
         torch.nn.utils.clip_grad_norm_(list(model.parameters()) + list(probe.parameters()), 1.0)
@@ -301,7 +304,7 @@ def init_weights(model):
 
 def load_model(work):
     model = o.Llava(model_config())
-    model.load_state_dict(torch.load(os.path.join(work, "state.pt"))["model"])
+    model.load_state_dict(torch.load(os.path.join(work, "state.pt"), map_location="cpu")["model"])
     model.eval()
     return model
 
@@ -474,6 +477,7 @@ def main():
     t.add_argument("--save-every", type=int, default=250)
     t.add_argument("--resume", action="store_true")
     t.add_argument("--aux-weight", type=float, default=0.5)
+    t.add_argument("--device", default="cpu", help="cpu, or cuda where a GPU is at hand")
     e = sub.add_parser("export")
     e.add_argument("--heldout", required=True)
     e.add_argument("--work", required=True)

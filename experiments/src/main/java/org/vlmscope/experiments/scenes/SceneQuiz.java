@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Set;
 import org.vlmscope.core.ModelManifest;
 import org.vlmscope.core.SafetensorsWriter.NamedTensor;
+import org.vlmscope.core.vocab.GraphNames;
 import org.vlmscope.runtime.run.Forward;
 import org.vlmscope.runtime.run.Greedy;
 import org.vlmscope.runtime.session.ModelSession;
@@ -79,7 +80,8 @@ public final class SceneQuiz {
     private Answer nextToken(String task, PromptTemplate template, String question, String expected,
                              NamedTensor pixels) {
         Sequence prompt = Prompts.build(tokenizer, template, question, manifest);
-        float[] logits = Forward.run(session, pixels, new long[][] {prompt.ids()}).get("logits").toFloatArray();
+        float[] logits = Forward.run(session, pixels, new long[][] {prompt.ids()}).get(GraphNames.LOGITS)
+                .toFloatArray();
         int vocab = manifest.dims().vocab();
         int offset = prompt.lastPosition() * vocab;
         int best = 0;
