@@ -73,7 +73,8 @@ def repeat_kv(x, n):
 
 
 class Attention(nn.Module):
-    """LlamaAttention (q/k/v_proj) or Phi3Attention (fused qkv_proj), eager: scores + mask, float32 softmax."""
+    """LlamaAttention (q/k/v_proj; Qwen2 with biases on them) or Phi3Attention (fused qkv_proj), eager: scores +
+    mask, float32 softmax. With a cache, keys and values (after rotary) are appended to the past ones."""
 
     def __init__(self, cfg, fused):
         super().__init__()
@@ -82,12 +83,13 @@ class Attention(nn.Module):
         if fused:
             self.qkv_proj = nn.Linear(d, (self.heads + 2 * self.kv) * self.hd, bias=False)
         else:
-            self.q_proj = nn.Linear(d, self.heads * self.hd, bias=False)
-            self.k_proj = nn.Linear(d, self.kv * self.hd, bias=False)
-            self.v_proj = nn.Linear(d, self.kv * self.hd, bias=False)
+            bias = cfg.get("qkv_bias", False)
+            self.q_proj = nn.Linear(d, self.heads * self.hd, bias=bias)
+            self.k_proj = nn.Linear(d, self.kv * self.hd, bias=bias)
+            self.v_proj = nn.Linear(d, self.kv * self.hd, bias=bias)
         self.o_proj = nn.Linear(self.heads * self.hd, d, bias=False)
 
-    def forward(self, x, cos, sin, mask, bias=None, record=None):
+    def forward(self, x, cos, sin, mask, bias=None, record=None, past=None, presents=None):
         b, s, _ = x.size()
         if self.fused:
             qkv = self.qkv_proj(x)
@@ -101,6 +103,11 @@ class Attention(nn.Module):
         cos, sin = cos.unsqueeze(1), sin.unsqueeze(1)
         q = q * cos + rotate_half(q) * sin
         k = k * cos + rotate_half(k) * sin
+        if past is not None:
+            k = torch.cat((past[0], k), dim=2)
+            v = torch.cat((past[1], v), dim=2)
+        if presents is not None:
+            presents.append((k, v))
         k = repeat_kv(k, self.heads // self.kv)
         v = repeat_kv(v, self.heads // self.kv)
         scores = torch.matmul(q, k.transpose(2, 3)) / math.sqrt(self.hd)
@@ -143,15 +150,16 @@ class DecoderLayer(nn.Module):
         self.post_attention_layernorm = RMSNorm(cfg["hidden"], cfg["eps"])
         self.mlp = Mlp(cfg, fused)
 
-    def forward(self, x, cos, sin, mask, bias=None, record=None):
+    def forward(self, x, cos, sin, mask, bias=None, record=None, past=None, presents=None):
         residual = x
-        x = residual + self.self_attn(self.input_layernorm(x), cos, sin, mask, bias, record)
+        x = residual + self.self_attn(self.input_layernorm(x), cos, sin, mask, bias, record, past, presents)
         residual = x
         return residual + self.mlp(self.post_attention_layernorm(x))
 
 
 class DecoderModel(nn.Module):
-    """LlamaModel / Phi3Model without a KV cache: positions 0..seq-1, causal mask with padding."""
+    """LlamaModel / Phi3Model / Qwen2Model: positions past..past+seq-1, causal mask over past + new keys with
+    padding (attention_mask covers past and new positions)."""
 
     def __init__(self, cfg, fused):
         super().__init__()
@@ -160,11 +168,14 @@ class DecoderModel(nn.Module):
         self.norm = RMSNorm(cfg["hidden"], cfg["eps"])
         self.rotary_emb = Rotary(cfg["hidden"] // cfg["heads"], cfg["rope_theta"])
 
-    def forward(self, inputs_embeds, attention_mask, biases=None, states=None, patterns=None):
+    def forward(self, inputs_embeds, attention_mask, biases=None, states=None, patterns=None, past=None,
+                presents=None):
         b, s, _ = inputs_embeds.shape
-        positions = torch.arange(s, dtype=torch.int64)
+        start = 0 if past is None else past[0][0].shape[2]
+        positions = torch.arange(start, start + s, dtype=torch.int64)
+        keys = torch.arange(start + s, dtype=torch.int64)
         position_ids = positions.unsqueeze(0).expand(b, s)
-        allowed = (positions.view(1, s) <= positions.view(s, 1))[None, None, :, :] \
+        allowed = (keys.view(1, -1) <= positions.view(s, 1))[None, None, :, :] \
             & attention_mask[:, None, None, :].bool()
         lowest = torch.finfo(inputs_embeds.dtype).min
         mask = torch.where(allowed, torch.tensor(0.0), torch.tensor(lowest))
@@ -173,22 +184,30 @@ class DecoderModel(nn.Module):
         for i, layer in enumerate(self.layers):
             if states is not None:
                 states.append(x)
-            x = layer(x, cos, sin, mask, None if biases is None else biases.get(i), patterns)
+            x = layer(x, cos, sin, mask, None if biases is None else biases.get(i), patterns,
+                      None if past is None else past[i], presents)
         if states is not None:
             states.append(x)
         return self.norm(x)
 
 
 class CausalLM(nn.Module):
-    """LlamaForCausalLM / Phi3ForCausalLM: input_ids and attention_mask in, logits out (what gets exported)."""
+    """LlamaForCausalLM / Phi3ForCausalLM / Qwen2ForCausalLM: input_ids, attention_mask and optionally the past keys
+    and values of every layer in; logits (and the present keys and values) out. This is what gets exported."""
 
     def __init__(self, cfg, fused):
         super().__init__()
         self.model = DecoderModel(cfg, fused)
         self.lm_head = nn.Linear(cfg["hidden"], cfg["vocab"], bias=False)
 
-    def forward(self, input_ids, attention_mask):
-        return self.lm_head(self.model(self.model.embed_tokens(input_ids), attention_mask))
+    def forward(self, input_ids, attention_mask, *past):
+        if not past:
+            return self.lm_head(self.model(self.model.embed_tokens(input_ids), attention_mask))
+        pairs = [(past[2 * i], past[2 * i + 1]) for i in range(len(past) // 2)]
+        presents = []
+        logits = self.lm_head(self.model(self.model.embed_tokens(input_ids), attention_mask, past=pairs,
+                                         presents=presents))
+        return (logits,) + tuple(t for kv in presents for t in kv)
 
 
 # ---- safetensors, read and written with the standard layout ----------------------------------------------------
@@ -255,6 +274,11 @@ LLAMA = dict(name="llama", model_type="llama", fused=False, opset=17, vocab=256,
              ff=64, layers=4, eps=1e-5, rope_theta=10000.0)
 PHI3 = dict(name="phi3", model_type="phi3", fused=True, opset=14, vocab=260, hidden=32, heads=4, kv_heads=4,
             ff=48, layers=3, eps=1e-5, rope_theta=10000.0)
+# Qwen2: biases on q/k/v, exported with a KV cache (past keys and values in, present ones out) as optimum's
+# decoder-with-past graphs are; the first PAST tokens of INPUT_IDS make the cache, the rest are the new tokens.
+QWEN2 = dict(name="qwen2", model_type="qwen2", fused=False, qkv_bias=True, opset=16, vocab=240, hidden=32, heads=4,
+             kv_heads=2, ff=64, layers=3, eps=1e-6, rope_theta=1000000.0)
+PAST = 8
 VISION = dict(hidden=16, ff=32, layers=2, heads=2, image=336, patch=14)
 INPUT_IDS = [1, 5, 9, 100, 37, 200, 12, 77, 3, 150, 64, 31]
 # Knockout: the last query position may not attend keys 2-5 in layers 1 and 2 (-inf before softmax).
@@ -364,6 +388,25 @@ def llava_checkpoint(lm, cfg, generator, folder):
         f.write("\n")
 
 
+def export_with_cache(lm, cfg, folder):
+    """The graph with past keys and values, and the reference cache of the first PAST tokens (fed as they are)."""
+    ids = torch.tensor([INPUT_IDS])
+    presents = []
+    with torch.no_grad():
+        lm.model(lm.model.embed_tokens(ids[:, :PAST]), torch.ones(1, PAST, dtype=torch.int64), presents=presents)
+    past_names = [f"past_key_values.{i}.{kv}" for i in range(cfg["layers"]) for kv in ("key", "value")]
+    present_names = [f"present.{i}.{kv}" for i in range(cfg["layers"]) for kv in ("key", "value")]
+    past = [t for kv in presents for t in kv]
+    axes = {"input_ids": {0: "batch", 1: "sequence"}, "attention_mask": {0: "batch", 1: "total_sequence"},
+            "logits": {0: "batch", 1: "sequence"}}
+    axes.update({n: {0: "batch", 2: "past_sequence"} for n in past_names})
+    axes.update({n: {0: "batch", 2: "total_sequence"} for n in present_names})
+    torch.onnx.export(lm, (ids[:, PAST:], torch.ones_like(ids), *past), os.path.join(folder, "model.onnx"),
+                      opset_version=cfg["opset"], input_names=["input_ids", "attention_mask"] + past_names,
+                      output_names=["logits"] + present_names, dynamic_axes=axes, do_constant_folding=True)
+    return {name: t.numpy() for name, t in zip(past_names, past)}
+
+
 class TinyCnn(nn.Module):
     """A vision CNN with residual Adds and no attention: a graph the decoder locator must refuse."""
 
@@ -396,6 +439,12 @@ def main():
     cnn = TinyCnn().eval()
     torch.onnx.export(cnn, (torch.randn(1, 3, 16, 16, generator=generator),), os.path.join(HERE, "cnn.onnx"),
                       opset_version=17, input_names=["pixel_values"], output_names=["logits"])
+    qwen2 = CausalLM(QWEN2, False).eval()
+    randomize(qwen2, generator)
+    folder = os.path.join(HERE, QWEN2["name"])
+    os.makedirs(folder, exist_ok=True)
+    cache = export_with_cache(qwen2, QWEN2, folder)
+    write_safetensors(os.path.join(folder, "reference.safetensors"), {**references(qwen2, QWEN2), **cache})
     print("wrote", HERE)
 
 

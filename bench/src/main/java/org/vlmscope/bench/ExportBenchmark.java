@@ -1,5 +1,6 @@
 package org.vlmscope.bench;
 
+import java.io.PrintWriter;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
@@ -40,27 +41,28 @@ public final class ExportBenchmark {
      * Generates a random checkpoint of about {@code gb} GB in {@code dir} (a temp dir when null), exports it and
      * prints sizes, rates and heap; deletes {@code dir} afterwards unless {@code keep}.
      */
-    public static void run(double gb, Path dir, String dtype, boolean keep) throws IOException, InterruptedException {
+    public static void run(PrintWriter out, double gb, Path dir, String dtype, boolean keep)
+            throws IOException, InterruptedException {
         ExportOptions options = ExportOptions.parse(dtype);
         Path work = prepare(dir);
         try {
-            run(work.resolve("checkpoint"), work.resolve("model"), (long) (gb * 1e9), options);
+            measure(out, work.resolve("checkpoint"), work.resolve("model"), (long) (gb * 1e9), options);
         } finally {
             if (keep) {
-                System.out.println("kept " + work);
+                out.println("kept " + work);
             } else {
                 Directories.deleteRecursively(work);
             }
         }
     }
 
-    private static void run(Path checkpoint, Path model, long target, ExportOptions options)
+    private static void measure(PrintWriter out, Path checkpoint, Path model, long target, ExportOptions options)
             throws InterruptedException, IOException {
         long start = System.nanoTime();
         long tensorBytes = RandomCheckpoint.write(checkpoint, target, DType.BF16, SHARD_BYTES);
         double genSeconds = seconds(start);
         long checkpointBytes = sizeOf(checkpoint, ".safetensors");
-        System.out.printf(Locale.ROOT, "checkpoint: %s, %d shard(s), %d bytes on disk (%d bytes of BF16 tensors),"
+        out.printf(Locale.ROOT, "checkpoint: %s, %d shard(s), %d bytes on disk (%d bytes of BF16 tensors),"
                         + " generated in %.1f s (%.0f MB/s)%n", checkpoint, count(checkpoint, ".safetensors"),
                 checkpointBytes, tensorBytes, genSeconds, checkpointBytes / MB / genSeconds);
 
@@ -75,13 +77,13 @@ public final class ExportBenchmark {
         sampler.stop();
         long poolPeaks = heapPools.stream().mapToLong(p -> p.getPeakUsage().getUsed()).sum();
 
-        System.out.printf(Locale.ROOT, "export (%s): %d tensors in %.2f s%n", options.dtypeName(), result.tensors(),
+        out.printf(Locale.ROOT, "export (%s): %d tensors in %.2f s%n", options.dtypeName(), result.tensors(),
                 seconds);
-        System.out.printf(Locale.ROOT, "  read:    %d checkpoint bytes, %.0f MB/s%n", checkpointBytes,
+        out.printf(Locale.ROOT, "  read:    %d checkpoint bytes, %.0f MB/s%n", checkpointBytes,
                 checkpointBytes / MB / seconds);
-        System.out.printf(Locale.ROOT, "  written: %d exported weight bytes, %.0f MB/s (%d bytes in %s in all)%n",
+        out.printf(Locale.ROOT, "  written: %d exported weight bytes, %.0f MB/s (%d bytes in %s in all)%n",
                 result.weightBytes(), result.weightBytes() / MB / seconds, sizeOf(model, ""), model);
-        System.out.printf(Locale.ROOT, "heap: max %.0f MiB (Runtime.maxMemory), peak used %.0f MiB (sampled every %d"
+        out.printf(Locale.ROOT, "heap: max %.0f MiB (Runtime.maxMemory), peak used %.0f MiB (sampled every %d"
                         + " ms), sum of heap pool peaks %.0f MiB%n", Runtime.getRuntime().maxMemory() / MIB,
                 sampler.peak() / MIB, HeapSampler.SAMPLE_MILLIS, poolPeaks / MIB);
     }

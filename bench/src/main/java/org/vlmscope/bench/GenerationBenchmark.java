@@ -1,5 +1,6 @@
 package org.vlmscope.bench;
 
+import java.io.PrintWriter;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -23,8 +24,9 @@ public final class GenerationBenchmark {
     private GenerationBenchmark() {
     }
 
-    public static void run(Path modelDir, NamedTensor pixelValues, long[] prompt, int newTokens) {
-        try (ModelSession session = ModelSession.open(modelDir, Device.CPU, List.of())) {
+    /** {@code threads}: ONNX Runtime intra-op threads, 0 for its default. */
+    public static void run(PrintWriter out, Path modelDir, NamedTensor pixelValues, long[] prompt, int newTokens, int threads) {
+        try (ModelSession session = ModelSession.open(modelDir, Device.CPU, threads, List.of())) {
             var d = session.manifest().dims();
             long[][] ids = {prompt};
             Greedy.run(session, pixelValues, ids, 2, Set.of()); // warm-up: sessions built, code compiled
@@ -38,16 +40,16 @@ public final class GenerationBenchmark {
             int promptLength = ImageTokens.expand(prompt, session.manifest().imageTokenId(), d.visualTokens()).length;
             long cacheBytes = 2L * d.layers() * d.kvHeads() * d.headDim() * (promptLength + newTokens)
                     * session.computeType().byteSize();
-            System.out.printf(Locale.ROOT, "model: %d layers, d_model %d, vocab %d; prompt %d positions, %d new tokens, %s%n",
+            out.printf(Locale.ROOT, "model: %d layers, d_model %d, vocab %d; prompt %d positions, %d new tokens, %s%n",
                     d.layers(), d.dModel(), d.vocab(), promptLength, newTokens, session.provider());
-            System.out.printf(Locale.ROOT, "  with KV cache:    %6.2f s, %7.1f tokens/s%n", cachedSeconds, newTokens / cachedSeconds);
+            out.printf(Locale.ROOT, "  with KV cache:    %6.2f s, %7.1f tokens/s%n", cachedSeconds, newTokens / cachedSeconds);
             t0 = System.nanoTime();
             Greedy.Generation full = Greedy.runWithoutCache(session, pixelValues, ids, newTokens, List.of());
             double fullSeconds = (System.nanoTime() - t0) / 1e9;
-            System.out.printf(Locale.ROOT, "  without KV cache: %6.2f s, %7.1f tokens/s (%.1fx slower); same tokens: %s%n",
+            out.printf(Locale.ROOT, "  without KV cache: %6.2f s, %7.1f tokens/s (%.1fx slower); same tokens: %s%n",
                     fullSeconds, newTokens / fullSeconds, fullSeconds / cachedSeconds,
                     java.util.Arrays.equals(cached.tokens()[0], full.tokens()[0]));
-            System.out.printf(Locale.ROOT, "  memory over the cached run: KV cache at the end %.2f MiB; resident memory %+.2f MiB;"
+            out.printf(Locale.ROOT, "  memory over the cached run: KV cache at the end %.2f MiB; resident memory %+.2f MiB;"
                     + " Java heap after GC %+.2f MiB (the %d step logits kept for the caller: %.2f MiB)%n",
                     cacheBytes / MIB, (rssAfter - rssBefore) / MIB, (heapAfter - heapBefore) / MIB, newTokens,
                     newTokens * (double) d.vocab() * 4 / MIB);

@@ -1,5 +1,6 @@
 package org.vlmscope.bench;
 
+import java.io.PrintWriter;
 import ai.onnxruntime.OrtSession;
 import java.util.List;
 import java.util.Locale;
@@ -21,17 +22,19 @@ public final class IgBenchmark {
     private IgBenchmark() {
     }
 
-    public static void run(java.nio.file.Path modelDir, NamedTensor pixelValues, long[] prompt, int[] batchSizes) {
-        try (ModelSession session = ModelSession.open(modelDir, Device.CPU, List.of())) {
+    /** {@code threads}: ONNX Runtime intra-op threads, 0 for its default. */
+    public static void run(PrintWriter out, java.nio.file.Path modelDir, NamedTensor pixelValues, long[] prompt, int[] batchSizes,
+                           int threads) {
+        try (ModelSession session = ModelSession.open(modelDir, Device.CPU, threads, List.of())) {
             var d = session.manifest().dims();
             long[] ids = prompt;
             int seq = ImageTokens.expand(ids, session.manifest().imageTokenId(), d.visualTokens()).length;
             IntegratedGradients.Target target = new IntegratedGradients.Target(0, null, -1);
             IntegratedGradients.Baseline baseline = new IntegratedGradients.Baseline(new float[d.dModel()], null);
             double plain = plainForwards(session, pixelValues, ids);
-            System.out.printf(Locale.ROOT, "model: %d layers, d_model %d, vocab %d; prompt %d positions; %s%n",
+            out.printf(Locale.ROOT, "model: %d layers, d_model %d, vocab %d; prompt %d positions; %s%n",
                     d.layers(), d.dModel(), d.vocab(), seq, session.provider());
-            System.out.printf(Locale.ROOT, "  %d plain decoder forward passes (batch 1):  %7.2f s%n", STEPS, plain);
+            out.printf(Locale.ROOT, "  %d plain decoder forward passes (batch 1):  %7.2f s%n", STEPS, plain);
             double best = Double.MAX_VALUE;
             int bestBatch = 0;
             for (int batch : batchSizes) {
@@ -43,14 +46,14 @@ public final class IgBenchmark {
                 long t0 = System.nanoTime();
                 IntegratedGradients.run(session, pixelValues, ids, baseline, target, options);
                 double seconds = (System.nanoTime() - t0) / 1e9;
-                System.out.printf(Locale.ROOT, "  IG-%d forward+backward, batch %3d:          %7.2f s  %.2fx the plain passes%n",
+                out.printf(Locale.ROOT, "  IG-%d forward+backward, batch %3d:          %7.2f s  %.2fx the plain passes%n",
                         STEPS, batch, seconds, seconds / plain);
                 if (seconds < best) {
                     best = seconds;
                     bestBatch = batch;
                 }
             }
-            System.out.printf(Locale.ROOT, "  fastest batch size here: %d (%.2fx the plain passes)%n", bestBatch, best / plain);
+            out.printf(Locale.ROOT, "  fastest batch size here: %d (%.2fx the plain passes)%n", bestBatch, best / plain);
         }
     }
 

@@ -1,5 +1,6 @@
 package org.vlmscope.bench;
 
+import java.io.PrintWriter;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtSession;
 import java.nio.file.Path;
@@ -28,18 +29,19 @@ public final class LensOverheadBenchmark {
     private LensOverheadBenchmark() {
     }
 
-    public static void run(Path modelDir, int sequence, int repetitions) {
-        try (ModelSession session = ModelSession.open(modelDir, Device.CPU, List.of())) {
+    /** {@code threads}: ONNX Runtime intra-op threads, 0 for its default; {@code seed}: of the input embeddings. */
+    public static void run(PrintWriter out, Path modelDir, int sequence, int repetitions, int threads, long seed) {
+        try (ModelSession session = ModelSession.open(modelDir, Device.CPU, threads, List.of())) {
             var dims = session.manifest().dims();
             List<String> residuals = List.of(HookName.residPre(0), HookName.EVERY_RESID_POST);
             Map<String, List<Pass>> variants = new java.util.LinkedHashMap<>();
             variants.put("plain", List.of());
             variants.put("exposed", List.of(new Expose(residuals)));
             variants.put("exposed + lens top-5", List.of(new Expose(residuals), new LogitLens(5, List.of())));
-            System.out.printf(Locale.ROOT, "model: %d layers, d_model %d, vocab %d; prefill of %d positions, %d timed runs"
+            out.printf(Locale.ROOT, "model: %d layers, d_model %d, vocab %d; prefill of %d positions, %d timed runs"
                     + " each after one warm-up, on %s%n", dims.layers(), dims.dModel(), dims.vocab(), sequence,
                     repetitions, session.provider());
-            try (DecoderInputs decoderInputs = inputs(session, sequence)) {
+            try (DecoderInputs decoderInputs = inputs(session, sequence, seed)) {
                 Map<String, OnnxTensor> inputs = decoderInputs.map();
                 double plain = 0;
                 for (Map.Entry<String, List<Pass>> v : variants.entrySet()) {
@@ -51,16 +53,16 @@ public final class LensOverheadBenchmark {
                     if (v.getKey().equals("plain")) {
                         plain = median;
                     }
-                    System.out.printf(Locale.ROOT, "  %-22s median %8.1f ms   %.2fx plain   working memory %+.0f MiB%n",
+                    out.printf(Locale.ROOT, "  %-22s median %8.1f ms   %.2fx plain   working memory %+.0f MiB%n",
                             v.getKey(), median * 1e3, median / plain, (resident() - before) / MIB);
                 }
                 long rowLogits = (long) sequence * dims.vocab() * 4;
-                System.out.printf(Locale.ROOT, "  one row of lens logits [seq, vocab] is %.1f MiB; all %d rows would be %.0f MiB%n",
+                out.printf(Locale.ROOT, "  one row of lens logits [seq, vocab] is %.1f MiB; all %d rows would be %.0f MiB%n",
                         rowLogits / MIB, dims.layers() + 1, (dims.layers() + 1) * rowLogits / MIB);
                 double layerWork = dims.layers() * (4.0 * dims.dModel() * dims.dModel()
                         + 3.0 * dims.dModel() * dims.intermediate());
                 double unembed = (double) dims.dModel() * dims.vocab();
-                System.out.printf(Locale.ROOT, "  multiply-adds per position: layers %.3g, unembedding %.3g, lens %.3g;"
+                out.printf(Locale.ROOT, "  multiply-adds per position: layers %.3g, unembedding %.3g, lens %.3g;"
                         + " expected lens ratio about %.2fx (attention excluded)%n", layerWork, unembed,
                         (dims.layers() + 1) * unembed, (layerWork + unembed + (dims.layers() + 1) * unembed) / (layerWork + unembed));
             }
@@ -95,10 +97,10 @@ public final class LensOverheadBenchmark {
     }
 
     /** Seeded random embeddings of the model's width, a full mask, positions 0.., an empty cache. */
-    private static DecoderInputs inputs(ModelSession session, int sequence) {
+    private static DecoderInputs inputs(ModelSession session, int sequence, long seed) {
         var dims = session.manifest().dims();
         float[] embeds = new float[sequence * dims.dModel()];
-        SplittableRandom random = new SplittableRandom(7);
+        SplittableRandom random = new SplittableRandom(seed);
         for (int i = 0; i < embeds.length; i++) {
             embeds[i] = (float) (random.nextDouble() * 2 - 1) * 0.1f;
         }

@@ -1,5 +1,6 @@
 package org.vlmscope.bench;
 
+import java.io.PrintWriter;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -31,7 +32,7 @@ public final class SurgeryBenchmark {
     private SurgeryBenchmark() {
     }
 
-    public static void run(int rounds) throws IOException, InterruptedException {
+    public static void run(PrintWriter out, int rounds) throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("vlmscope-surgery-bench");
         try {
             long start = System.nanoTime();
@@ -39,7 +40,7 @@ public final class SurgeryBenchmark {
             Exporter.Result export = Exporter.export(dir.resolve("checkpoint"), dir.resolve("model"),
                     ExportOptions.parse("fp16").withGraphsOnly(true));
             Path decoder = export.modelDir().resolve("decoder.onnx");
-            System.out.printf(Locale.ROOT, "graph: %s, %d bytes, %d layers x %d wide; references %.1f GB of weights"
+            out.printf(Locale.ROOT, "graph: %s, %d bytes, %d layers x %d wide; references %.1f GB of weights"
                             + " (never read); made in %.1f s%n", decoder, Files.size(decoder),
                     export.manifest().dims().layers(), export.manifest().dims().dModel(), export.weightBytes() / 1e9,
                     (System.nanoTime() - start) / 1e9);
@@ -65,11 +66,11 @@ public final class SurgeryBenchmark {
                 double seconds = (System.nanoTime() - t0) / 1e9;
                 sampler.stop();
                 best = Math.min(best, seconds);
-                System.out.printf(Locale.ROOT, "round %d: %d -> %d nodes, %d bytes out, %.3f s, peak heap %.0f MiB"
+                out.printf(Locale.ROOT, "round %d: %d -> %d nodes, %d bytes out, %.3f s, peak heap %.0f MiB"
                                 + " (%.0f MiB above the idle heap)%n", round, nodesBefore, model.graph().nodes().size(),
                         bytes.length, seconds, sampler.peak() / MIB, (sampler.peak() - before) / MIB);
             }
-            System.out.printf(Locale.ROOT, "surgery: best %.3f s (goal < 1 s); heap max %.0f MiB (Runtime.maxMemory)%n",
+            out.printf(Locale.ROOT, "surgery: best %.3f s (goal < 1 s); heap max %.0f MiB (Runtime.maxMemory)%n",
                     best, Runtime.getRuntime().maxMemory() / MIB);
         } finally {
             Directories.deleteRecursively(dir);

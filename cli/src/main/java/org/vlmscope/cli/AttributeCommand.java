@@ -19,7 +19,6 @@ import org.vlmscope.core.SafetensorsWriter;
 import org.vlmscope.core.SafetensorsWriter.NamedTensor;
 import org.vlmscope.core.VectorFile;
 import org.vlmscope.core.VlmscopeException;
-import org.vlmscope.runtime.run.ImageTokens;
 import org.vlmscope.runtime.attribution.IntegratedGradients;
 import org.vlmscope.runtime.session.ModelSession;
 import org.vlmscope.runtime.intervene.Positions;
@@ -86,7 +85,7 @@ final class AttributeCommand implements Callable<Integer> {
     Path output;
 
     @Mixin
-    DeviceOption device;
+    RuntimeOptions runtime;
 
     @Spec
     CommandSpec spec;
@@ -121,24 +120,19 @@ final class AttributeCommand implements Callable<Integer> {
     private void attribute(PrintWriter out, ModelInput.Prepared in, ModelManifest manifest,
                            IntegratedGradients.Target goal, IntegratedGradients.Options options) {
         int d = manifest.dims().dModel();
-        long[] expanded = ImageTokens.expand(in.ids()[0], manifest.imageTokenId(), manifest.dims().visualTokens());
-        int[] visual = IntStream.range(0, expanded.length).filter(p -> expanded[p] == manifest.imageTokenId()).toArray();
+        int[] visual = in.visualPositions();
         float[] values = baseline == null ? new float[d] : VectorFile.read(baseline);
-        boolean tensor = values.length == (long) expanded.length * d && values.length != d;
-        if (tensor && baselinePositions != null) {
-            throw new BadArgumentException("--baseline-positions applies to a baseline vector; " + baseline
-                    + " is a whole [seq, d_model] tensor");
-        }
-        // A vector replaces the embeddings at the chosen positions; a whole tensor replaces every position.
-        int[] where = tensor ? null : baselinePositions != null ? Positions.parse(baselinePositions, "baseline position")
-                : visual.length > 0 ? visual : null;
-        try (ModelSession session = ModelSession.open(modelDir, device.device, List.of())) {
+        IntegratedGradients.Baseline base = IntegratedGradients.Baseline.forPrompt(values,
+                baselinePositions == null ? null : Positions.parse(baselinePositions, "baseline position"), visual,
+                in.length(), d);
+        try (ModelSession session = runtime.open(modelDir, List.of())) {
             IntegratedGradients.Result r = method.equals("gxi")
                     ? IntegratedGradients.gradientTimesInput(session, in.pixelValues(), in.ids()[0], goal, options.reduce())
                     : IntegratedGradients.run(session, in.pixelValues(), in.ids()[0],
-                            new IntegratedGradients.Baseline(values, where), goal, options);
-            write(r, expanded.length, d, manifest, in.metadata());
+                            base, goal, options);
+            write(r, in.length(), d, manifest, in.metadata());
             report(out, r, visual, manifest.dims().gridSize());
+            runtime.announce(spec, session);
         }
     }
 

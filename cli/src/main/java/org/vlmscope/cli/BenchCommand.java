@@ -8,8 +8,9 @@ import picocli.CommandLine.Spec;
 /** {@code vlmscope bench}: benchmarks that print figures (never timed unit tests). */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks; run with VLMSCOPE_JAVA_OPTS=-Xmx512m to check memory bounds.",
-        subcommands = {BenchExportCommand.class, BenchSurgeryCommand.class, BenchLensCommand.class,
-                BenchGenerateCommand.class, BenchIgCommand.class, BenchCocoCommand.class})
+        subcommands = {BenchExportCommand.class, BenchSurgeryCommand.class, BenchLocateCommand.class,
+                BenchLensCommand.class, BenchGenerateCommand.class, BenchIgCommand.class, BenchCocoCommand.class,
+                BenchShapeCommand.class, BenchPrimitivesCommand.class})
 final class BenchCommand implements Runnable {
     @Spec
     CommandSpec spec;

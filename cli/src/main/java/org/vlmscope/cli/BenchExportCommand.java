@@ -4,12 +4,17 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.vlmscope.bench.ExportBenchmark;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 
 /** {@code vlmscope bench export}: export throughput and heap on a generated random checkpoint. */
 @Command(name = "export", mixinStandardHelpOptions = true,
         description = "Generate a random sharded BF16 LLaVA checkpoint, export it, print MB/s and peak heap.")
 final class BenchExportCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     @Option(names = "--gb", defaultValue = "2.0", description = "Checkpoint size in GB (default: ${DEFAULT-VALUE}).")
     double gb;
 
@@ -24,7 +29,8 @@ final class BenchExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ExportBenchmark.run(gb, dir, dtype, keep);
+        ExportBenchmark.run(spec.commandLine().getOut(), gb, dir, dtype, keep);
+        spec.commandLine().getOut().flush();
         return 0;
     }
 }

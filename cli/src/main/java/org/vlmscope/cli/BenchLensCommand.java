@@ -10,6 +10,9 @@ import org.vlmscope.exporter.Exporter;
 import org.vlmscope.models.RandomCheckpoint;
 import org.vlmscope.bench.LensOverheadBenchmark;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code vlmscope bench lens}: the cost of exposing every residual stream and of a top-5 logit lens. */
@@ -18,6 +21,9 @@ import picocli.CommandLine.Option;
                 + "and with a top-5 logit lens too. Without --model, a random checkpoint with LLaVA-7B's "
                 + "proportions (d_model : MLP : vocab) is generated and exported.")
 final class BenchLensCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     @Option(names = "--model", paramLabel = "MODEL_DIR", description = "An exported model to measure instead.")
     Path model;
 
@@ -30,20 +36,27 @@ final class BenchLensCommand implements Callable<Integer> {
     @Option(names = "--reps", defaultValue = "5", description = "Timed runs per variant (default: ${DEFAULT-VALUE}).")
     int repetitions;
 
+    @Option(names = "--seed", defaultValue = "7", description = "Seed of the random input embeddings (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Mixin
+    ThreadsOption threads;
+
     @Override
     public Integer call() throws Exception {
         if (model != null) {
-            LensOverheadBenchmark.run(model, sequence, repetitions);
+            LensOverheadBenchmark.run(spec.commandLine().getOut(), model, sequence, repetitions, threads.value(), seed);
             return 0;
         }
         Path dir = Files.createTempDirectory("vlmscope-lens-bench");
         try {
             RandomCheckpoint.write(dir.resolve("checkpoint"), (long) (gb * 1e9), DType.BF16, Long.MAX_VALUE);
             Path exported = Exporter.export(dir.resolve("checkpoint"), dir.resolve("model"), ExportOptions.parse("fp32")).modelDir();
-            LensOverheadBenchmark.run(exported, sequence, repetitions);
+            LensOverheadBenchmark.run(spec.commandLine().getOut(), exported, sequence, repetitions, threads.value(), seed);
         } finally {
             Directories.deleteRecursively(dir);
         }
+        spec.commandLine().getOut().flush();
         return 0;
     }
 }

@@ -86,8 +86,13 @@ final class DemoCommand implements Callable<Integer> {
             description = "Work directory, replaced on each run (default: vlmscope-demo in the system temp dir).")
     Path work = Path.of(System.getProperty("java.io.tmpdir"), "vlmscope-demo");
 
+    @Option(names = "--fidelity", paramLabel = "paper|code", converter = PromptInput.FidelityConverter.class,
+            defaultValue = "paper",
+            description = "The prompt template as the paper writes it or as its public code does (default: paper).")
+    Fidelity fidelity;
+
     @Mixin
-    DeviceOption device;
+    RuntimeOptions runtime;
 
     @Spec
     CommandSpec spec;
@@ -101,7 +106,7 @@ final class DemoCommand implements Callable<Integer> {
         Path scenes = drawScenes(out);
         filterDataset(out, scenes, m);
         try (Tokenizer tokenizer = Tokenizer.load(exported.modelDir());
-             ModelSession session = ModelSession.open(exported.modelDir(), device.device, HOOKS)) {
+             ModelSession session = runtime.open(exported.modelDir(), HOOKS)) {
             float[] mean = meanVisualToken(out, session, scenes);
             quiz(out, session, tokenizer, scenes);
             lookInside(out, session, tokenizer, scenes, mean);
@@ -215,7 +220,7 @@ final class DemoCommand implements Callable<Integer> {
         Path image = scenes.resolve(SceneSetWriter.IMAGES).resolve(scene.fileName());
         NamedTensor pixels = ModelInput.pixelValues(session.dir(), image);
         String question = SceneTexts.polling(scene, OrganismCheckpoint.HELDOUT_SEED).get(0).question();
-        PromptTemplate template = PromptTemplates.forModel(m, Variant.GENERATIVE, Fidelity.PAPER);
+        PromptTemplate template = PromptTemplates.forModel(m, Variant.GENERATIVE, fidelity);
         Sequence prompt = Prompts.build(tokenizer, template, question, m);
         long[][] ids = {prompt.ids()};
         out.printf("== inside scene %s: image through %s -> pixel_values %s; %s -> %d positions, visual tokens "

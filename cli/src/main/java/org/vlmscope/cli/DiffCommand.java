@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.vlmscope.core.BadArgumentException;
 import org.vlmscope.runtime.diff.ActivationDiff;
 import org.vlmscope.runtime.diff.DiffReport;
 import org.vlmscope.runtime.diff.DiffRow;
@@ -28,7 +29,8 @@ final class DiffCommand implements Callable<Integer> {
     String format;
 
     @Option(names = "--fail-above", paramLabel = "TOL",
-            description = "Exit with code 1 when any tensor's max absolute difference exceeds TOL (for scripts).")
+            description = "Exit with code 1 when any tensor's max absolute difference exceeds TOL, or a tensor is in "
+                    + "one dump only, or differs in shape (for scripts).")
     Double failAbove;
 
     @Spec
@@ -36,18 +38,25 @@ final class DiffCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (failAbove != null && !(failAbove >= 0)) {
+            throw new BadArgumentException("--fail-above must be a number >= 0, got " + failAbove);
+        }
         List<DiffRow> rows = ActivationDiff.compare(a, b);
         spec.commandLine().getOut().print(DiffReport.format(rows, format));
         spec.commandLine().getOut().flush();
         if (failAbove == null) {
             return 0;
         }
-        double worst = rows.stream().mapToDouble(DiffRow::maxAbs).filter(v -> !Double.isNaN(v)).max().orElse(0);
-        if (worst > failAbove) {
-            spec.commandLine().getErr().printf(Locale.ROOT, "vlmscope: max absolute difference %.4g exceeds %.4g%n",
-                    worst, failAbove);
-            return 1;
+        List<DiffRow> failing = rows.stream().filter(r -> r.exceeds(failAbove)).toList();
+        if (failing.isEmpty()) {
+            return 0;
         }
-        return 0;
+        DiffRow first = failing.get(0);
+        String row = first.tensor() + (first.layer() == null ? "" : " layer " + first.layer());
+        String why = first.unmatched() ? first.note() + ", so it cannot be held to"
+                : String.format(Locale.ROOT, "max absolute difference %.4g exceeds", first.maxAbs());
+        spec.commandLine().getErr().printf(Locale.ROOT, "vlmscope: %s: %s --fail-above %.4g (%d of %d rows fail)%n",
+                row, why, failAbove, failing.size(), rows.size());
+        return 1;
     }
 }

@@ -36,19 +36,26 @@ final class ExportCommand implements Callable<Integer> {
             + "inspecting a large model or benchmarking surgery; such a directory cannot run.")
     boolean graphsOnly;
 
+    @Option(names = "--allow-unused-layers", description = "Export even when config.json asks for fewer layers than "
+            + "the checkpoint holds (their weights are left out); without it such a checkpoint is refused.")
+    boolean allowUnusedLayers;
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() {
         long start = System.nanoTime();
-        Exporter.Result r = Exporter.export(checkpoint, output, options.withGraphsOnly(graphsOnly));
+        Exporter.Result r = Exporter.export(checkpoint, output,
+                options.withGraphsOnly(graphsOnly).withAllowUnusedLayers(allowUnusedLayers));
         double seconds = Units.secondsSince(start);
         PrintWriter out = spec.commandLine().getOut();
         out.printf("exported %s -> %s (%s)%n", checkpoint, r.modelDir(), options.dtypeName());
         out.printf("  graphs:  %s%n", String.join(", ", r.manifest().graphs().values().stream()
                 .map(ModelManifest.GraphEntry::file).toList()));
         out.printf("  tensors: %d, weights %s (%d bytes)%n", r.tensors(), Units.bytes(r.weightBytes()), r.weightBytes());
+        r.manifest().promptTemplates().keySet().forEach(family -> out.printf("  prompt:  %s template, from %s%n",
+                family, r.manifest().source().promptTemplate()));
         out.printf(Locale.ROOT, "  time:    %.2f s, %s%n", seconds, Units.megabytesPerSecond(r.weightBytes(), seconds));
         out.flush();
         return 0;

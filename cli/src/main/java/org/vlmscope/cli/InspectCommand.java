@@ -6,9 +6,14 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
 import org.vlmscope.core.ModelManifest;
 import org.vlmscope.core.VlmscopeException;
+import org.vlmscope.core.vocab.HookName;
+import org.vlmscope.graph.GraphException;
 import org.vlmscope.graph.OnnxModel;
+import org.vlmscope.graph.locate.HookLocator;
+import org.vlmscope.graph.locate.Location;
 import org.vlmscope.graph.Value;
 import org.vlmscope.graph.passes.Hooks;
 import picocli.CommandLine.Command;
@@ -22,7 +27,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
         description = "Show a model directory's dims and, per graph, opset, nodes, inputs, outputs, weight size "
-                + "and hooks; or the same for a single .onnx file.")
+                + "and hooks; or the same for a single .onnx file, with the hooks located by structure in a graph "
+                + "vlmscope did not write.")
 final class InspectCommand implements Callable<Integer> {
     @Parameters(paramLabel = "MODEL_DIR|FILE.onnx", description = "A model directory written by 'vlmscope export', "
             + "or one ONNX graph.")
@@ -39,7 +45,11 @@ final class InspectCommand implements Callable<Integer> {
         } else if (Files.isRegularFile(path) && path.getFileName().toString().endsWith(".onnx")) {
             OnnxModel model = OnnxModel.load(path);
             out.printf("%s: graph '%s', ONNX IR %d%n", path, model.graph().name(), model.irVersion());
-            describeGraph(out, path.getFileName().toString(), model, Hooks.of(model));
+            if (Hooks.of(model).isEmpty()) {
+                describeForeignGraph(out, path, model);
+            } else {
+                describeGraph(out, path.getFileName().toString(), model, Hooks.of(model));
+            }
         } else if (!Files.exists(path)) {
             throw new VlmscopeException(path + ": no such file or directory");
         } else {
@@ -86,6 +96,36 @@ final class InspectCommand implements Callable<Integer> {
         printValues(out, "outputs", model.graph().outputs());
         out.printf("  hooks (%d):%n", hooks.size());
         HookNames.collapse(hooks).forEach(h -> out.println("    " + h));
+    }
+
+    /**
+     * A graph vlmscope did not write: its interface, then the hooks the locator finds in a second copy (so the
+     * node count is the file's), the tensor each names in layer 0 and after the last layer, and what is missing.
+     */
+    private static void describeForeignGraph(PrintWriter out, Path file, OnnxModel model) {
+        OnnxModel located = OnnxModel.load(file);
+        Location location;
+        try {
+            location = HookLocator.locate(located);
+        } catch (GraphException e) {
+            describeGraph(out, file.getFileName().toString(), model, List.of());
+            out.println("  no hooks located: " + e.getMessage());
+            return;
+        }
+        describeGraph(out, file.getFileName().toString(), model, Hooks.of(located));
+        out.printf("  located by structure: %d layers%s; the tensors they name in layer 0 and after the last layer:%n",
+                location.layers(), location.dModel() == null ? "" : ", d_model " + location.dModel());
+        int width = location.tensors().keySet().stream().mapToInt(String::length).max().orElse(0);
+        location.tensors().forEach((hook, tensor) -> {
+            Matcher m = HookName.LAYER_INDEX.matcher(hook);
+            if (!m.matches() || m.group(2).equals("0")) {
+                out.printf("    %-" + width + "s  <- %s%n", hook, tensor);
+            }
+        });
+        if (!location.unavailable().isEmpty()) {
+            out.println("  not available:");
+            location.unavailable().forEach((hook, why) -> out.printf("    %s: %s%n", hook, why));
+        }
     }
 
     static void printValues(PrintWriter out, String what, List<Value> values) {

@@ -5,9 +5,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
+import java.util.function.ToIntFunction;
 import org.vlmscope.core.vocab.HookName;
 import org.vlmscope.core.BadArgumentException;
-import org.vlmscope.core.ModelManifest;
 import org.vlmscope.core.VectorFile;
 import org.vlmscope.core.VlmscopeException;
 import org.vlmscope.graph.TensorType;
@@ -75,10 +75,18 @@ final class InterventionOptions {
      * runtime, which knows each graph's sequence (vision hooks count CLS and patches, not prompt tokens).
      */
     List<Intervention> resolve(ModelSession session, int length) {
-        ModelManifest.Dims dims = session.manifest().dims();
+        return resolve(session.manifest().dims().layers(), hook -> rowWidth(session, hook), length);
+    }
+
+    /**
+     * As {@link #resolve(ModelSession, int)} for a graph of {@code layers} decoder layers whose hooks hold
+     * {@code rowWidth} values per position (a single ONNX file rather than a model directory).
+     */
+    List<Intervention> resolve(int layers, ToIntFunction<String> rowWidth, int length) {
         List<Intervention> out = new ArrayList<>();
         if (!ablate.isEmpty()) {
-            float[] vector = named("--ablate-with", ablateWith, () -> VectorFile.read(ablateWith, dims.dModel()));
+            float[] vector = named("--ablate-with", ablateWith, () -> VectorFile.read(ablateWith,
+                    rowWidth.applyAsInt(HookName.residPre(0))));
             for (Ablate a : ablate) {
                 out.add(named("--ablate", a.text(), () -> {
                     Positions.check(a.positions(), length, "ablation");
@@ -88,11 +96,11 @@ final class InterventionOptions {
         }
         for (PatchSpec p : patch) {
             out.add(named("--patch", p.text(), () -> new Intervention.HookPatch(p.hook(), p.positions(),
-                    VectorFile.read(p.vector(), rowWidth(session, p.hook())))));
+                    VectorFile.read(p.vector(), rowWidth.applyAsInt(p.hook())))));
         }
         for (KnockoutSpec k : knockout) {
             out.add(named("--knockout", k.text(), () ->
-                    new Intervention.Knockout(k.from(), k.to(), Positions.parseLayers(k.layers(), dims.layers()))));
+                    new Intervention.Knockout(k.from(), k.to(), Positions.parseLayers(k.layers(), layers))));
         }
         return out;
     }

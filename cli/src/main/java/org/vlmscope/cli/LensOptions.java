@@ -35,7 +35,26 @@ final class LensOptions {
         }
         List<Long> ids = targets == null ? List.of()
                 : Arrays.stream(Positions.parse(targets, "--lens-targets token id")).mapToObj(i -> (long) i).toList();
+        if (targets != null) {
+            checkAscending();
+        }
         return new LensRequest(k, ids);
+    }
+
+    /**
+     * lens.target_probs holds one column per id in ascending order; ids given in another order (or twice) would be
+     * read against the wrong columns, so they are refused rather than reordered silently.
+     */
+    private void checkAscending() {
+        int previous = -1;
+        for (String part : targets.split(",")) {
+            int[] ids = Positions.parse(part, "--lens-targets token id");
+            if (ids[0] <= previous) {
+                throw new BadArgumentException("--lens-targets " + targets + ": token ids must be in ascending order "
+                        + "without repeats (e.g. 3,9 or 13,39,100-103); " + ids[0] + " follows " + previous);
+            }
+            previous = ids[ids.length - 1];
+        }
     }
 
     /**

@@ -13,8 +13,11 @@ import picocli.CommandLine.Spec;
         description = "Interpretability of vision-language models through ONNX graph surgery.",
         subcommands = {ExportCommand.class, InspectCommand.class, SurgeryCommand.class, RunCommand.class,
                 AttributeCommand.class,
-                DiffCommand.class, DatasetCommand.class, ScenesCommand.class, MeanCommand.class, ReportCommand.class,
-                DemoCommand.class, BenchCommand.class})
+                DiffCommand.class, DatasetCommand.class, ScenesCommand.class, MeanCommand.class,
+                AblationCommand.class,
+                LogitLensCommand.class,
+                KnockoutCommand.class, ReportCommand.class, DemoCommand.class,
+                BenchCommand.class})
 public final class Main implements Runnable {
     public static final String VERSION = "0.1.0";
 

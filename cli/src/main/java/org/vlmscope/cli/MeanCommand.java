@@ -36,7 +36,7 @@ final class MeanCommand implements Callable<Integer> {
     int batch;
 
     @Mixin
-    DeviceOption device;
+    RuntimeOptions runtime;
 
     @Spec
     CommandSpec spec;
@@ -48,8 +48,9 @@ final class MeanCommand implements Callable<Integer> {
         }
         List<Path> files = ImageFolder.list(images);
         MeanVisualToken.Result r;
-        try (ModelSession session = ModelSession.open(model, device.device, List.of())) {
+        try (ModelSession session = runtime.open(model, List.of())) {
             r = MeanVisualToken.compute(session, files, batch, ProgressRenderer.on(spec.commandLine().getErr()));
+            runtime.announce(spec, session);
         }
         MeanVisualToken.write(r, output, Map.of("model", model.toAbsolutePath().normalize().toString(),
                 "images_dir", images.toAbsolutePath().normalize().toString()));

@@ -45,14 +45,16 @@ import picocli.CommandLine.Spec;
 @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Run a model directory on an image and a prompt (or on prepared input_ids and pixel_values), "
                 + "optionally with interventions and the logit lens; print the top-5 next tokens per batch row and "
-                + "the greedy answer, and optionally cache logits, hook activations and lens tensors.")
+                + "the greedy answer, and optionally cache logits, hook activations and lens tensors. A single .onnx "
+                + "file runs once on --inputs and caches every output.")
 final class RunCommand implements Callable<Integer> {
     static final String LOGITS = GraphNames.LOGITS;
     private static final int TOP_K = 5;
     /** Enough for a short answer from a real model; --max-new-tokens overrides it. */
     private static final int DEFAULT_ANSWER_TOKENS = 20;
 
-    @Parameters(paramLabel = "MODEL_DIR", description = "Model directory written by 'vlmscope export'.")
+    @Parameters(paramLabel = "MODEL_DIR|FILE.onnx", description = "Model directory written by 'vlmscope export', or "
+            + "any single ONNX file, run on the tensors of --inputs (hooks located by structure when it has none).")
     Path modelDir;
 
     @Mixin
@@ -80,7 +82,7 @@ final class RunCommand implements Callable<Integer> {
     LensOptions lens;
 
     @Mixin
-    DeviceOption device;
+    RuntimeOptions runtime;
 
     @Spec
     CommandSpec spec;
@@ -95,26 +97,26 @@ final class RunCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--lens needs --cache: lens tensors are only written "
                     + "to a cache file");
         }
+        if (OnnxFileRunner.isOnnxFile(modelDir)) {
+            return OnnxFileRunner.run(this);
+        }
         if (maxNewTokens != null && maxNewTokens < 0) {
             throw new BadArgumentException("--max-new-tokens must be 0 or more, got " + maxNewTokens);
         }
         input.check();
         interventions.check();
-        if (!Files.isDirectory(modelDir)) {
-            throw new VlmscopeException("model directory " + modelDir + " does not exist");
-        }
+        ModelManifest manifest = ModelManifest.read(modelDir);
         // Checked before the forward pass, which may take minutes on a large model.
         Path cacheDir = cache == null ? null : cache.toAbsolutePath().getParent();
         if (cacheDir != null && !Files.isDirectory(cacheDir)) {
             throw new VlmscopeException("cannot write --cache " + cache + ": directory " + cacheDir
                     + " does not exist");
         }
-        ModelManifest manifest = ModelManifest.read(modelDir);
         List<String> wanted = resolveHooks(manifest, hooks);
         LensRequest lensRequest = lens.request(manifest.dims().vocab());
         PrintWriter out = spec.commandLine().getOut();
         try (ModelInput.Prepared in = input.prepare(modelDir, manifest);
-             ModelSession session = ModelSession.open(modelDir, device.device, wanted)) {
+             ModelSession session = runtime.open(modelDir, wanted)) {
             out.println(in.summary());
             List<Intervention> planned = interventions.resolve(session, in.length());
             if (!planned.isEmpty()) {
@@ -138,6 +140,7 @@ final class RunCommand implements Callable<Integer> {
                 }
                 writeCache(out, session, in, wanted, lensRequest, result, answer);
             }
+            runtime.announce(spec, session);
         }
         out.flush();
         return 0;
@@ -191,7 +194,7 @@ final class RunCommand implements Callable<Integer> {
         meta.put("model_dtype", m.dtype());
         meta.putAll(in.metadata());
         meta.put("hooks", String.join(",", wanted));
-        meta.put("device", device.device.name().toLowerCase(Locale.ROOT));
+        meta.put("device", runtime.device.name().toLowerCase(Locale.ROOT));
         meta.put("provider", session.provider());
         meta.putAll(interventions.describe());
         if (lensRequest != null) {

@@ -16,7 +16,10 @@ import org.vlmscope.graph.ExternalData;
 import org.vlmscope.graph.GraphException;
 import org.vlmscope.graph.OnnxModel;
 import org.vlmscope.graph.Value;
+import org.vlmscope.graph.locate.HookLocator;
+import org.vlmscope.graph.locate.Location;
 import org.vlmscope.graph.passes.AttentionBias;
+import org.vlmscope.graph.passes.Hooks;
 import org.vlmscope.graph.passes.Expose;
 import org.vlmscope.graph.passes.Gradient;
 import org.vlmscope.graph.passes.LogitLens;
@@ -38,8 +41,9 @@ import picocli.CommandLine.Spec;
  * The weights are not copied: the new graph references the input's external data from wherever it is written.
  */
 @Command(name = "surgery", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Rewrite one ONNX graph exported by vlmscope (expose hooks, patch inputs, attention bias, "
-                + "logit lens) and write it next to valid external data; print the inputs and outputs it added.")
+        description = "Rewrite one ONNX graph exported by vlmscope, or a decoder graph from another exporter whose "
+                + "hooks are located by structure (expose hooks, patch inputs, attention bias, logit lens) and write "
+                + "it next to valid external data; print the inputs and outputs it added.")
 final class SurgeryCommand implements Callable<Integer> {
     @Parameters(paramLabel = "IN.onnx", description = "A graph of a model directory, e.g. MODEL_DIR/decoder.onnx.")
     Path in;
@@ -82,6 +86,7 @@ final class SurgeryCommand implements Callable<Integer> {
                     + "--lens or --grad");
         }
         OnnxModel model = OnnxModel.load(in);
+        Location located = locateIfForeign(model, lensRequest);
         List<Pass> passes = passes(model, lensRequest);
         Set<String> inputsBefore = names(model.graph().inputs());
         Set<String> outputsBefore = names(model.graph().outputs());
@@ -99,11 +104,33 @@ final class SurgeryCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         out.printf("wrote %s (%s)%n", output, String.join(", ", passes.stream().map(Pass::name).toList()));
         out.printf("  external data: %s%n", String.join(", ", dataFiles(model)));
+        if (located != null) {
+            out.printf("  hooks located by structure: %d layers (metadata %s)%n", located.layers(),
+                    Location.METADATA_KEY);
+        }
         printAdded(out, "inputs", model.graph().inputs(), inputsBefore);
         printAdded(out, "outputs", model.graph().outputs(), outputsBefore);
         out.printf("  metadata %s: %s%n", SurgeryLog.METADATA_KEY, model.metadata().get(SurgeryLog.METADATA_KEY));
         out.flush();
         return 0;
+    }
+
+    /**
+     * The hooks of a graph vlmscope did not write, located by structure and written into it; null for a graph with
+     * hooks of its own. A graph the locator cannot read is refused unless only a gradient is asked for.
+     */
+    private Location locateIfForeign(OnnxModel model, LensRequest lensRequest) {
+        if (!Hooks.of(model).isEmpty()) {
+            return null;
+        }
+        try {
+            return HookLocator.locate(model);
+        } catch (GraphException e) {
+            if (expose.isEmpty() && patch.isEmpty() && attnBias == null && lensRequest == null) {
+                return null;
+            }
+            throw new BadArgumentException(in + " has no hooks and the locator cannot find them: " + e.getMessage());
+        }
     }
 
     /** The passes in the order a run applies them (expose, patch, bias, lens, gradient), so the file is the run's variant. */

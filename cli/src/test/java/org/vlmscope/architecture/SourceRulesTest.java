@@ -49,6 +49,7 @@ class SourceRulesTest {
             Pattern.compile("present\\."),
             Pattern.compile("lens\\.(top|target)_"),
             Pattern.compile("^(input_ids|pixel_values|image_features|inputs_embeds|attention_mask|position_ids|logits)$"),
+            Pattern.compile("^(ln_final\\.w|unembed|unembed\\.W)$"),
             Pattern.compile("^vlmscope\\.(graph|hooks|compute_type|layers|rms_norm_eps|surgery|version)$"));
 
     private static final Pattern LITERAL = Pattern.compile("\"((?:[^\"\\\\\\n]|\\\\.)*)\"");

@@ -42,6 +42,7 @@ class ExportCommandTest {
         assertEquals("fp16", m.dtype());
         assertTrue(r.out().contains("(fp16)"), r::toString);
         assertTrue(r.out().contains("graphs:  vision.onnx, embed.onnx, decoder.onnx"), r::toString);
+        assertTrue(r.out().contains("prompt:  llava-1.5 template, from family default"), r::toString);
         assertTrue(r.out().matches("(?s).*tensors: \\d+, weights [0-9.]+ [kM]B \\(\\d+ bytes\\).*"), r::toString);
         assertTrue(r.out().matches("(?s).*time: +[0-9.]+ s, [0-9.]+ MB/s.*"), r::toString);
     }

@@ -83,6 +83,19 @@ class MeanCommandTest {
     }
 
     @Test
+    void datasetTakesItsGridFromTheModel() throws IOException {
+        CocoFixture fixture = CocoFixture.write(dir.resolve("coco"));
+        Path dataset = dir.resolve("dataset.jsonl");
+        Cli.Result r = Cli.ok("dataset", "coco", "--annotations", fixture.instances().toString(), "-o",
+                dataset.toString(), "--model", demo.model().toString());
+        int grid = org.vlmscope.core.ModelManifest.read(demo.model()).dims().gridSize();
+        assertTrue(r.out().contains("grid " + grid + "x" + grid), r.toString());
+        assertTrue(Files.readAllLines(dataset).get(0).contains("\"grid\":" + grid + ","), r.toString());
+        Cli.failsWith(Cli.run("dataset", "coco", "--annotations", fixture.instances().toString(), "-o",
+                dataset.toString(), "--model", dir.toString()), dir.toString(), "not a vlmscope model directory");
+    }
+
+    @Test
     void folderWithoutImagesIsOneLine() throws IOException {
         Path empty = Files.createDirectories(dir.resolve("empty"));
         Files.writeString(empty.resolve("notes.txt"), "no pictures here");

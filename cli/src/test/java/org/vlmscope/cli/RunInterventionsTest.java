@@ -119,7 +119,7 @@ class RunInterventionsTest {
         Path cache = tmp.resolve("c.safetensors");
         Cli.Result r = run(cache, "--knockout", REGION + ":" + LAST + "@all", "--ablate", "4-20", "--ablate-with",
                 vector.toString(), "--patch", "blocks.2.hook_mlp_out=" + vector + "@590-593", "--lens", "5",
-                "--lens-targets", "39,7");
+                "--lens-targets", "7,39");
         assertTrue(r.out().contains("lens.top_ids, lens.top_logits, lens.top_probs, lens.target_probs"), r::toString);
         try (SafetensorsFile c = SafetensorsFile.open(cache)) {
             Map<String, String> meta = c.metadata();
@@ -152,14 +152,24 @@ class RunInterventionsTest {
     }
 
     /**
-     * The paper's vectors are PyTorch files: the storage is read, the pickle never run (here it is not even a
-     * valid pickle), and the result is the same as from safetensors.
+     * The paper's vectors are PyTorch files: the pickle is read as data, never run, and the storage it names is
+     * read; the result is the same as from safetensors. The pickle is the one torch 1.13 wrote for a 64-value
+     * float32 vector (testdata/torch-vectors/vector64-f32.pt); a file whose data.pkl is not a pickle is refused
+     * (core's TorchVectorTest).
      */
     @Test
     void pytorchVectorFile() throws IOException {
         Path pt = tmp.resolve("mean.pt");
+        Path torchFile;
+        try (GoldenFixture golden = GoldenFixture.load("llava-tiny")) {
+            torchFile = golden.checkpoint().resolve("../../../torch-vectors/vector64-f32.pt").normalize();
+        }
+        byte[] pickle;
+        try (java.util.zip.ZipFile torch = new java.util.zip.ZipFile(torchFile.toFile())) {
+            pickle = torch.getInputStream(torch.getEntry("vector64-f32/data.pkl")).readAllBytes();
+        }
         try (OutputStream os = Files.newOutputStream(pt); ZipOutputStream zip = new ZipOutputStream(os)) {
-            entry(zip, "mean/data.pkl", "not a pickle: never executed".getBytes(StandardCharsets.US_ASCII));
+            entry(zip, "mean/data.pkl", pickle);
             entry(zip, "mean/byteorder", "little".getBytes(StandardCharsets.US_ASCII));
             ByteBuffer storage = ByteBuffer.allocate(4 * D).order(ByteOrder.LITTLE_ENDIAN);
             storage.asFloatBuffer().put(values);

@@ -48,7 +48,7 @@ class SurgeryCommandTest {
     private static final List<Pass> PASSES = List.of(new Expose(List.of("blocks.*.hook_resid_post")),
             new Patch(List.of(PATCH_HOOK)), new AttentionBias(List.of(1, 2)), new LogitLens(5, List.of(3L, 39L)));
     private static final String[] FULL = {"--expose", "blocks.*.hook_resid_post", "--patch", PATCH_HOOK,
-            "--attn-bias", "1-2", "--lens", "5", "--lens-targets", "39,3"};
+            "--attn-bias", "1-2", "--lens", "5", "--lens-targets", "3,39"};
 
     @TempDir
     static Path shared;

@@ -139,7 +139,7 @@ public final class CheckpointWeights implements WeightSource {
         try {
             root = JSON.readTree(index.toFile());
         } catch (JsonProcessingException e) {
-            throw new VlmscopeException(index + " is not valid JSON: " + e.getOriginalMessage(), e);
+            throw JsonErrors.notJson(index, e);
         } catch (IOException e) {
             throw new VlmscopeException("cannot read " + index + ": " + e.getMessage(), e);
         }
@@ -154,6 +154,12 @@ public final class CheckpointWeights implements WeightSource {
             if (!file.isTextual()) {
                 throw new VlmscopeException(index + ": weight_map entry " + entry.getKey()
                         + " must name a shard file, found " + file);
+            }
+            // Shards live in the checkpoint directory: a name with a path could reach any file on the machine.
+            if (file.textValue().isEmpty() || file.textValue().contains("/") || file.textValue().contains("\\")
+                    || file.textValue().equals("..")) {
+                throw new VlmscopeException(index + ": weight_map entry " + entry.getKey() + " names shard '"
+                        + file.textValue() + "': expected a file name in " + dir);
             }
             Path shard = dir.resolve(file.textValue()).normalize();
             if (!Files.isRegularFile(shard)) {

@@ -1,13 +1,16 @@
 package org.vlmscope.core;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
 
@@ -33,13 +36,27 @@ public record ModelManifest(
 
     public static final int FORMAT = 1;
     public static final String FILE = "vlmscope.json";
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
-    /** Sizes a run needs to shape its inputs (the KV cache, the image) and to check interventions. */
+    /**
+     * Sizes a run needs to shape its inputs (the KV cache, the image) and to check interventions.
+     * {@code contextLength} is the language model's {@code max_position_embeddings}, the longest sequence (prompt
+     * plus generated tokens) it was built for; null in manifests written before it was recorded.
+     */
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record Dims(int layers, int dModel, int heads, int kvHeads, int headDim, int intermediate, int vocab,
                        int visionLayers,
-                       int visionDModel, int imageSize, int patchSize, int gridSize, int visualTokens) {
+                       int visionDModel, int imageSize, int patchSize, int gridSize, int visualTokens,
+                       Integer contextLength) {
+
+        /** Dims without a known context length. */
+        public Dims(int layers, int dModel, int heads, int kvHeads, int headDim, int intermediate, int vocab,
+                    int visionLayers, int visionDModel, int imageSize, int patchSize, int gridSize, int visualTokens) {
+            this(layers, dModel, heads, kvHeads, headDim, intermediate, vocab, visionLayers, visionDModel, imageSize,
+                    patchSize, gridSize, visualTokens, null);
+        }
     }
 
     /** One ONNX graph of the directory and the hook tensors it carries, in graph order. */
@@ -59,29 +76,43 @@ public record ModelManifest(
         }
     }
 
+    /**
+     * Reads and validates {@code modelDir/vlmscope.json} ({@link ManifestCheck}); every failure is one message
+     * naming the directory or file and what was expected.
+     */
     public static ModelManifest read(Path modelDir) {
+        if (Files.isRegularFile(modelDir)) {
+            throw new VlmscopeException(modelDir + " is a file, not a directory: expected a model directory "
+                    + "written by 'vlmscope export'");
+        }
+        if (!Files.isDirectory(modelDir)) {
+            throw new VlmscopeException("model directory " + modelDir + " does not exist");
+        }
         Path file = modelDir.resolve(FILE);
+        JsonNode root;
         try {
-            ModelManifest m = JSON.readValue(file.toFile(), ModelManifest.class);
-            if (m.format() != FORMAT) {
-                throw new VlmscopeException(file + " has format " + m.format() + "; this vlmscope reads format "
-                        + FORMAT + ": export the model again");
-            }
-            return m;
-        } catch (NoSuchFileException | java.io.FileNotFoundException e) {
+            root = JSON.readTree(Files.readAllBytes(file));
+        } catch (NoSuchFileException e) {
             throw new VlmscopeException(modelDir + " is not a vlmscope model directory: it has no " + FILE
                     + " (make one with 'vlmscope export')");
+        } catch (JsonProcessingException e) {
+            throw JsonErrors.notJson(file, e);
         } catch (IOException e) {
             throw new VlmscopeException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+        ManifestCheck.check(file, root);
+        try {
+            return JSON.treeToValue(root, ModelManifest.class);
+        } catch (JsonProcessingException e) {
+            // ManifestCheck has checked every field's type; a failure here is a bug, not a bad file.
+            throw new IllegalStateException(file + " passed validation but does not bind: " + e.getMessage(), e);
         }
     }
 
     public void write(Path modelDir) {
         Path file = modelDir.resolve(FILE);
         try {
-            Path tmp = TempFiles.beside(file, ".tmp");
-            JSON.writeValue(tmp.toFile(), this);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            TempFiles.replace(file, JSON.writeValueAsBytes(this));
         } catch (IOException e) {
             throw new VlmscopeException("cannot write " + file + ": " + e.getMessage(), e);
         }

@@ -212,7 +212,7 @@ public final class SafetensorsFile implements WeightSource {
         try {
             root = JSON.readTree(headerBytes.array());
         } catch (JsonProcessingException e) {
-            throw new VlmscopeException(path + ": header is not valid JSON: " + e.getOriginalMessage(), e);
+            throw JsonErrors.notJson(path + ": header", e);
         } catch (IOException e) {
             throw new VlmscopeException(path + ": cannot parse header: " + e.getMessage(), e);
         }
@@ -233,7 +233,7 @@ public final class SafetensorsFile implements WeightSource {
             }
         }
         infos.sort(Comparator.comparingLong(TensorInfo::offset).thenComparingLong(TensorInfo::byteLength));
-        checkNoOverlap(path, infos, dataStart);
+        checkContiguous(path, infos, dataStart, dataSize);
         Map<String, TensorInfo> tensors = new LinkedHashMap<>();
         for (TensorInfo info : infos) {
             tensors.put(info.name(), info);
@@ -307,20 +307,38 @@ public final class SafetensorsFile implements WeightSource {
         return values;
     }
 
-    /** Expects infos sorted by offset; empty tensors hold no bytes and cannot overlap anything. */
-    private static void checkNoOverlap(Path path, List<TensorInfo> sorted, long dataStart) {
+    /**
+     * Expects infos sorted by offset. As in the reference reader, the tensors' bytes tile the data section: the
+     * first starts at 0, each starts where the previous one ends, and the file ends where the last one ends. A
+     * header length that is off by a few bytes shifts every tensor yet keeps each inside the file; only this check
+     * catches it. Empty tensors hold no bytes and may sit anywhere.
+     */
+    private static void checkContiguous(Path path, List<TensorInfo> sorted, long dataStart, long dataSize) {
         TensorInfo previous = null;
+        long end = 0;
         for (TensorInfo info : sorted) {
             if (info.byteLength() == 0) {
                 continue;
             }
-            if (previous != null && info.offset() < previous.offset() + previous.byteLength()) {
-                throw new VlmscopeException(path + ": tensors " + previous.name() + " ["
-                        + (previous.offset() - dataStart) + "," + (previous.offset() - dataStart
-                        + previous.byteLength()) + "] and " + info.name() + " [" + (info.offset() - dataStart)
-                        + "," + (info.offset() - dataStart + info.byteLength()) + "] overlap");
+            long begin = info.offset() - dataStart;
+            if (begin < end) {
+                throw new VlmscopeException(path + ": tensors " + previous.name() + " [" + (end
+                        - previous.byteLength()) + "," + end + "] and " + info.name() + " [" + begin + ","
+                        + (begin + info.byteLength()) + "] overlap");
             }
+            if (begin > end) {
+                throw new VlmscopeException(path + ": tensor " + info.name() + " starts at byte " + begin
+                        + " of the data section but " + (previous == null ? "expected 0: the data section starts "
+                        + "with the first tensor" : previous.name() + " ends at byte " + end
+                        + ": safetensors data has no gaps"));
+            }
+            end = begin + info.byteLength();
             previous = info;
+        }
+        if (end != dataSize) {
+            throw new VlmscopeException(path + ": the data section holds " + dataSize + " bytes but the tensors end at "
+                    + "byte " + end + ": the header length is wrong or bytes were added or cut (a safetensors file "
+                    + "ends where its last tensor ends)");
         }
     }
 

@@ -160,6 +160,12 @@ public final class SafetensorsWriter implements AutoCloseable {
             deleteQuietly(temp, null);
             throw new VlmscopeException("cannot write " + temp + ": " + e.getMessage(), e);
         }
+        try {
+            // Held until the channel closes: tells TempFiles this file is a live write, not a leftover.
+            channel.lock();
+        } catch (IOException e) {
+            // A file system without locks: the age rule of TempFiles alone keeps this write from being removed.
+        }
         SafetensorsWriter writer = new SafetensorsWriter(file, temp, channel, dataBytes);
         ByteBuffer prefix = ByteBuffer.allocate(8 + header.length).order(ByteOrder.LITTLE_ENDIAN);
         prefix.putLong(header.length).put(header).flip();

@@ -55,6 +55,21 @@ class CheckpointWeightsTest {
         }
     }
 
+    /** Found by the fuzz test: an index could name a shard outside the checkpoint ("../elsewhere.safetensors"). */
+    @Test
+    void shardsOutsideTheCheckpointAreRefused() throws IOException {
+        writeShards();
+        Path outside = dir.resolveSibling(dir.getFileName() + "-outside.safetensors");
+        Files.copy(dir.resolve("model-00002-of-00002.safetensors"), outside);
+        Path index = dir.resolve("model.safetensors.index.json");
+        Files.writeString(index, Files.readString(index).replace("\"model-00002-of-00002.safetensors\"",
+                "\"../" + outside.getFileName() + "\""));
+        VlmscopeException e = assertThrows(VlmscopeException.class, () -> CheckpointWeights.open(dir));
+        assertTrue(e.getMessage().contains("lm_head.weight") && e.getMessage().contains("expected a file name in"),
+                e.getMessage());
+        Files.delete(outside);
+    }
+
     @Test
     void missingShardIsNamed() throws IOException {
         writeShards();

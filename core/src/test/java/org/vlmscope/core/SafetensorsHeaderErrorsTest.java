@@ -153,4 +153,35 @@ class SafetensorsHeaderErrorsTest {
             assertTrue(read.contains("e"));
         }
     }
+
+    /**
+     * Fuzzing finding: a header length one byte short shifted every tensor by one byte and the file still opened.
+     * The reference reader requires the data section to end exactly where the last tensor ends.
+     */
+    @Test
+    void headerLengthOneByteShortIsRefused() throws IOException {
+        Path good = dir.resolve("good.safetensors");
+        SafetensorsWriter.writeAll(good, null, java.util.List.of(
+                SafetensorsWriter.NamedTensor.ofFloats("w", new long[] {2}, new float[] {1, 2})));
+        byte[] bytes = Files.readAllBytes(good);
+        ByteBuffer view = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        view.putLong(0, view.getLong(0) - 1);
+        assertOpenFails(raw("short.safetensors", bytes), "data section", "9 bytes", "tensors end at byte 8");
+    }
+
+    @Test
+    void trailingBytesAfterTheLastTensorAreRefused() throws IOException {
+        String header = "{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}";
+        assertOpenFails(crafted("junk.safetensors", header, 7), "data section", "7 bytes", "tensors end at byte 4");
+        assertOpenFails(crafted("nothing.safetensors", "{}", 3), "data section", "3 bytes", "tensors end at byte 0");
+    }
+
+    @Test
+    void gapsBetweenTensorsAreRefused() throws IOException {
+        String header = "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+                + "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12]}}";
+        assertOpenFails(crafted("gap.safetensors", header, 12), "b starts at byte 8", "a ends at byte 4");
+        String late = "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}";
+        assertOpenFails(crafted("late.safetensors", late, 8), "a starts at byte 4", "expected 0");
+    }
 }

@@ -1,16 +1,18 @@
 package org.vlmscope.exporter;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.BiConsumer;
 import java.util.function.ToLongFunction;
 import org.vlmscope.core.CheckpointWeights;
+import org.vlmscope.core.ModelManifest;
 import org.vlmscope.core.TensorInfo;
 import org.vlmscope.core.VlmscopeException;
-import org.vlmscope.core.ModelManifest;
 import org.vlmscope.core.WeightSource;
 import org.vlmscope.core.vocab.GraphNames;
 import org.vlmscope.exporter.config.HfConfigReader;
@@ -81,7 +83,8 @@ final class Checkpoint implements FamilyCheckpoint {
         int grid = v.imageSize() / v.patchSize();
         int visual = grid * grid + (c.visionFeatureSelectStrategy().equals("full") ? 1 : 0);
         var dims = new ModelManifest.Dims(t.numLayers(), t.hiddenSize(), t.numHeads(), t.numKvHeads(), t.headDim(),
-                t.intermediateSize(), t.vocabSize(), v.numLayers(), v.hiddenSize(), v.imageSize(), v.patchSize(), grid, visual);
+                t.intermediateSize(), t.vocabSize(), v.numLayers(), v.hiddenSize(), v.imageSize(), v.patchSize(), grid, visual,
+                t.maxPositionEmbeddings());
         ChatTemplateSource template = ChatTemplateSource.of(dir, t.modelType().equals("phi3") ? "llava-phi-3" : "llava-1.5");
         List<Long> eos = t.eosTokenIds() == null ? List.of() : t.eosTokenIds().stream().map(Integer::longValue).toList();
         Long pad = c.padTokenId() != null ? Long.valueOf(c.padTokenId())
@@ -91,19 +94,29 @@ final class Checkpoint implements FamilyCheckpoint {
                 Map.of(template.family(), template.template()), graphs, source.withPromptTemplate(template.source()));
     }
 
-    static Checkpoint open(Path dir) {
+    /**
+     * Opens the checkpoint and checks that its layers and config.json agree before any graph is sized from the
+     * config: a layer count beyond the weights is refused, and so are layers the config leaves out (their weights
+     * would have no place in the graph) unless {@code allowUnusedLayers}.
+     */
+    static Checkpoint open(Path dir, boolean allowUnusedLayers) {
         LlavaConfig config = HfConfigReader.read(dir);
         WeightSource weights = CheckpointWeights.open(dir);
         try {
-            return new Checkpoint(dir, config, weights);
+            Checkpoint ckpt = new Checkpoint(dir, config, weights);
+            ckpt.checkLayers("text_config", config.text().numLayers(), ckpt.layout.text(), ckpt.textSpec,
+                    allowUnusedLayers);
+            ckpt.checkLayers("vision_config", config.vision().numLayers(), ckpt.layout.vision(), ckpt.visionSpec,
+                    allowUnusedLayers);
+            return ckpt;
         } catch (RuntimeException e) {
             weights.close();
             throw e;
         }
     }
 
-    /** The tensor {@code name}, which must exist with exactly {@code shape}. */
-    TensorInfo tensor(String name, long... shape) {
+    @Override
+    public TensorInfo tensor(String name, long... shape) {
         if (!weights.contains(name)) {
             throw new VlmscopeException("checkpoint " + dir + " has no tensor '" + name + "' (expected shape "
                     + Arrays.toString(shape) + " from config.json)");
@@ -118,6 +131,38 @@ final class Checkpoint implements FamilyCheckpoint {
                     + "; weights must be F32, F16 or BF16");
         }
         return info;
+    }
+
+    /**
+     * Compares {@code section.num_hidden_layers} with the layer indices the checkpoint's tensors carry under
+     * {@code prefix} + the spec's layer path (e.g. {@code language_model.model.layers.}).
+     */
+    private void checkLayers(String section, int configured, String prefix, ArchitectureSpec spec,
+                             boolean allowUnused) {
+        String template = spec.layer().values().iterator().next();
+        String layers = prefix + template.substring(0, template.indexOf("{i}"));
+        TreeMap<Integer, List<String>> byLayer = new TreeMap<>();
+        for (String name : weights.names()) {
+            int dot = name.indexOf('.', layers.length());
+            if (name.startsWith(layers) && dot > layers.length()
+                    && name.substring(layers.length(), dot).matches("\\d{1,9}")) {
+                byLayer.computeIfAbsent(Integer.parseInt(name.substring(layers.length(), dot)),
+                        i -> new ArrayList<>()).add(name);
+            }
+        }
+        int present = byLayer.isEmpty() ? 0 : byLayer.lastKey() + 1;
+        String key = "config.json " + section + ".num_hidden_layers " + configured;
+        if (configured > present) {
+            throw new VlmscopeException(key + " exceeds the " + present + " layers of the checkpoint " + dir
+                    + " (" + layers + "0-" + (present - 1) + ")");
+        }
+        if (configured < present && !allowUnused) {
+            List<String> unused = byLayer.tailMap(configured).values().stream().flatMap(List::stream).toList();
+            throw new VlmscopeException(key + " leaves out layers " + configured + "-" + (present - 1) + " of the "
+                    + "checkpoint " + dir + ": " + unused.size() + " weights would have no place in the graph ("
+                    + layers + configured + "-" + (present - 1) + ".*, e.g. " + unused.get(0)
+                    + "); fix config.json, or export anyway with --allow-unused-layers");
+        }
     }
 
     boolean has(String name) {
@@ -165,9 +210,5 @@ final class Checkpoint implements FamilyCheckpoint {
     @Override
     public void close() {
         weights.close();
-    }
-
-    /** Rows [rowStart, rowStart+rows) of a [out, in] weight (and the same range of its bias, if any). */
-    record LinearRef(TensorInfo weight, TensorInfo bias, long rowStart, long rows) {
     }
 }

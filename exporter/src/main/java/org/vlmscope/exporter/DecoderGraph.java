@@ -61,12 +61,12 @@ final class DecoderGraph {
         }
 
         Value normed = lb.rmsNormalized(x, tc.rmsNormEps(), HookName.LN_FINAL, "batch", "sequence", d);
-        Value h = ops.op("Mul").in(normed, lb.tensor("ln_final.w", prefix + ckpt.textSpec.tensors().get("final_norm")
+        Value h = ops.op("Mul").in(normed, lb.tensor(GraphNames.FINAL_NORM_WEIGHT, prefix + ckpt.textSpec.tensors().get("final_norm")
                 + ".weight", d)).out();
         String unembed = tc.tieWordEmbeddings() ? prefix + ckpt.textSpec.tensors().get("embed_tokens")
                 : ckpt.layout.lmHead();
-        var lmHead = new Checkpoint.LinearRef(ckpt.tensor(unembed, tc.vocabSize(), d), null, 0, tc.vocabSize());
-        Value logits = lb.linear(h, lmHead, "unembed");
+        var lmHead = new LinearRef(ckpt.tensor(unembed, tc.vocabSize(), d), null, 0, tc.vocabSize());
+        Value logits = lb.linear(h, lmHead, GraphNames.UNEMBED);
         Value out = lb.compute == DataType.FLOAT ? ops.op("Identity").in(logits).out(GraphNames.LOGITS)
                 : ops.op("Cast").in(logits).attr("to", (long) DataType.FLOAT_VALUE).out(GraphNames.LOGITS);
         out.setType(TensorType.of(DataType.FLOAT, "batch", "sequence", tc.vocabSize()));

@@ -19,6 +19,6 @@ interface ExportFamily {
     /** Whether config.json, as written, is a checkpoint of this family (its model_type and architectures). */
     boolean claims(JsonNode config);
 
-    /** Opens a checkpoint of this family; the caller closes it. */
-    FamilyCheckpoint open(Path checkpointDir);
+    /** Opens a checkpoint of this family for an export with {@code options}; the caller closes it. */
+    FamilyCheckpoint open(Path checkpointDir, ExportOptions options);
 }

@@ -46,7 +46,7 @@ public final class Exporter {
         Path staging = target.resolveSibling(target.getFileName() + ".partial");
         refuseForeignDirectory(target);
         ExportFamily family = ExportFamilies.of(checkpointDir);
-        try (FamilyCheckpoint ckpt = family.open(checkpointDir)) {
+        try (FamilyCheckpoint ckpt = family.open(checkpointDir, options)) {
             Directories.deleteRecursively(staging);
             Files.createDirectories(staging);
             Map<String, ModelManifest.GraphEntry> graphs = new LinkedHashMap<>();

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.vlmscope.core.ModelManifest;
+import org.vlmscope.core.TensorInfo;
 import org.vlmscope.core.WeightSource;
 import org.vlmscope.graph.Ops;
 
@@ -21,6 +22,9 @@ interface FamilyCheckpoint extends AutoCloseable {
     Path dir();
 
     WeightSource weights();
+
+    /** The checkpoint tensor {@code name}, which must exist with exactly {@code shape} (an error naming both). */
+    TensorInfo tensor(String name, long... shape);
 
     /** The graphs of the model directory by name ({@code core.vocab.GraphNames}), in the order they are written. */
     Map<String, GraphBuilder> graphs();

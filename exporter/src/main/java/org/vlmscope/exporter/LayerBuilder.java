@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.vlmscope.core.TensorInfo;
 import org.vlmscope.core.VlmscopeException;
+import org.vlmscope.graph.ElemTypes;
 import org.vlmscope.graph.Graph;
 import org.vlmscope.graph.Ops;
 import org.vlmscope.graph.TensorType;
@@ -21,17 +22,17 @@ final class LayerBuilder {
     final Graph graph;
     final DataType compute;
     private final WeightWriter weights;
-    private final Checkpoint checkpoint;
+    private final FamilyCheckpoint checkpoint;
     private final List<String> hooks = new ArrayList<>();
     /** Facts about the graph that passes check against (layer count, norm epsilon), saved as metadata_props. */
     final java.util.Map<String, String> metadata = new java.util.LinkedHashMap<>();
 
-    LayerBuilder(Ops ops, WeightWriter weights, Checkpoint checkpoint) {
+    LayerBuilder(Ops ops, WeightWriter weights, FamilyCheckpoint checkpoint) {
         this.ops = ops;
         this.graph = ops.graph();
         this.weights = weights;
         this.checkpoint = checkpoint;
-        this.compute = WeightWriter.onnxType(weights.target());
+        this.compute = ElemTypes.of(weights.target());
     }
 
     /** Hook names in the order they were made (recorded in vlmscope.json). */
@@ -51,12 +52,12 @@ final class LayerBuilder {
 
     /** A whole checkpoint tensor as an initializer named {@code onnxName}. */
     Value tensor(String onnxName, TensorInfo info) {
-        return graph.addInitializer(weights.copy(onnxName, checkpoint.weights, info));
+        return graph.addInitializer(weights.copy(onnxName, checkpoint.weights(), info));
     }
 
     /** A whole checkpoint tensor stored under a new shape with the same element count. */
     Value tensor(String onnxName, TensorInfo info, long... dims) {
-        return graph.addInitializer(weights.copy(onnxName, checkpoint.weights, info, 0, info.numel(), dims));
+        return graph.addInitializer(weights.copy(onnxName, checkpoint.weights(), info, 0, info.numel(), dims));
     }
 
     /** Checkpoint tensor {@code name} with exactly {@code shape}. */
@@ -65,14 +66,14 @@ final class LayerBuilder {
     }
 
     /** x @ W (+ b), W stored as [in, out] from Hugging Face's [out, in]. */
-    Value linear(Value x, Checkpoint.LinearRef ref, String onnxBase) {
-        Value w = graph.addInitializer(weights.transposedRows(onnxBase + ".W", checkpoint.weights, ref.weight(),
+    Value linear(Value x, LinearRef ref, String onnxBase) {
+        Value w = graph.addInitializer(weights.transposedRows(onnxBase + ".W", checkpoint.weights(), ref.weight(),
                 ref.rowStart(), ref.rows()));
         Value y = ops.op("MatMul").in(x, w).out();
         if (ref.bias() == null) {
             return y;
         }
-        Value b = graph.addInitializer(weights.copy(onnxBase + ".b", checkpoint.weights, ref.bias(), ref.rowStart(),
+        Value b = graph.addInitializer(weights.copy(onnxBase + ".b", checkpoint.weights(), ref.bias(), ref.rowStart(),
                 ref.rows(), new long[] {ref.rows()}));
         return ops.op("Add").in(y, b).out();
     }

@@ -28,7 +28,7 @@ final class LlavaFamily implements ExportFamily {
     }
 
     @Override
-    public FamilyCheckpoint open(Path checkpointDir) {
-        return Checkpoint.open(checkpointDir);
+    public FamilyCheckpoint open(Path checkpointDir, ExportOptions options) {
+        return Checkpoint.open(checkpointDir, options.allowUnusedLayers());
     }
 }

@@ -1,7 +1,6 @@
 package org.vlmscope.exporter;
 
 import ai.onnx.proto.OnnxMl.TensorProto;
-import ai.onnx.proto.OnnxMl.TensorProto.DataType;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -14,6 +13,7 @@ import org.vlmscope.core.TensorConversion;
 import org.vlmscope.core.TensorInfo;
 import org.vlmscope.core.VlmscopeException;
 import org.vlmscope.core.WeightSource;
+import org.vlmscope.graph.ElemTypes;
 import org.vlmscope.graph.ExternalData;
 
 /**
@@ -214,7 +214,7 @@ final class WeightWriter implements AutoCloseable {
     }
 
     private TensorProto reference(String onnxName, long[] dims, long begin, long count) {
-        return ExternalData.reference(onnxName, onnxType(target), dims, location, begin, count * target.byteSize());
+        return ExternalData.reference(onnxName, ElemTypes.of(target), dims, location, begin, count * target.byteSize());
     }
 
     private void writeFully(ByteBuffer buffer) {
@@ -230,21 +230,6 @@ final class WeightWriter implements AutoCloseable {
     private static ByteBuffer slice(ByteBuffer data, long offset, long length) {
         return data.duplicate().order(ByteOrder.LITTLE_ENDIAN).position((int) offset).limit((int) (offset + length))
                 .slice().order(ByteOrder.LITTLE_ENDIAN);
-    }
-
-    static DataType onnxType(DType dtype) {
-        return switch (dtype) {
-            case F32 -> DataType.FLOAT;
-            case F16 -> DataType.FLOAT16;
-            case BF16 -> DataType.BFLOAT16;
-            case F64 -> DataType.DOUBLE;
-            case I64 -> DataType.INT64;
-            case I32 -> DataType.INT32;
-            case I16 -> DataType.INT16;
-            case I8 -> DataType.INT8;
-            case U8 -> DataType.UINT8;
-            case BOOL -> DataType.BOOL;
-        };
     }
 
     @Override

@@ -1,10 +1,27 @@
 package org.vlmscope.graph;
 
 import ai.onnx.proto.OnnxMl.TensorProto.DataType;
+import org.vlmscope.core.DType;
 
 /** Names and sizes of ONNX element types. */
 public final class ElemTypes {
     private ElemTypes() {
+    }
+
+    /** The ONNX element type of a safetensors dtype. */
+    public static DataType of(DType dtype) {
+        return switch (dtype) {
+            case F32 -> DataType.FLOAT;
+            case F16 -> DataType.FLOAT16;
+            case BF16 -> DataType.BFLOAT16;
+            case F64 -> DataType.DOUBLE;
+            case I64 -> DataType.INT64;
+            case I32 -> DataType.INT32;
+            case I16 -> DataType.INT16;
+            case I8 -> DataType.INT8;
+            case U8 -> DataType.UINT8;
+            case BOOL -> DataType.BOOL;
+        };
     }
 
     public static String shortName(DataType t) {

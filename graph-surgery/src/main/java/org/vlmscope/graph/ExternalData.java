@@ -61,6 +61,60 @@ public final class ExternalData {
     }
 
     /**
+     * Checks that every external initializer of {@code graph} lies inside its data file, resolved against
+     * {@code baseDir}: a truncated or foreign {@code .data} file is named here, before ONNX Runtime reads it and
+     * reports an out-of-bounds read from deep in its sources. {@code model} names the graph file in messages.
+     */
+    public static void checkFiles(Graph graph, Path baseDir, String model) {
+        Map<String, Long> sizes = new HashMap<>();
+        for (Value v : graph.initializers()) {
+            TensorProto t = v.initializer();
+            if (!OnnxModel.isExternal(t)) {
+                continue;
+            }
+            String location = field(t, "location");
+            long offset = number(t, "offset", model);
+            long length = number(t, "length", model);
+            if (location == null || location.isEmpty()) {
+                throw new GraphException(model + ": initializer " + t.getName() + " is external but names no file");
+            }
+            Path file = baseDir.resolve(location).normalize();
+            Long size = sizes.computeIfAbsent(location, l -> Files.isRegularFile(file) ? sizeOf(file) : -1L);
+            if (size < 0) {
+                throw new GraphException(model + " keeps initializer " + t.getName() + " in " + file
+                        + ", which does not exist");
+            }
+            if (offset > size || length > size - offset) {
+                throw new GraphException(file + " holds " + size + " bytes, but " + model + " reads initializer "
+                        + t.getName() + " at bytes " + offset + "-" + (offset + length) + ": the file is truncated "
+                        + "or belongs to another export");
+            }
+        }
+    }
+
+    private static long number(TensorProto t, String key, String model) {
+        String text = field(t, key);
+        try {
+            long value = text == null ? 0 : Long.parseLong(text);
+            if (value < 0) {
+                throw new NumberFormatException();
+            }
+            return value;
+        } catch (NumberFormatException e) {
+            throw new GraphException(model + ": initializer " + t.getName() + " has external " + key + " '" + text
+                    + "': expected a non-negative integer");
+        }
+    }
+
+    private static long sizeOf(Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    /**
      * Rewrites external locations that resolve against {@code fromDir} so they resolve against {@code toDir}.
      * ONNX Runtime refuses locations outside the model's directory, so a data file that a relative path could
      * only reach through ".." gets a link inside {@code toDir} (a hard link when possible, else a symbolic one).

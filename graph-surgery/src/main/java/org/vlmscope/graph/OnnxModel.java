@@ -24,7 +24,8 @@ import org.vlmscope.core.TempFiles;
 public final class OnnxModel {
     /** Directory the model was loaded from: relative external-data locations resolve against it. */
     private Path baseDir;
-    private final ModelProto header;
+    /** IR version, opset imports, producer; replaced (never edited in place) when a domain is imported. */
+    private ModelProto header;
     private final Graph graph;
     private final Map<String, Long> opsets = new LinkedHashMap<>();
     private final LinkedHashMap<String, String> metadata = new LinkedHashMap<>();
@@ -83,6 +84,23 @@ public final class OnnxModel {
 
     public Map<String, Long> opsets() {
         return Map.copyOf(opsets);
+    }
+
+    /**
+     * Imports operator domain {@code domain} at {@code version} (e.g. com.microsoft for ONNX Runtime's contrib ops);
+     * an error when the model imports it at another version.
+     */
+    public void importDomain(String domain, long version) {
+        Long present = opsets.get(domain);
+        if (present != null && present != version) {
+            throw new GraphException("the model imports domain '" + domain + "' at version " + present + ", not "
+                    + version);
+        }
+        if (present == null) {
+            header = header.toBuilder().addOpsetImport(OperatorSetIdProto.newBuilder().setDomain(domain)
+                    .setVersion(version)).build();
+            opsets.put(domain, version);
+        }
     }
 
     public long irVersion() {

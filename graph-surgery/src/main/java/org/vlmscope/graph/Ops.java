@@ -160,6 +160,15 @@ public final class Ops {
         }
     }
 
+    /**
+     * {@code reduceOp} (ReduceMean, ReduceMax) over the last axis, dimensions kept: the axes are an attribute before
+     * opset 18 and an input from opset 18 on.
+     */
+    public Value reduceLastAxis(String reduceOp, Value x) {
+        NodeBuilder b = op(reduceOp).attr("keepdims", 1L);
+        return (opset >= 18 ? b.in(x, ints(-1)) : b.in(x).attr("axes", new long[] {-1})).out();
+    }
+
     // ---- constants (small inline initializers) ----------------------------------------------------------
 
     /** A 1-D int64 constant. */

@@ -8,9 +8,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import org.vlmscope.core.TempFiles;
 import org.vlmscope.core.VlmscopeException;
 
 /**
@@ -39,7 +39,7 @@ final class HfJson {
             throw new VlmscopeException(file + ": cannot encode JSON: " + e.getOriginalMessage(), e);
         }
         try {
-            Files.write(file, (text + "\n").getBytes(StandardCharsets.UTF_8));
+            TempFiles.replace(file, (text + "\n").getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new VlmscopeException("cannot write " + file + ": " + e.getMessage(), e);
         }

@@ -16,6 +16,12 @@ import org.vlmscope.core.VlmscopeException;
  * {@code strip()}. Anything else is refused with a message naming it, never guessed.
  */
 public final class MiniJinja {
+    /**
+     * Deepest nesting of blocks, or of brackets and {@code not}s in one expression: chat templates nest a few
+     * levels; a damaged or hostile one must not exhaust the parser's stack.
+     */
+    static final int MAX_NESTING = 64;
+
     private final List<Object> nodes;
 
     private MiniJinja(List<Object> nodes) {
@@ -116,6 +122,9 @@ public final class MiniJinja {
             this.segments = segments;
         }
 
+        /** Open for and if blocks around the statement being parsed. */
+        private int depth;
+
         /** Nodes up to a statement starting with one of {@code ends} (left unconsumed) or the end. */
         List<Object> block(List<String> ends) {
             List<Object> body = new ArrayList<>();
@@ -143,6 +152,19 @@ public final class MiniJinja {
 
         private Object statement(String word, String rest) {
             at++;
+            if ((word.equals("for") || word.equals("if")) && ++depth > MAX_NESTING) {
+                throw unsupported("blocks nested more than " + MAX_NESTING + " deep");
+            }
+            try {
+                return statementBody(word, rest);
+            } finally {
+                if (word.equals("for") || word.equals("if")) {
+                    depth--;
+                }
+            }
+        }
+
+        private Object statementBody(String word, String rest) {
             switch (word) {
                 case "for" -> {
                     String[] parts = rest.split("\\s+in\\s+", 2);
@@ -242,7 +264,9 @@ public final class MiniJinja {
     }
 
     static VlmscopeException unsupported(String what) {
-        return new VlmscopeException("chat template uses " + what + ", which vlmscope's template reader does not support");
+        // Templates span lines; the message quotes their text, so line breaks are shown as \n to keep it one line.
+        String shown = what.replace("\r", "\\r").replace("\n", "\\n");
+        return new VlmscopeException("chat template uses " + shown + ", which vlmscope's template reader does not support");
     }
 
     // ---- expressions -------------------------------------------------------------------------------------
@@ -308,6 +332,22 @@ public final class MiniJinja {
                 } else {
                     throw unsupported("'" + c + "' in the expression '" + text + "'");
                 }
+            }
+            checkNesting(text);
+        }
+
+        /** Brackets and {@code not} are what the recursive descent recurses on; both are bounded. */
+        private void checkNesting(String text) {
+            int nots = (int) tokens.stream().filter("not"::equals).count();
+            int depth = 0;
+            int deepest = nots;
+            for (String t : tokens) {
+                depth += t.equals("(") || t.equals("[") ? 1 : t.equals(")") || t.equals("]") ? -1 : 0;
+                deepest = Math.max(deepest, depth + nots);
+            }
+            if (deepest > MAX_NESTING) {
+                String shown = text.length() > 40 ? text.substring(0, 40) + "..." : text;
+                throw unsupported("an expression nested more than " + MAX_NESTING + " deep ('" + shown + "')");
             }
         }
 

@@ -36,7 +36,36 @@ public final class RandomCheckpoint {
             new LlavaShape(CLIP_L_336, new LlavaShape.Text(2048, 5632, 1, 32, 4, 32064, 4096, 1e-5), 32000, 32001),
             new LlavaShape(CLIP_L_336, new LlavaShape.Text(4096, 11008, 1, 32, 32, 32064, 4096, 1e-5), 32000, 32001));
 
+    /**
+     * The benchmark shapes of issue 12, measured side by side with Hugging Face: CLIP-336/14 towers (576 visual
+     * tokens) and 8-layer Llamas with LLaVA-1.5's vocabulary (32064, untied lm_head). "small": vision 192 wide,
+     * 12 layers, 3 heads, MLP 768; text 256 wide, 4 heads / 2 kv, MLP 704. "medium": vision 768 / 12 / 12 / 3072;
+     * text 1024 wide, 16 heads / 8 kv, MLP 2816.
+     */
+    private static final Map<String, LlavaShape> NAMED = Map.of(
+            "small", new LlavaShape(new LlavaShape.Vision(192, 768, 12, 3, 336, 14),
+                    new LlavaShape.Text(256, 704, 8, 4, 2, 32064, 4096, 1e-5), 32000, 32001),
+            "medium", new LlavaShape(new LlavaShape.Vision(768, 3072, 12, 12, 336, 14),
+                    new LlavaShape.Text(1024, 2816, 8, 16, 8, 32064, 4096, 1e-5), 32000, 32001));
+
     private RandomCheckpoint() {
+    }
+
+    /** The names {@link #writeNamed} knows. */
+    public static java.util.Set<String> shapeNames() {
+        return new java.util.TreeSet<>(NAMED.keySet());
+    }
+
+    /**
+     * Writes the random checkpoint of a named shape (see {@link #NAMED}) into {@code dir} as one
+     * {@code model.safetensors}; returns the tensor data bytes written.
+     */
+    public static long writeNamed(Path dir, String name, DType dtype) {
+        LlavaShape shape = NAMED.get(name);
+        if (shape == null) {
+            throw new VlmscopeException("unknown checkpoint shape '" + name + "'; expected one of " + shapeNames());
+        }
+        return write(dir, shape, dtype, Long.MAX_VALUE);
     }
 
     /**

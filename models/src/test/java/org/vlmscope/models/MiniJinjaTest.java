@@ -52,4 +52,24 @@ class MiniJinjaTest {
         assertThrows(VlmscopeException.class, () -> MiniJinja.parse("{% if x %}open"));
         assertThrows(VlmscopeException.class, () -> MiniJinja.parse("{{ 'unterminated }}"));
     }
+
+    /**
+     * Found by the fuzz test: deep nesting exhausted the parser's stack (StackOverflowError, an internal error on
+     * export), and a message quoting a multi-line template spanned lines.
+     */
+    @Test
+    void deepNestingAndLineBreaksAreRefusedInOneLine() {
+        String[] hostile = {"{{ " + "(".repeat(100_000) + "x" + ")".repeat(100_000) + " }}",
+                "{{ " + "not ".repeat(100_000) + "x }}",
+                "{% if x %}".repeat(50_000) + "{% endif %}".repeat(50_000)};
+        for (String t : hostile) {
+            VlmscopeException e = assertThrows(VlmscopeException.class, () -> MiniJinja.parse(t).render(Map.of()));
+            assertTrue(e.getMessage().contains("nested more than 64 deep"), e.getMessage());
+        }
+        String nested = "{% for m in messages %}".repeat(60) + "{{ m }}" + "{% endfor %}".repeat(60);
+        assertEquals("", MiniJinja.parse(nested).render(Map.of("messages", List.of())), "60 levels still parse");
+        VlmscopeException e = assertThrows(VlmscopeException.class,
+                () -> MiniJinja.parse("{{ 'a' +\n 'b' ? }}"));
+        assertTrue(!e.getMessage().contains("\n") && e.getMessage().contains("\\n"), e.getMessage());
+    }
 }

@@ -2,6 +2,7 @@ package org.vlmscope.models;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -121,6 +122,27 @@ class RandomCheckpointTest {
                 shape.padTokenId());
         assertTrue(oneLess.tensors(DType.BF16).stream().mapToLong(s -> s.byteLength()).sum() < target,
                 "no more layers than needed");
+    }
+
+    /** The small benchmark shape of issue 12: its config says what the issue says, and accounts for every byte. */
+    @Test
+    void theSmallBenchmarkShape() throws IOException {
+        long written = RandomCheckpoint.writeNamed(dir, "small", DType.BF16);
+        JsonNode config = JSON.readTree(dir.resolve("config.json").toFile());
+        JsonNode vision = config.get("vision_config");
+        JsonNode text = config.get("text_config");
+        assertEquals(List.of(192, 768, 12, 3, 336, 14), List.of(vision.get("hidden_size").asInt(),
+                vision.get("intermediate_size").asInt(), vision.path("num_hidden_layers").asInt(12 /* CLIP's default, omitted */),
+                vision.get("num_attention_heads").asInt(), vision.get("image_size").asInt(), vision.get("patch_size").asInt()));
+        assertEquals(List.of(256, 704, 8, 4, 2, 32064), List.of(text.get("hidden_size").asInt(),
+                text.get("intermediate_size").asInt(), text.get("num_hidden_layers").asInt(),
+                text.get("num_attention_heads").asInt(), text.get("num_key_value_heads").asInt(),
+                text.get("vocab_size").asInt()));
+        assertFalse(config.get("tie_word_embeddings").asBoolean());
+        // By hand: CLIP tower 5,563,008 (embeddings and pre-norm 224,256, 12 layers of 444,864, post-norm 384), projector 115,200,
+        // Llama 22,319,360 (embed and lm_head 8,208,384 each, 8 layers of 737,792, final norm 256).
+        assertEquals(2L * (5_563_008 + 115_200 + 22_319_360), written);
+        assertThrows(org.vlmscope.core.VlmscopeException.class, () -> RandomCheckpoint.writeNamed(dir, "huge", DType.BF16));
     }
 
     /** Parameter count of LlavaForConditionalGeneration (CLIP tower, biased 2-layer projector, Llama) from config. */

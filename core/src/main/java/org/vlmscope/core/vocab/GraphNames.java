@@ -21,6 +21,8 @@ public final class GraphNames {
     public static final String ATTENTION_MASK = "attention_mask";
     public static final String POSITION_IDS = "position_ids";
     public static final String LOGITS = "logits";
+    /** The input the logit-positions pass adds: int64 [positions] where logits are computed (-1 the last). */
+    public static final String LOGIT_POSITIONS = "logits.positions";
 
     /** Outputs the logit-lens pass adds: [rows, batch, sequence, k] and, for targets, [rows, batch, sequence, t]. */
     public static final String LENS_TOP_IDS = "lens.top_ids";
@@ -29,6 +31,13 @@ public final class GraphNames {
     public static final String LENS_TARGET_PROBS = "lens.target_probs";
     public static final List<String> LENS_OUTPUTS = List.of(LENS_TOP_IDS, LENS_TOP_LOGITS, LENS_TOP_PROBS,
             LENS_TARGET_PROBS);
+    /** The final norm's weight [d_model] in an exported decoder; the logit lens reads it in place. */
+    public static final String FINAL_NORM_WEIGHT = "ln_final.w";
+    /** The unembedding Linear of an exported decoder; its weight [d_model, vocab] is {@link #UNEMBED_WEIGHT}. */
+    public static final String UNEMBED = "unembed";
+    /** The exporter names a Linear's weight {@code <name>.W}; the logit lens reads this one in place. */
+    public static final String UNEMBED_WEIGHT = UNEMBED + ".W";
+
     /** Prefix shared by the lens outputs. */
     public static final String LENS_PREFIX = "lens.";
 

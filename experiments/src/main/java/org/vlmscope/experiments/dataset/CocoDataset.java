@@ -97,9 +97,7 @@ public final class CocoDataset {
                 return candidate.rejected(problem);
             }
         }
-        return new DatasetRecord(image.id(), image.fileName(), image.width(), image.height(), true, null,
-                candidate.annotationId(), categoryId, candidate.object(), candidate.area(), candidate.crop(),
-                grid.side(), candidate.fidelity(), cells, grid.dilate(cells, 1), grid.dilate(cells, 2));
+        return candidate.withCells(cells, grid.dilate(cells, 1), grid.dilate(cells, 2));
     }
 
     private static String fidelityName(Options options) {

@@ -33,6 +33,12 @@ public record DatasetRecord(
         @JsonProperty("buffer1") int[] buffer1,
         @JsonProperty("buffer2") int[] buffer2) {
 
+    /** This record with its object cells and their buffers. */
+    public DatasetRecord withCells(int[] cells, int[] oneStep, int[] twoSteps) {
+        return new DatasetRecord(imageId, file, width, height, kept, why, annotationId, categoryId, object, area, crop,
+                grid, fidelity, cells, oneStep, twoSteps);
+    }
+
     /** This record, rejected for {@code reason} (the target fields stay, the cells go). */
     public DatasetRecord rejected(String reason) {
         return new DatasetRecord(imageId, file, width, height, false, reason, annotationId, categoryId, object, area,

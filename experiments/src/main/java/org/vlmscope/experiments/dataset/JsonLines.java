@@ -14,6 +14,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import org.vlmscope.core.TempFiles;
+import org.vlmscope.core.JsonErrors;
 import org.vlmscope.core.VlmscopeException;
 
 /**
@@ -95,7 +96,7 @@ public final class JsonLines implements AutoCloseable {
                     records.add(JSON.readValue(line, type));
                 } catch (JsonProcessingException e) {
                     throw new VlmscopeException(file + ", line " + number + ": not " + expected + ": "
-                            + e.getOriginalMessage());
+                            + JsonErrors.describe(e));
                 }
             }
         } catch (NoSuchFileException e) {

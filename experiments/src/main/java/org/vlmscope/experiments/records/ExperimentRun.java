@@ -100,6 +100,11 @@ public final class ExperimentRun implements Closeable {
     private static RunManifest writeOrCheckManifest(Path directory, RunManifest manifest) throws IOException {
         Path file = directory.resolve(RunManifest.FILE);
         if (!Files.exists(file)) {
+            Path records = directory.resolve(RecordLog.FILE);
+            if (Files.exists(records) && Files.size(records) > 0) {
+                throw new VlmscopeException(directory + " has " + RecordLog.FILE + " but no " + RunManifest.FILE
+                        + ": which run wrote those records is unknown, so this run will not add to them");
+            }
             AtomicFiles.write(file, RecordJson.FILES.writeValueAsBytes(manifest));
             return manifest;
         }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.regex.Pattern;
+import org.vlmscope.core.JsonErrors;
 import org.vlmscope.core.VlmscopeException;
 
 /**
@@ -44,7 +45,7 @@ public final class LensSidecars {
         try {
             return RecordJson.LINES.readValue(file.toFile(), LensSidecar.class);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new VlmscopeException(file + ": not a lens sidecar (" + e.getOriginalMessage() + ")");
+            throw new VlmscopeException(file + ": not a lens sidecar (" + JsonErrors.describe(e) + ")");
         }
     }
 

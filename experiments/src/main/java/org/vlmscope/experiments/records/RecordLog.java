@@ -1,5 +1,6 @@
 package org.vlmscope.experiments.records;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
@@ -17,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import org.vlmscope.core.JsonErrors;
 import org.vlmscope.core.VlmscopeException;
 
 /**
@@ -136,6 +138,9 @@ public final class RecordLog implements Closeable {
     private static ExperimentRecord parse(Path file, int lineNumber, String line) {
         try {
             return RecordJson.parse(line);
+        } catch (JsonProcessingException e) {
+            throw new VlmscopeException(file + ":" + lineNumber + ": not a vlmscope record (" + JsonErrors.describe(e)
+                    + ")");
         } catch (IOException | IllegalArgumentException e) {
             String reason = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
             throw new VlmscopeException(file + ":" + lineNumber + ": not a vlmscope record (" + reason + ")");

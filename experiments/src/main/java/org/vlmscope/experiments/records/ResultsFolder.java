@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
+import org.vlmscope.core.JsonErrors;
 import org.vlmscope.core.VlmscopeException;
 
 /**
@@ -35,7 +36,7 @@ public record ResultsFolder(Path directory, RunManifest manifest, List<Experimen
         } catch (NoSuchFileException | java.io.FileNotFoundException e) {
             throw new VlmscopeException(file.getParent() + ": not a results folder (no " + RunManifest.FILE + ")");
         } catch (JsonProcessingException e) {
-            throw new VlmscopeException(file + ": not a vlmscope run.json (" + e.getOriginalMessage() + ")");
+            throw new VlmscopeException(file + ": not a vlmscope run.json (" + JsonErrors.describe(e) + ")");
         }
     }
 }

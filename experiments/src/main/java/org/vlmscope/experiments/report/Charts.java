@@ -102,6 +102,8 @@ final class Charts {
         List<String> scenarios = table.scenarios();
         List<Table2.Window> windows = table.windows();
         int cells = scenarios.size() * windows.size();
+        // A sliding window (LLaVA-Phi-3: 23 windows of 10 layers) leaves room for the ratio alone.
+        boolean crowded = windows.size() > 8;
         double[][] xyz = new double[3][cells];
         XYPlot plot = new XYPlot();
         int i = 0;
@@ -113,10 +115,10 @@ final class Charts {
                 xyz[1][i] = s;
                 xyz[2][i] = ratio;
                 i++;
-                String text = cell == null ? "\u2013" : TextTable.number(ratio, 2) + " (" + cell.accuracy().trials()
-                        + ")";
+                String text = cell == null ? "\u2013" : crowded ? TextTable.number(ratio, 2)
+                        : TextTable.number(ratio, 2) + " (" + cell.accuracy().trials() + ")";
                 XYTextAnnotation label = new XYTextAnnotation(text, w, s);
-                label.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
+                label.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, crowded ? 10 : 13));
                 plot.addAnnotation(label);
             }
         }
@@ -127,6 +129,7 @@ final class Charts {
         SymbolAxis scenarioAxis = new SymbolAxis("Blocked attention (from -> to)", scenarios.stream()
                 .map(sc -> ReportTables.from(sc) + " -> " + ReportTables.to(sc)).toArray(String[]::new));
         scenarioAxis.setInverted(true);
+        windowAxis.setVerticalTickLabels(crowded);
         for (SymbolAxis axis : List.of(windowAxis, scenarioAxis)) {
             axis.setGridBandsVisible(false);
             axis.setTickLabelFont(TICKS);
@@ -141,8 +144,8 @@ final class Charts {
         plot.setBackgroundPaint(Color.WHITE);
         plot.setDomainGridlinesVisible(false);
         plot.setRangeGridlinesVisible(false);
-        JFreeChart chart = chart("Attention knockout: accuracy after blocking / at baseline (n correct at baseline)",
-                plot);
+        JFreeChart chart = chart("Attention knockout: accuracy after blocking / at baseline"
+                + (crowded ? "" : " (n correct at baseline)"), plot);
         chart.removeLegend();
         NumberAxis scaleAxis = new NumberAxis("accuracy ratio");
         scaleAxis.setRange(0, 1);

@@ -1,6 +1,9 @@
 package org.vlmscope.experiments.report;
 
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import org.vlmscope.experiments.records.RunManifest;
 
 /** The report's {@code index.html}: each run's settings and folders, then a section per table. */
 final class IndexPage {
@@ -24,7 +27,7 @@ final class IndexPage {
 
     void run(MergedRun run) {
         runs.append("<table class=\"run\">\n");
-        for (Map.Entry<String, String> e : Report.describe(run.manifest()).entrySet()) {
+        for (Map.Entry<String, String> e : describe(run.manifest()).entrySet()) {
             runs.append("<tr><th>").append(Html.escape(e.getKey())).append("</th><td>")
                     .append(Html.escape(e.getValue())).append("</td></tr>\n");
         }
@@ -32,6 +35,19 @@ final class IndexPage {
         run.folders().forEach(f -> runs.append(Html.escape(f.toString())).append("<br>"));
         runs.append("</td></tr>\n<tr><th>records</th><td>").append(run.records().size())
                 .append("</td></tr>\n</table>\n");
+    }
+
+    /** For the index page: a manifest's identity as label and value pairs. */
+    private static Map<String, String> describe(RunManifest m) {
+        Map<String, String> out = new LinkedHashMap<>();
+        out.put("experiment", m.experiment());
+        out.put("model", m.modelPath() + " (" + m.modelFingerprint() + ")");
+        out.put("fidelity", m.fidelity());
+        out.put("seed", Long.toString(m.seed()));
+        m.inputs().forEach((name, file) -> out.put("input " + name, file.path() + " (sha256 " + file.sha256() + ")"));
+        m.options().forEach((name, value) -> out.put("option " + name, value));
+        m.versions().forEach((name, value) -> out.put("version " + name, value));
+        return out;
     }
 
     void section(String title, String body) {
@@ -51,7 +67,7 @@ final class IndexPage {
         return out.append("</p>\n").toString();
     }
 
-    String html(java.util.List<String> notes) {
+    String html(List<String> notes) {
         StringBuilder notesHtml = new StringBuilder();
         if (!notes.isEmpty()) {
             notesHtml.append("<div class=\"notes\">");

@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.vlmscope.core.VlmscopeException;
 import org.vlmscope.experiments.metrics.LensStatistics;
 import org.vlmscope.experiments.metrics.Table1;
@@ -124,18 +123,5 @@ public final class Report {
         Path file = out.resolve(name);
         AtomicFiles.write(file, content.getBytes(StandardCharsets.UTF_8));
         return file;
-    }
-
-    /** For the index page: a manifest's identity as label and value pairs. */
-    static Map<String, String> describe(RunManifest m) {
-        Map<String, String> out = new java.util.LinkedHashMap<>();
-        out.put("experiment", m.experiment());
-        out.put("model", m.modelPath() + " (" + m.modelFingerprint() + ")");
-        out.put("fidelity", m.fidelity());
-        out.put("seed", Long.toString(m.seed()));
-        m.inputs().forEach((name, file) -> out.put("input " + name, file.path() + " (sha256 " + file.sha256() + ")"));
-        m.options().forEach((name, value) -> out.put("option " + name, value));
-        m.versions().forEach((name, value) -> out.put("version " + name, value));
-        return out;
     }
 }

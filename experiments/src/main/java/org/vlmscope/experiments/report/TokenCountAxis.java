@@ -25,6 +25,7 @@ final class TokenCountAxis extends LogAxis {
     }
 
     @Override
+    @SuppressWarnings("rawtypes") // JFreeChart declares the raw type; the list holds NumberTicks.
     protected List refreshTicksHorizontal(Graphics2D g2, Rectangle2D dataArea, RectangleEdge edge) {
         List<NumberTick> ticks = new ArrayList<>();
         for (int value : TICKS) {

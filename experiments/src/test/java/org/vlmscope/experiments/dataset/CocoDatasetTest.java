@@ -112,6 +112,21 @@ class CocoDatasetTest {
     }
 
     @Test
+    void keysMayComeInAnyOrder() throws IOException {
+        // Annotations before images and categories last but one: the reader resolves references after its pass.
+        Path file = Files.writeString(dir.resolve("reordered.json"), "{\"annotations\": [{\"id\": 4, \"image_id\": 2, "
+                + "\"category_id\": 1, \"area\": 1500, \"segmentation\": [[0, 0, 10, 0, 10, 10, 0, 10]], "
+                + "\"bbox\": [0, 0, 10, 10]}], \"categories\": [{\"id\": 1, \"name\": \"person\"}], "
+                + "\"images\": [{\"id\": 2, \"file_name\": \"b.jpg\", \"width\": 40, \"height\": 40}]}");
+        Path out = dir.resolve("reordered.jsonl");
+        CocoDataset.build(file, new CocoDataset.Options(CocoFilter.ABLATION, GRID_4, Fidelity.CODE, null), out,
+                ProgressListener.NONE);
+        DatasetRecord r = JsonLines.read(out, DatasetRecord.class, "a dataset record").get(0);
+        assertEquals(4L, r.annotationId());
+        assertArrayEquals(new int[] {0}, r.objectCells());
+    }
+
+    @Test
     void cropOfLandscapePortraitAndSquareImages() {
         // The same 10x10 object in cell 5 (row 1, column 1) of the crop, placed in image coordinates.
         CocoJson coco = base().image(1, 80, 40).image(2, 40, 80).image(3, 40, 40);

@@ -98,7 +98,9 @@ class ExperimentRunTest {
             VlmscopeException e = assertThrows(VlmscopeException.class,
                     () -> ExperimentRun.open(dir, SyntheticRunner.manifest()));
             assertTrue(e.getMessage().contains("another vlmscope run is writing"), e.getMessage());
+            run.append(record("1", "object"));
         }
+        ExperimentRun.open(dir, SyntheticRunner.manifest()).close();   // the lock went with the first run
     }
 
     @Test
@@ -120,5 +122,16 @@ class ExperimentRunTest {
             assertEquals(3, plan.resumed());
             assertEquals(3, plan.remaining().get(0).position());
         }
+    }
+
+    @Test
+    void recordsWithoutRunJsonAreNotResumed() throws Exception {
+        try (ExperimentRun run = ExperimentRun.open(dir, SyntheticRunner.manifest())) {
+            run.append(record("1", "object"));
+        }
+        Files.delete(dir.resolve(RunManifest.FILE));
+        VlmscopeException e = assertThrows(VlmscopeException.class,
+                () -> ExperimentRun.open(dir, SyntheticRunner.manifest()));
+        assertTrue(e.getMessage().contains("has records.jsonl but no run.json"), e.getMessage());
     }
 }

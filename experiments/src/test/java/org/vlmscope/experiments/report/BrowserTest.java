@@ -97,7 +97,7 @@ class BrowserTest {
         for (WebElement plot : plots) {
             Object width = ((JavascriptExecutor) driver).executeScript(
                     "return arguments[0].complete ? arguments[0].naturalWidth : -1;", plot);
-            assertEquals((long) Charts.WIDTH, width, "plot " + plot.getAttribute("src") + " did not load");
+            assertEquals((long) Charts.WIDTH, width, "plot " + plot.getDomAttribute("src") + " did not load");
         }
         assertTrue(driver.findElement(By.tagName("body")).getText().contains("Table 1: ablation"));
         driver.findElement(By.linkText("Open the viewer")).click();
@@ -154,7 +154,7 @@ class BrowserTest {
     }
 
     private static boolean hasClass(WebElement e, String name) {
-        return List.of(e.getAttribute("class").split(" ")).contains(name);
+        return List.of(e.getDomAttribute("class").split(" ")).contains(name);
     }
 
     /** Whether the element lies within its scrolling table's visible area. */

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.vlmscope.core.JsonErrors;
 import org.vlmscope.core.VlmscopeException;
 
 /**
@@ -75,6 +76,10 @@ public final class HfConfigReader {
     /** config.json as written (a JSON object), before any family's defaults; errors name the file. */
     public static JsonNode readJson(Path checkpointDir) {
         Path file = checkpointDir.resolve(CONFIG_FILE);
+        if (Files.isRegularFile(checkpointDir)) {
+            throw new VlmscopeException(checkpointDir + " is a file, not a directory: expected a Hugging Face "
+                    + "checkpoint directory");
+        }
         if (!Files.isRegularFile(file)) {
             throw new VlmscopeException(checkpointDir + " has no " + CONFIG_FILE
                     + ": expected a Hugging Face checkpoint directory");
@@ -83,8 +88,7 @@ public final class HfConfigReader {
         try {
             root = JSON.readTree(file.toFile());
         } catch (JsonProcessingException e) {
-            throw new VlmscopeException(file + " is not valid JSON: " + e.getOriginalMessage()
-                    + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")", e);
+            throw JsonErrors.notJson(file, e);
         } catch (IOException e) {
             throw new VlmscopeException("cannot read " + file + ": " + e.getMessage(), e);
         }

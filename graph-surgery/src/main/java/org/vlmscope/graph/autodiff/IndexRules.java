@@ -20,20 +20,34 @@ final class IndexRules {
         rules.put("GatherND", onInputs(IndexRules::gatherNd, 0));
     }
 
-    /** Gather along axis 0: data[indices[...]] -> ScatterND with each index as a one-component row address. */
+    /**
+     * Gather along axis 0: data[indices[...]] -> ScatterND with each index as a one-component row address. Along
+     * another axis (logits at selected positions: hidden [b, s, d], positions [p], axis 1) the indices must be 1-D:
+     * they are broadcast to dy's shape and added back with ScatterElements along that axis.
+     */
     private static void gather(Step s) {
         long axis = s.node().intAttribute("axis", 0);
+        int rank = s.ops.shapes().rank(s.in(0));
         if (axis < 0) {
-            int rank = s.ops.shapes().rank(s.in(0));
             axis = rank < 0 ? axis : axis + rank;
         }
-        if (axis != 0) {
-            throw s.unsupported("the gradient of Gather supports axis 0 (embedding lookups) only, not axis "
-                    + s.node().intAttribute("axis", 0));
-        }
         Ops ops = s.ops.ops();
-        Value rows = ops.op("Unsqueeze").in(s.in(1), ops.ints(-1)).out();
-        s.grad(0, scatterAdd(s, rows));
+        if (axis == 0) {
+            Value rows = ops.op("Unsqueeze").in(s.in(1), ops.ints(-1)).out();
+            s.grad(0, scatterAdd(s, rows));
+            return;
+        }
+        if (axis < 0 || s.ops.shapes().rank(s.in(1)) != 1) {
+            throw s.unsupported("the gradient of Gather along axis " + s.node().intAttribute("axis", 0)
+                    + " needs 1-D indices and data of known rank");
+        }
+        long[] column = new long[rank];
+        java.util.Arrays.fill(column, 1);
+        column[(int) axis] = -1;
+        Value at = ops.op("Reshape").in(s.in(1), ops.ints(column)).out();
+        Value everywhere = ops.op("Expand").in(at, s.ops.shape(s.dy())).out();
+        s.grad(0, ops.op("ScatterElements").in(s.ops.zeros(s.ops.shape(s.in(0)), s.dy()), everywhere, s.dy())
+                .attr("axis", axis).attr("reduction", "add").out());
     }
 
     /**

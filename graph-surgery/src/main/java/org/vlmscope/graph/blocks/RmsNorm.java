@@ -17,7 +17,7 @@ public final class RmsNorm {
     public static Value normalized(Ops ops, Value x, double eps, DataType compute, String outputName) {
         Value x32 = compute == DataType.FLOAT ? x : ops.op("Cast").in(x).attr("to", (long) DataType.FLOAT_VALUE).out();
         Value sq = ops.op("Mul").in(x32, x32).out();
-        Value variance = ops.op("ReduceMean").in(sq).attr("axes", new long[] {-1}).attr("keepdims", 1L).out();
+        Value variance = ops.reduceLastAxis("ReduceMean", sq);
         Value denom = ops.op("Sqrt").in(ops.op("Add").in(variance, ops.scalar(eps, DataType.FLOAT)).out()).out();
         Value normed = ops.op("Mul").in(x32, ops.op("Reciprocal").in(denom).out()).out();
         var last = compute == DataType.FLOAT ? ops.op("Identity").in(normed)

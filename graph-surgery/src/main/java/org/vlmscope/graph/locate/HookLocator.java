@@ -56,21 +56,7 @@ public final class HookLocator {
         }
         NormSite finalNorm = NormSite.at(chain.roots.get(2 * layers), chain, types);
         Value logits = finalNorm == null ? null : unembedding(finalNorm.output(), chain);
-        if (finalNorm == null) {
-            found.missing(HookName.LN_FINAL, "no RMSNorm reads the last residual stream");
-        } else if (finalNorm.normalized() == null) {
-            found.missing(HookName.LN_FINAL, "the final norm is one fused node");
-        } else {
-            found.hooks.put(HookName.LN_FINAL, finalNorm.normalized());
-        }
-        if (logits != null && graph.value(HookName.LOGITS) != null && graph.value(HookName.LOGITS) != logits) {
-            found.missing(HookName.LOGITS, "the unembedding writes '" + logits.name() + "', and another tensor has "
-                    + "the hook's name");
-        } else if (logits != null) {
-            found.hooks.put(HookName.LOGITS, logits);
-        } else {
-            found.missing(HookName.LOGITS, "no MatMul with a 2-D weight reads the final norm");
-        }
+        end(found, graph, finalNorm, logits);
         DataType compute = types.of(chain.roots.get(0));
         if (compute != DataType.FLOAT && compute != DataType.FLOAT16) {
             throw new GraphException("the residual stream of graph '" + graph.name() + "' is "
@@ -83,14 +69,34 @@ public final class HookLocator {
         meta.put(MetadataKeys.HOOKS, String.join(",", found.hooks.keySet()));
         meta.put(MetadataKeys.LAYERS, Integer.toString(layers));
         meta.put(MetadataKeys.COMPUTE_TYPE, compute == DataType.FLOAT ? "fp32" : "fp16");
-        if (finalNorm != null && logits != null && finalNorm.weight().isInitializer()
-                && logits.producer().input(1).isInitializer()) {
+        // What the logit lens reads: only when both weights are initializers it can share.
+        Value unembed = logits == null ? null : unembedWeight(logits);
+        if (finalNorm != null && unembed != null && finalNorm.weight().isInitializer() && unembed.isInitializer()) {
             meta.put(MetadataKeys.RMS_NORM_EPS, Double.toString(finalNorm.eps()));
             meta.put(MetadataKeys.FINAL_NORM_WEIGHT, finalNorm.weight().name());
-            meta.put(MetadataKeys.UNEMBED, logits.producer().input(1).name());
+            meta.put(MetadataKeys.UNEMBED, unembed.name());
         }
         meta.put(Location.METADATA_KEY, location.toJson());
         return location;
+    }
+
+    /** The hooks after the last layer: the final norm before its weight, and the logits. */
+    private static void end(Found found, Graph graph, NormSite finalNorm, Value logits) {
+        if (finalNorm == null) {
+            found.missing(HookName.LN_FINAL, "no RMSNorm reads the last residual stream");
+        } else if (finalNorm.normalized() == null) {
+            found.missing(HookName.LN_FINAL, "the final norm is one fused node");
+        } else {
+            found.hooks.put(HookName.LN_FINAL, finalNorm.normalized());
+        }
+        if (logits == null) {
+            found.missing(HookName.LOGITS, "no MatMul with a 2-D weight reads the final norm");
+        } else if (graph.value(HookName.LOGITS) != null && graph.value(HookName.LOGITS) != logits) {
+            found.missing(HookName.LOGITS, "the unembedding writes '" + logits.name() + "', and another tensor has "
+                    + "the hook's name");
+        } else {
+            found.hooks.put(HookName.LOGITS, logits);
+        }
     }
 
     /** The hooks found so far, in the order the exporter lists them, and what is missing with the reason. */
@@ -112,8 +118,8 @@ public final class HookLocator {
                 + chain.roots.get(steps).name() + "')";
         if (steps == 0 || steps % 2 != 0 || steps / 2 != attention) {
             throw new GraphException("cannot locate decoder hooks in graph '" + graph.name() + "': found " + steps
-                    + " residual addition" + (steps == 1 ? "" : "s") + span + " and " + attention + " attention nodes (Softmax or fused "
-                    + "attention); a decoder has two residual additions per attention block, one after attention "
+                    + " residual addition" + (steps == 1 ? "" : "s") + span + " and " + attention
+                    + " attention nodes (Softmax or fused attention); a decoder has two residual additions per attention block, one after attention "
                     + "and one after the MLP");
         }
         List<String> wrong = new ArrayList<>();
@@ -144,8 +150,9 @@ public final class HookLocator {
         norm(found, NormSite.at(chain.roots.get(2 * i), chain, types), HookName.ln1Normalized(i));
         Node attention = attn.branchNodes().stream().filter(HookLocator::isAttention).findFirst().orElseThrow();
         if (attention.opType().equals("Softmax")) {
-            found.hooks.put(HookName.attnScores(i), attention.input(0));
-            found.hooks.put(HookName.pattern(i), attention.output(0));
+            // In the model's own type: a float32 softmax of half-precision scores is cast on both sides.
+            found.hooks.put(HookName.attnScores(i), NormSite.beforeCopies(attention.input(0)));
+            found.hooks.put(HookName.pattern(i), NormSite.throughCopies(attention.output(0)));
         } else {
             String reason = "attention is one fused " + attention.opType() + " node: scores and pattern are never "
                     + "tensors (no attention bias or knockout)";
@@ -171,18 +178,23 @@ public final class HookLocator {
         }
     }
 
-    /** The logits: a MatMul of the final norm's output (or a copy of it) by a 2-D weight. */
+    /** The logits: a MatMul of the final norm's output (or a copy of it) by a 2-D weight, or its copy (a cast). */
     private static Value unembedding(Value normed, ResidualChain chain) {
         for (Value x : chain.aliases(normed)) {
             for (Node reader : x.consumers()) {
                 Value w = reader.input(1);
                 boolean twoD = w != null && w.type() != null && w.type().shape() != null && w.type().rank() == 2;
                 if (reader.opType().equals("MatMul") && reader.input(0) == x && twoD) {
-                    return reader.output(0);
+                    return NormSite.throughCopies(reader.output(0));
                 }
             }
         }
         return null;
+    }
+
+    /** The weight of the MatMul that computed {@code logits} (through any casts after it). */
+    private static Value unembedWeight(Value logits) {
+        return NormSite.beforeCopies(logits).producer().input(1);
     }
 
     /**
@@ -204,7 +216,7 @@ public final class HookLocator {
             }
         }
         if (logits != null) {
-            Value w = logits.producer().input(1);
+            Value w = unembedWeight(logits);
             Long d = w.type().shape().get(0).isFixed() ? w.type().shape().get(0).size() : null;
             if (d != null && !distinct.contains(d)) {
                 distinct.add(d);

@@ -2,6 +2,7 @@ package org.vlmscope.graph.locate;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.vlmscope.core.vocab.HookName;
@@ -19,8 +20,8 @@ public record Location(int layers, Long dModel, Map<String, String> tensors, Map
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public Location {
-        tensors = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(tensors));
-        unavailable = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(unavailable));
+        tensors = Collections.unmodifiableMap(new LinkedHashMap<>(tensors));
+        unavailable = Collections.unmodifiableMap(new LinkedHashMap<>(unavailable));
     }
 
     /** Whether {@code hook} was located and is a [batch, sequence, d_model] tensor (not scores, pattern or logits). */

@@ -77,8 +77,7 @@ record NormSite(Value normalized, Value weight, double eps, Value output) {
         if (normalized == null) {
             return null;
         }
-        Node castBack = only(normalized, "Cast");
-        Value beforeWeight = castBack != null ? castBack.output(0) : normalized;
+        Value beforeWeight = throughCopies(normalized);
         Node weighting = only(beforeWeight, "Mul");
         if (weighting == null) {
             return null;
@@ -105,6 +104,32 @@ record NormSite(Value normalized, Value weight, double eps, Value output) {
             }
         }
         return null;
+    }
+
+    /**
+     * The last tensor of the chain of Casts and Identities that {@code v} alone feeds ({@code v} itself when none):
+     * the cast back to the model's type after a float32 norm or softmax, or an exporter's named copy.
+     */
+    static Value throughCopies(Value v) {
+        Value last = v;
+        while (last.consumers().size() == 1 && isCopy(last.consumers().get(0))) {
+            last = last.consumers().get(0).output(0);
+        }
+        return last;
+    }
+
+    /** The first tensor of the chain of Casts and Identities that ends in {@code v}, each read only by the next. */
+    static Value beforeCopies(Value v) {
+        Value first = v;
+        while (first.producer() != null && isCopy(first.producer()) && first.producer().input(0) != null
+                && first.producer().input(0).consumers().size() == 1) {
+            first = first.producer().input(0);
+        }
+        return first;
+    }
+
+    private static boolean isCopy(Node n) {
+        return n.opType().equals("Cast") || n.opType().equals("Identity");
     }
 
     /** The single reader of {@code v} when it is a {@code opType} node, else null. */

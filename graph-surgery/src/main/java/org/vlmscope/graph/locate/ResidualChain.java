@@ -4,6 +4,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import org.vlmscope.graph.Graph;
@@ -56,7 +57,7 @@ final class ResidualChain {
             Value stream = roots.get(roots.size() - 1);
             List<Step> next = new ArrayList<>();
             for (Value alias : aliases(stream)) {
-                for (Node reader : new ArrayList<>(new java.util.LinkedHashSet<>(alias.consumers()))) {
+                for (Node reader : new ArrayList<>(new LinkedHashSet<>(alias.consumers()))) {
                     for (int s = 0; s < 2; s++) {
                         Step step = reader.input(s) == alias ? stepAt(reader, s, stream) : null;
                         if (step != null) {

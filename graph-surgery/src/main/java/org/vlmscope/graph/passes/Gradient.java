@@ -15,7 +15,9 @@ import org.vlmscope.graph.autodiff.ReverseMode;
  * The gradient pass: reverse-mode autodiff appended to the graph, so forward and backward run in one ONNX Runtime
  * call. Input {@code grad.seed} has the shape and element type of the differentiated output {@code of} (by
  * default {@code logits}); the differentiated scalar is sum(seed * of), so one logit, a logit difference or a whole
- * position are all seeds. Output {@code grad.{wrt}} has the shape and element type of {@code wrt}, a graph input
+ * position are all seeds. After {@link LogitPositions} the logits, and so the seed, cover only the selected
+ * positions [batch, positions, vocab]: the backward graph then starts from those rows (the target position of an
+ * attribution) and never builds a [batch, sequence, vocab] tensor. Output {@code grad.{wrt}} has the shape and element type of {@code wrt}, a graph input
  * such as {@code inputs_embeds} or any hook. Passes applied before it (patch, attention bias) are differentiated
  * through like the rest of the graph. Every op the exporter writes on a differentiable path has a rule
  * ({@code org.vlmscope.graph.autodiff}) except the vision tower's patch-embedding Conv, so vision gradients reach

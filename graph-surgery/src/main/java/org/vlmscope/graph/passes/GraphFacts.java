@@ -13,8 +13,8 @@ final class GraphFacts {
     static String require(OnnxModel model, String key) {
         String v = model.metadata().get(key);
         if (v == null) {
-            throw new GraphException("the graph has no metadata '" + key + "'; was it written by 'vlmscope export' "
-                    + "(or its hooks located)?");
+            throw new GraphException("the graph has no metadata '" + key + "'; was it written by 'vlmscope export'? "
+                    + "(a graph from another exporter needs its hooks located first)");
         }
         return v;
     }

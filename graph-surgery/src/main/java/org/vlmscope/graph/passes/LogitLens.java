@@ -27,8 +27,8 @@ public record LogitLens(int k, List<Long> targets) implements Pass {
     public static final String TOP_LOGITS = GraphNames.LENS_TOP_LOGITS;
     public static final String TOP_PROBS = GraphNames.LENS_TOP_PROBS;
     public static final String TARGET_PROBS = GraphNames.LENS_TARGET_PROBS;
-    static final String NORM_WEIGHT = "ln_final.w";
-    static final String UNEMBED = "unembed.W";
+    static final String NORM_WEIGHT = GraphNames.FINAL_NORM_WEIGHT;
+    static final String UNEMBED = GraphNames.UNEMBED_WEIGHT;
 
     public LogitLens {
         targets = List.copyOf(targets);
@@ -124,7 +124,7 @@ public record LogitLens(int k, List<Long> targets) implements Pass {
 
     /** log(sum(exp(x))) over the last axis, kept as [batch, seq, 1], stable by subtracting the maximum. */
     private static Value logSumExp(Ops ops, Value x) {
-        Value max = ops.op("ReduceMax").in(x).attr("axes", new long[] {-1}).attr("keepdims", 1L).out();
+        Value max = ops.reduceLastAxis("ReduceMax", x);
         Value shifted = ops.op("Exp").in(ops.op("Sub").in(x, max).out()).out();
         Value sum = ops.op("ReduceSum").in(shifted, ops.ints(-1)).attr("keepdims", 1L).out();
         return ops.op("Add").in(ops.op("Log").in(sum).out(), max).out();

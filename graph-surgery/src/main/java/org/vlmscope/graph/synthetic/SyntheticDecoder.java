@@ -37,7 +37,8 @@ public final class SyntheticDecoder {
     public enum Style { TORCH, ORT_BUILDER }
 
     static final String MS = "com.microsoft";
-    private static final long OPSET = 17;
+    /** The opset of {@link #build(Shape, Style, Path)}; 18 moves ReduceMean's axes from attribute to input. */
+    public static final long OPSET = 17;
     private static final double EPS = 1e-5;
     /** PyTorch names a node's output after the node: {@code /model/layers.3/Add} writes {@code ..._output_0}. */
     private static final String OUT = "_output_0";
@@ -49,17 +50,25 @@ public final class SyntheticDecoder {
 
     private SyntheticDecoder(OnnxModel model, Shape shape) {
         this.graph = model.graph();
-        this.ops = new Ops(graph, OPSET);
+        this.ops = new Ops(graph, model.opset());
         this.shape = shape;
     }
 
     /** The graph, with weights referenced in {@code missing.data} beside {@code dir} (never written). */
     public static OnnxModel build(Shape shape, Style style, Path dir) {
-        OnnxModel model = OnnxModel.create("synthetic_" + style.name().toLowerCase(java.util.Locale.ROOT), OPSET, dir);
+        return build(shape, style, OPSET, dir);
+    }
+
+    /** As {@link #build(Shape, Style, Path)} at ONNX opset {@code opset} (17 or 18). */
+    public static OnnxModel build(Shape shape, Style style, long opset, Path dir) {
+        OnnxModel model = OnnxModel.create("synthetic_" + style.name().toLowerCase(java.util.Locale.ROOT), opset, dir);
         SyntheticDecoder d = new SyntheticDecoder(model, shape);
         Value ids = d.graph.addInput(GraphNames.INPUT_IDS, TensorType.of(DataType.INT64, "batch", "sequence"));
         Value x = d.ops.op("Gather").in(d.weight("model.embed_tokens.weight", shape.vocab(), shape.dModel()), ids)
                 .attr("axis", 0L).name("/model/embed_tokens/Gather").out("/model/embed_tokens/Gather" + OUT);
+        if (style == Style.ORT_BUILDER) {
+            model.importDomain(MS, 1);
+        }
         Value logits = style == Style.TORCH ? d.torchLayers(x) : d.builderLayers(x);
         logits.setType(TensorType.of(DataType.FLOAT, "batch", "sequence", shape.vocab()));
         d.graph.addOutput(logits);
@@ -116,7 +125,7 @@ public final class SyntheticDecoder {
 
     private Value torchNorm(Value x, String weightName) {
         Value pow = ops.op("Pow").in(x, ops.scalar(2, DataType.FLOAT)).out();
-        Value mean = ops.op("ReduceMean").in(pow).attr("axes", new long[] {-1}).attr("keepdims", 1L).out();
+        Value mean = ops.reduceLastAxis("ReduceMean", pow);
         Value root = ops.op("Sqrt").in(ops.op("Add").in(mean, ops.scalar(EPS, DataType.FLOAT)).out()).out();
         Value inv = ops.op("Div").in(ops.scalar(1, DataType.FLOAT), root).out();
         Value normed = ops.op("Cast").in(ops.op("Mul").in(x, inv).out()).attr("to", (long) DataType.FLOAT_VALUE).out();

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.onnx.proto.OnnxMl.TensorProto.DataType;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -13,6 +14,7 @@ import org.vlmscope.graph.Graph;
 import org.vlmscope.graph.GraphException;
 import org.vlmscope.graph.Node;
 import org.vlmscope.graph.OnnxModel;
+import org.vlmscope.graph.TensorType;
 import org.vlmscope.graph.Value;
 import org.vlmscope.graph.passes.AttentionBias;
 import org.vlmscope.graph.passes.Expose;
@@ -30,15 +32,23 @@ import org.vlmscope.graph.passes.Patch;
 class HookLocatorTest {
     @Test
     void locatesEveryLayerOfTheTorchLlama() {
-        checkTorchNames(ForeignGraphs.load("llama/model.onnx"), 4);
+        checkTorchNames(ForeignGraphs.load("llama/model.onnx"), 4, 1e-5);
     }
 
     @Test
     void locatesEveryLayerOfTheTorchPhi3() {
-        checkTorchNames(ForeignGraphs.load("phi3/model.onnx"), 3);
+        checkTorchNames(ForeignGraphs.load("phi3/model.onnx"), 3, 1e-5);
     }
 
-    private static void checkTorchNames(OnnxModel model, int layers) {
+    @Test
+    void locatesEveryLayerOfTheTorchQwen2WithItsKvCache() {
+        OnnxModel model = ForeignGraphs.load("qwen2/model.onnx");
+        checkTorchNames(model, 3, 1e-6);
+        // Keys and values arrive from the cache inputs; the attention scores still precede one Softmax per layer.
+        assertTrue(model.graph().inputs().stream().anyMatch(v -> v.name().equals("past_key_values.2.value")));
+    }
+
+    private static void checkTorchNames(OnnxModel model, int layers, double eps) {
         Location location = HookLocator.locate(model);
         assertEquals(layers, location.layers());
         assertEquals(32L, location.dModel());
@@ -49,9 +59,11 @@ class HookLocatorTest {
             assertEquals(layer + "Add_1_output_0", t.get("blocks." + i + ".hook_resid_post"));
             assertEquals(i == 0 ? "/embed_tokens/Gather_output_0" : "/model/layers." + (i - 1) + "/Add_1_output_0",
                     t.get("blocks." + i + ".hook_resid_pre"));
-            assertEquals(layer + "self_attn/Softmax_output_0", t.get("blocks." + i + ".attn.hook_pattern"));
+            // PyTorch writes softmax(dtype=float32).to(dtype) as Softmax and two Casts that change nothing here.
+            assertEquals(layer + "self_attn/Cast_5_output_0", t.get("blocks." + i + ".attn.hook_pattern"));
             Value scores = model.graph().require("blocks." + i + ".attn.hook_attn_scores");
             assertEquals(List.of(layer + "self_attn/Softmax"), scores.consumers().stream().map(Node::name).toList());
+            assertEquals(layer + "self_attn/Add_2_output_0", t.get("blocks." + i + ".attn.hook_attn_scores"));
             assertEquals(layer + "self_attn/o_proj/MatMul_output_0", t.get("blocks." + i + ".hook_attn_out"));
             assertEquals(layer + "mlp/down_proj/MatMul_output_0", t.get("blocks." + i + ".hook_mlp_out"));
             assertEquals(layer + "input_layernorm/Cast_1_output_0", t.get("blocks." + i + ".ln1.hook_normalized"));
@@ -62,7 +74,7 @@ class HookLocatorTest {
         assertEquals("logits", t.get("logits"));
         Map<String, String> meta = model.metadata();
         assertEquals("model.norm.weight", meta.get("vlmscope.final_norm_weight"));
-        assertEquals(Double.parseDouble("1e-5"), Double.parseDouble(meta.get("vlmscope.rms_norm_eps")), 1e-12);
+        assertEquals(eps, Double.parseDouble(meta.get("vlmscope.rms_norm_eps")), eps * 1e-6, "epsilon, read from the graph");
         assertEquals("fp32", meta.get("vlmscope.compute_type"));
         assertEquals(List.copyOf(t.keySet()), Hooks.of(model));
         assertTrue(location.unavailable().containsKey("blocks.*.attn.hook_q"));
@@ -120,6 +132,17 @@ class HookLocatorTest {
         assertTrue(e.getMessage().contains("found 4 residual additions"), e.getMessage());
         assertTrue(e.getMessage().contains("and 4 attention nodes"), e.getMessage());
         assertTrue(Hooks.of(model).isEmpty(), "a failed locate records nothing");
+    }
+
+    @Test
+    void hiddenSizesThatDisagreeFailNamingEach() {
+        OnnxModel model = ForeignGraphs.load("llama/model.onnx");
+        // A final norm whose weight claims 31 values in a 32-wide model.
+        model.graph().require("model.norm.weight").setType(TensorType.of(DataType.FLOAT, 31));
+        GraphException e = assertThrows(GraphException.class, () -> HookLocator.locate(model));
+        assertTrue(e.getMessage().contains("the hidden sizes disagree"), e.getMessage());
+        assertTrue(e.getMessage().contains("'model.norm.weight' has 31"), e.getMessage());
+        assertTrue(e.getMessage().contains("has 32"), e.getMessage());
     }
 
     @Test

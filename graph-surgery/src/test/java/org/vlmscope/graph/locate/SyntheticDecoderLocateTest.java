@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.vlmscope.core.vocab.HookName;
 import org.vlmscope.graph.GraphException;
 import org.vlmscope.graph.OnnxModel;
 import org.vlmscope.graph.synthetic.SyntheticDecoder;
@@ -53,6 +54,16 @@ class SyntheticDecoderLocateTest {
         GraphException e = assertThrows(GraphException.class, () -> new AttentionBias(List.of(0)).apply(model));
         assertTrue(e.getMessage().contains("found 0 attention-score hooks for a 3-layer model (attention is one fused "
                 + "GroupQueryAttention node"), e.getMessage());
+    }
+
+    @Test
+    void torchLayoutAtOpset18WhereReduceMeanTakesItsAxesAsInput() {
+        OnnxModel model = SyntheticDecoder.build(SMALL, Style.TORCH, 18, dir);
+        Location location = HookLocator.locate(model);
+        assertEquals(3, location.layers());
+        assertTrue(location.tensors().containsKey(HookName.ln2Normalized(2)));
+        new LogitLens(5, List.of()).apply(model);
+        new AttentionBias(List.of(1)).apply(model);
     }
 
     @Test

@@ -12,6 +12,7 @@ import org.vlmscope.core.SafetensorsWriter.NamedTensor;
 import org.vlmscope.core.VlmscopeException;
 import org.vlmscope.core.vocab.GraphNames;
 import org.vlmscope.graph.passes.Gradient;
+import org.vlmscope.graph.passes.LogitPositions;
 import org.vlmscope.graph.passes.Pass;
 import org.vlmscope.runtime.intervene.Positions;
 import org.vlmscope.runtime.run.DecoderInputs;
@@ -23,7 +24,9 @@ import org.vlmscope.runtime.session.OrtTensors;
  * Integrated gradients over the LM input embeddings, forward and backward in one ONNX Runtime call per batch of
  * interpolation points (the decoder variant with the gradient pass). Attribution = (x - baseline) times the
  * weighted sum of gradients along the straight path; each position's score reduces its attribution over the
- * hidden dimension. The completeness gap compares the sum of all attributions with f(x) - f(baseline).
+ * hidden dimension. The completeness gap compares the sum of all attributions with f(x) - f(baseline). The
+ * decoder computes logits at the target position only and the gradient's seed covers that position alone, so no
+ * [points, sequence, vocab] tensor is built forward or backward.
  */
 public final class IntegratedGradients {
     private static final String WRT = GraphNames.INPUTS_EMBEDS;
@@ -77,6 +80,19 @@ public final class IntegratedGradients {
      * null).
      */
     public record Baseline(float[] values, int[] positions) {
+        /**
+         * The baseline of a prompt of {@code seq} positions whose visual tokens sit at {@code visual}:
+         * {@code values} of seq x d_model is a whole tensor; a vector of d_model is written at {@code positions},
+         * or, when those are null, at the visual tokens (every position of a text-only prompt).
+         */
+        public static Baseline forPrompt(float[] values, int[] positions, int[] visual, int seq, int d) {
+            boolean tensor = values.length == (long) seq * d && values.length != d;
+            if (tensor && positions != null) {
+                throw new BadArgumentException("baseline positions apply to a baseline vector; this baseline is a whole "
+                        + "[seq, d_model] tensor (" + seq + " x " + d + ")");
+            }
+            return new Baseline(values, tensor ? null : positions != null ? positions : visual.length > 0 ? visual : null);
+        }
     }
 
     public record Options(int steps, Rule rule, Reduce reduce, int batchSize) {
@@ -119,7 +135,7 @@ public final class IntegratedGradients {
         double[] alphas = options.rule().alphas(options.steps());
         double[] weights = options.rule().weights(options.steps());
         double[] gradSum = new double[seq * d];
-        List<Pass> passes = List.of(new Gradient(WRT));
+        List<Pass> passes = List.of(new LogitPositions(), new Gradient(WRT));
         for (int start = 0; start < alphas.length; start += options.batchSize()) {
             int n = Math.min(options.batchSize(), alphas.length - start);
             float[] points = new float[n * seq * d];
@@ -189,18 +205,17 @@ public final class IntegratedGradients {
     /** d/d inputs_embeds of the target for {@code n} points [n, seq, d], one decoder call. */
     private static float[] gradients(ModelSession session, List<Pass> passes, float[] points, int n, int seq,
                                      Target target, int position, int vocab) {
-        int d = session.manifest().dims().dModel();
-        float[] seed = new float[n * seq * vocab];
+        float[] seed = new float[n * vocab];
         for (int b = 0; b < n; b++) {
-            int at = (b * seq + position) * vocab;
+            int at = b * vocab;
             seed[at + (int) target.token()] += 1f;
             if (target.minusToken() != null) {
                 seed[at + target.minusToken().intValue()] -= 1f;
             }
         }
-        try (DecoderInputs decoder = DecoderInputs.prompt(session, points, n, seq);
+        try (DecoderInputs decoder = DecoderInputs.prompt(session, points, n, seq).logitsAt(session, position);
              OnnxTensor seedTensor = OrtTensors.toOrt(session.env(), NamedTensor.ofFloats(Gradient.SEED,
-                     new long[] {n, seq, vocab}, seed))) {
+                     new long[] {n, 1, vocab}, seed))) {
             Map<String, OnnxTensor> inputs = new HashMap<>(decoder.map());
             inputs.put(Gradient.SEED, seedTensor);
             try (OrtSession.Result r = session.run(GraphNames.DECODER, passes, inputs)) {
@@ -211,11 +226,11 @@ public final class IntegratedGradients {
 
     /** The target's value for embeddings {@code embeds} [seq, d] (a plain decoder run). */
     private static double targetValue(ModelSession session, float[] embeds, int seq, Target target, int position, int vocab) {
-        try (DecoderInputs inputs = DecoderInputs.prompt(session, embeds, 1, seq);
-             OrtSession.Result r = session.run(GraphNames.DECODER, inputs.map())) {
+        try (DecoderInputs inputs = DecoderInputs.prompt(session, embeds, 1, seq).logitsAt(session, position);
+             OrtSession.Result r = session.run(GraphNames.DECODER, List.of(new LogitPositions()), inputs.map())) {
             FloatBuffer logits = ((OnnxTensor) r.get(GraphNames.LOGITS).orElseThrow()).getFloatBuffer();
-            double v = logits.get(position * vocab + (int) target.token());
-            return target.minusToken() == null ? v : v - logits.get(position * vocab + target.minusToken().intValue());
+            double v = logits.get((int) target.token());
+            return target.minusToken() == null ? v : v - logits.get(target.minusToken().intValue());
         }
     }
 

@@ -42,6 +42,10 @@ public final class ActivationDiff {
                             + Arrays.toString(ib.shape())));
                     continue;
                 }
+                if (ia.dtype().isFloating() != ib.dtype().isFloating()) {
+                    rows.add(DiffRow.missing(name, "dtypes differ: " + ia.dtype() + " vs " + ib.dtype()));
+                    continue;
+                }
                 rows.addAll(compareTensor(name, fa, fb, ia));
             }
             return rows;
@@ -54,7 +58,8 @@ public final class ActivationDiff {
             return List.of(metrics(m.group(1) + "*" + m.group(3), Integer.parseInt(m.group(2)), fa.toFloatArray(name),
                     fb.toFloatArray(name)));
         }
-        if (name.startsWith(GraphNames.LENS_PREFIX) && info.shape().length >= 1) {
+        // A lens tensor's first axis is the layer; an empty one has no rows to split into.
+        if (name.startsWith(GraphNames.LENS_PREFIX) && info.shape().length >= 1 && info.numel() > 0) {
             int layers = (int) info.shape()[0];
             List<DiffRow> rows = new ArrayList<>();
             if (name.equals(GraphNames.LENS_TOP_IDS)) {

@@ -26,7 +26,7 @@ public final class DiffReport {
         StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "%-" + width + "s %5s %11s %11s %11s %9s %8s%n",
                 "tensor", "layer", "max_abs", "mean_abs", "rel_l2", "cosine", "top1"));
         for (DiffRow r : rows) {
-            if (r.note() != null && Double.isNaN(r.maxAbs())) {
+            if (r.unmatched()) {
                 out.append(String.format(Locale.ROOT, "%-" + width + "s %5s %s%n", r.tensor(), "", r.note()));
                 continue;
             }

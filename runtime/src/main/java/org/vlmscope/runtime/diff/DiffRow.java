@@ -11,4 +11,24 @@ public record DiffRow(String tensor, Integer layer, long elements, double maxAbs
     static DiffRow missing(String tensor, String note) {
         return new DiffRow(tensor, null, 0, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, note);
     }
+
+    /** Not compared: present in one dump only, or of other shapes or dtypes ({@code note} says which). */
+    public boolean unmatched() {
+        return note != null && Double.isNaN(maxAbs) && Double.isNaN(top1Agreement);
+    }
+
+    /**
+     * Whether B departs from A by more than {@code tolerance} (max absolute difference) or cannot be held to it at
+     * all: an unmatched tensor, or values that are NaN on one side. Lens id rows, which carry only the top-1
+     * agreement, are never above a tolerance on values.
+     */
+    public boolean exceeds(double tolerance) {
+        if (unmatched()) {
+            return true;
+        }
+        if (!Double.isNaN(top1Agreement)) {
+            return false;
+        }
+        return Double.isNaN(maxAbs) || maxAbs > tolerance;
+    }
 }

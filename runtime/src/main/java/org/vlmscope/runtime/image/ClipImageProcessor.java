@@ -1,12 +1,16 @@
 package org.vlmscope.runtime.image;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
 import org.vlmscope.core.SafetensorsWriter.NamedTensor;
+import org.vlmscope.core.JsonErrors;
 import org.vlmscope.core.VlmscopeException;
 import org.vlmscope.core.vocab.GraphNames;
 
@@ -24,14 +28,23 @@ import org.vlmscope.core.vocab.GraphNames;
  * <p>{@link #processPadded} is LLaVA's "pad" variant: the image is first pasted centred on a square of the mean
  * colour {@code int(mean * 255)}, as LLaVA's {@code expand2square}, then processed.
  */
-public final class ClipImageProcessor {
+public final class ClipImageProcessor implements ImageProcessor {
     /** Name of the vision graph's input. */
     public static final String PIXEL_VALUES = GraphNames.PIXEL_VALUES;
+    /** The file Hugging Face saves an image processor's settings in, beside the model. */
+    public static final String CONFIG_FILE = "preprocessor_config.json";
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final double[] OPENAI_CLIP_MEAN = {0.48145466, 0.4578275, 0.40821073};
     private static final double[] OPENAI_CLIP_STD = {0.26862954, 0.26130258, 0.27577711};
     private static final int PIL_BICUBIC = 3;
+    /** Largest resize or crop side a config may ask for; CLIP-style processors use a few hundred pixels. */
+    static final int MAX_SIDE = 4096;
+    /**
+     * Largest image the resizer may produce, and largest weight table it may build per axis (output pixels times
+     * kernel taps): an extreme aspect ratio resized by its shortest edge would otherwise exhaust the heap.
+     */
+    static final long MAX_RESIZE_PIXELS = ImageDecoder.DEFAULT_MAX_PIXELS;
 
     private final boolean doResize;
     /** The shortest-edge target, or 0 when {@link #resizeHeight} and {@link #resizeWidth} are exact. */
@@ -48,9 +61,13 @@ public final class ClipImageProcessor {
     private final float[] mean32;
     private final float[] std32;
 
-    private ClipImageProcessor(boolean doResize, int shortestEdge, int resizeHeight, int resizeWidth,
+    /** The config file, named in errors about what it asks for. */
+    private final Path config;
+
+    private ClipImageProcessor(Path config, boolean doResize, int shortestEdge, int resizeHeight, int resizeWidth,
             boolean doCenterCrop, int cropHeight, int cropWidth, boolean doRescale, double rescaleFactor,
             boolean doNormalize, double[] mean, double[] std) {
+        this.config = config;
         this.doResize = doResize;
         this.shortestEdge = shortestEdge;
         this.resizeHeight = resizeHeight;
@@ -87,8 +104,10 @@ public final class ClipImageProcessor {
         JsonNode root;
         try {
             root = JSON.readTree(bytes);
+        } catch (JsonProcessingException e) {
+            throw JsonErrors.notJson(preprocessorConfigJson, e);
         } catch (IOException e) {
-            throw new VlmscopeException(preprocessorConfigJson + " is not valid JSON: " + e.getMessage(), e);
+            throw new VlmscopeException("cannot read " + preprocessorConfigJson + ": " + e.getMessage(), e);
         }
         if (root == null || !root.isObject()) {
             throw new VlmscopeException(preprocessorConfigJson + " must hold a JSON object (a Hugging Face "
@@ -108,6 +127,7 @@ public final class ClipImageProcessor {
     }
 
     /** {@link #process} as the [1, 3, H, W] float32 tensor {@value #PIXEL_VALUES} the vision graph takes. */
+    @Override
     public NamedTensor pixelValues(RgbImage image) {
         return run(image).tensor();
     }
@@ -129,6 +149,9 @@ public final class ClipImageProcessor {
             return image;
         }
         int side = Math.max(w, h);
+        if ((long) side * side > MAX_RESIZE_PIXELS) {
+            throw tooExtreme(w, h, side + "x" + side + " (padded to a square)");
+        }
         int[] background = new int[3];
         for (int c = 0; c < 3; c++) {
             background[c] = (int) (mean[c] * 255);
@@ -140,6 +163,7 @@ public final class ClipImageProcessor {
         RgbImage x = image;
         if (doResize) {
             int[] hw = resizeTarget(x.width(), x.height());
+            checkResize(x.width(), x.height(), hw[1], hw[0]);
             x = PilResize.bicubic(x, hw[1], hw[0]);
         }
         if (doCenterCrop) {
@@ -169,8 +193,34 @@ public final class ClipImageProcessor {
         int shortSide = Math.min(width, height);
         int longSide = Math.max(width, height);
         // Python's int(size * long / short): an exact product, one correctly rounded division, truncation.
-        int newLong = (int) ((double) ((long) shortestEdge * longSide) / shortSide);
-        return width <= height ? new int[] {newLong, shortestEdge} : new int[] {shortestEdge, newLong};
+        double newLong = (double) ((long) shortestEdge * longSide) / shortSide;
+        if (newLong * shortestEdge > MAX_RESIZE_PIXELS) {
+            throw tooExtreme(width, height, String.format(Locale.ROOT, "%.0fx%d", newLong, shortestEdge));
+        }
+        return width <= height ? new int[] {(int) newLong, shortestEdge} : new int[] {shortestEdge, (int) newLong};
+    }
+
+    /**
+     * Refuses a resize whose result or whose per-axis weight tables (output pixels times kernel taps, which grow
+     * with the shrink factor) would exceed {@link #MAX_RESIZE_PIXELS}.
+     */
+    private void checkResize(int width, int height, int newWidth, int newHeight) {
+        long pixels = (long) newWidth * newHeight;
+        if (pixels > MAX_RESIZE_PIXELS || taps(width, newWidth) > MAX_RESIZE_PIXELS
+                || taps(height, newHeight) > MAX_RESIZE_PIXELS) {
+            throw tooExtreme(width, height, newWidth + "x" + newHeight);
+        }
+    }
+
+    private static long taps(int in, int out) {
+        double scale = Math.max((double) in / out, 1.0);
+        return (long) out * ((long) Math.ceil(2 * scale) * 2 + 1);
+    }
+
+    private VlmscopeException tooExtreme(int width, int height, String target) {
+        return new VlmscopeException(String.format(Locale.ROOT, "%s asks to resize a %dx%d image to %s, beyond "
+                + "the limit of %,d pixels: the image's aspect ratio (or the configured size) is too extreme",
+                config, width, height, target, MAX_RESIZE_PIXELS));
     }
 
     private static float[] toFloats(double[] values) {
@@ -240,10 +290,24 @@ public final class ClipImageProcessor {
                 throw new VlmscopeException(file + ": crop_size " + crop + " is not understood: expected "
                         + "{\"height\": H, \"width\": W} or an integer");
             }
-            return new ClipImageProcessor(bool("do_resize"), shortestEdge, resizeHeight, resizeWidth,
-                    bool("do_center_crop"), cropHeight, cropWidth, bool("do_rescale"),
-                    number("rescale_factor", 1 / 255.0), bool("do_normalize"),
-                    triple("image_mean", OPENAI_CLIP_MEAN), triple("image_std", OPENAI_CLIP_STD));
+            boolean doRescale = bool("do_rescale");
+            double rescaleFactor = number("rescale_factor", 1 / 255.0);
+            if (doRescale && !(rescaleFactor > 0 && Double.isFinite(rescaleFactor))) {
+                throw new VlmscopeException(file + ": rescale_factor is " + root.get("rescale_factor")
+                        + ": expected a positive number (1/255 maps pixels to 0..1)");
+            }
+            boolean doNormalize = bool("do_normalize");
+            double[] mean = triple("image_mean", OPENAI_CLIP_MEAN);
+            double[] std = triple("image_std", OPENAI_CLIP_STD);
+            for (int c = 0; c < 3 && doNormalize; c++) {
+                if (!Double.isFinite(mean[c]) || std[c] == 0 || !Double.isFinite(std[c])) {
+                    throw new VlmscopeException(file + ": image_mean " + Arrays.toString(mean) + " and image_std "
+                            + Arrays.toString(std) + ": expected finite numbers and a non-zero std for each channel "
+                            + "(normalisation divides by it)");
+                }
+            }
+            return new ClipImageProcessor(file, bool("do_resize"), shortestEdge, resizeHeight, resizeWidth,
+                    bool("do_center_crop"), cropHeight, cropWidth, doRescale, rescaleFactor, doNormalize, mean, std);
         }
 
         /** A flag; every CLIPImageProcessor flag defaults to true. */
@@ -269,9 +333,11 @@ public final class ClipImageProcessor {
             return node.intValue();
         }
 
+        /** A resize or crop side: positive, and at most {@link #MAX_SIDE} so the images it makes stay bounded. */
         private int positive(String field, JsonNode node) {
-            if (!node.isInt() || node.intValue() <= 0) {
-                throw new VlmscopeException(file + ": " + field + " is " + node + ": expected a positive integer");
+            if (!node.isInt() || node.intValue() <= 0 || node.intValue() > MAX_SIDE) {
+                throw new VlmscopeException(file + ": " + field + " is " + node + ": expected a positive integer up "
+                        + "to " + MAX_SIDE);
             }
             return node.intValue();
         }

@@ -135,6 +135,9 @@ public final class ImageDecoder {
         JpegHeader header = null;
         int width;
         int height;
+        if (!jpeg) {
+            PngChunks.check(file, in);
+        }
         try {
             if (jpeg) {
                 in.seek(0);
@@ -183,7 +186,8 @@ public final class ImageDecoder {
      * short.
      */
     private static VlmscopeException undecodable(Path file, String format, ImageInputStream in, Exception e) {
-        StringBuilder detail = new StringBuilder(String.valueOf(e.getMessage()));
+        // Some codec failures carry no message at all; the file name and the verdict below still say what happened.
+        StringBuilder detail = new StringBuilder(e.getMessage() != null ? e.getMessage() : "the decoder gave no detail");
         boolean endOfFile = false;
         for (Throwable t = e; t != null; t = t.getCause()) {
             endOfFile |= t instanceof EOFException;

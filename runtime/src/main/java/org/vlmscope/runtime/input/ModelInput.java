@@ -15,9 +15,10 @@ import org.vlmscope.core.TensorInfo;
 import org.vlmscope.core.VlmscopeException;
 import org.vlmscope.runtime.run.ImageTokens;
 import org.vlmscope.runtime.image.ClipImageProcessor;
+import org.vlmscope.runtime.family.RuntimeFamilies;
 import org.vlmscope.runtime.image.ImageDecoder;
+import org.vlmscope.runtime.image.RgbImage;
 import org.vlmscope.runtime.text.PromptTemplate;
-import org.vlmscope.runtime.text.PromptTemplates;
 import org.vlmscope.runtime.text.PromptTemplates.Fidelity;
 import org.vlmscope.runtime.text.PromptTemplates.Variant;
 import org.vlmscope.runtime.text.Prompts;
@@ -34,7 +35,7 @@ public final class ModelInput {
     static final String INPUT_IDS = GraphNames.INPUT_IDS;
     static final String PIXEL_VALUES = GraphNames.PIXEL_VALUES;
     /** Copied into the model directory by export, next to the graphs. */
-    public static final String PREPROCESSOR_CONFIG = "preprocessor_config.json";
+    public static final String PREPROCESSOR_CONFIG = ClipImageProcessor.CONFIG_FILE;
 
     private ModelInput() {
     }
@@ -43,10 +44,11 @@ public final class ModelInput {
      * The model input of one run: {@code ids} one row per batch entry, as the runtime takes them;
      * {@code pixelValues} null for a text-only prompt; {@code length} the sequence once the image placeholder is
      * expanded; {@code tokenizer} the model's, open for decoding answers, when the prompt was text (else null);
-     * {@code metadata} what a dump records about the input; {@code summary} one line saying what runs.
+     * {@code metadata} what a dump records about the input; {@code summary} one line saying what runs;
+     * {@code visualPositions} where the first row's visual tokens sit in the expanded sequence (empty for text).
      */
     public record Prepared(long[][] ids, NamedTensor pixelValues, int length, Tokenizer tokenizer,
-                    Map<String, String> metadata, String summary) implements AutoCloseable {
+                    Map<String, String> metadata, String summary, int[] visualPositions) implements AutoCloseable {
         @Override
         public void close() {
             if (tokenizer != null) {
@@ -71,11 +73,11 @@ public final class ModelInput {
             if (image != null) {
                 checkIdsForImage(in, m, request);
             }
-            NamedTensor pixels = image != null ? image(modelDir, image, meta) : in.pixelValues();
+            NamedTensor pixels = image != null ? image(modelDir, m, image, meta) : in.pixelValues();
             meta.put("inputs", absolute(request.inputs()));
             return prepared(in.ids(), pixels, null, m, meta, "ids from " + request.inputs());
         }
-        NamedTensor pixels = image != null ? image(modelDir, image, meta) : null;
+        NamedTensor pixels = image != null ? image(modelDir, m, image, meta) : null;
         Tokenizer tokenizer = Tokenizer.load(modelDir);
         try {
             String text;
@@ -85,7 +87,7 @@ public final class ModelInput {
             if (question != null) {
                 Variant variant = request.variant();
                 Fidelity f = request.fidelity();
-                PromptTemplate template = PromptTemplates.forModel(m, variant, f);
+                PromptTemplate template = RuntimeFamilies.of(m).promptTemplate(m, variant, f);
                 text = template.render(question);
                 ids = Prompts.build(tokenizer, template, question, m).ids();
                 meta.put("prompt_template", template.family() + " " + lower(variant) + " " + lower(f));
@@ -106,8 +108,8 @@ public final class ModelInput {
         }
     }
 
-    private static NamedTensor image(Path modelDir, Path image, Map<String, String> meta) {
-        NamedTensor pixels = pixelValues(modelDir, image);
+    private static NamedTensor image(Path modelDir, ModelManifest m, Path image, Map<String, String> meta) {
+        NamedTensor pixels = pixelValues(modelDir, m, image);
         meta.put("image", absolute(image));
         return pixels;
     }
@@ -118,8 +120,19 @@ public final class ModelInput {
      * then CLIPImageProcessor with the model directory's {@value #PREPROCESSOR_CONFIG}.
      */
     public static NamedTensor pixelValues(Path modelDir, Path image) {
-        ClipImageProcessor processor = ClipImageProcessor.fromConfig(modelDir.resolve(PREPROCESSOR_CONFIG));
-        return processor.pixelValues(ImageDecoder.read(image));
+        return pixelValues(modelDir, ModelManifest.read(modelDir), image);
+    }
+
+    /** As {@link #pixelValues(Path, Path)} with the model's manifest already read. */
+    public static NamedTensor pixelValues(Path modelDir, ModelManifest m, Path image) {
+        var processor = RuntimeFamilies.of(m).imageProcessor(modelDir);
+        RgbImage decoded = ImageDecoder.read(image);
+        try {
+            return processor.pixelValues(decoded);
+        } catch (VlmscopeException e) {
+            // The processor knows its config, not the file: an image it refuses (an extreme aspect ratio) is named.
+            throw new VlmscopeException(image + ": " + e.getMessage(), e);
+        }
     }
 
     /** Adds the positions of the expanded sequence (first row) to the metadata and builds the summary line. */
@@ -139,8 +152,10 @@ public final class ModelInput {
             where = "visual tokens " + start + "-" + (start + visual - 1) + " from "
                     + (meta.containsKey("image") ? meta.get("image") : PIXEL_VALUES);
         }
+        int[] visualPositions = java.util.stream.IntStream.range(0, expanded.length)
+                .filter(p -> expanded[p] == m.imageTokenId()).toArray();
         return new Prepared(ids, pixels, expanded.length, tokenizer, meta,
-                "input: " + expanded.length + " positions, " + where + "; " + source);
+                "input: " + expanded.length + " positions, " + where + "; " + source, visualPositions);
     }
 
     /** --image with --inputs: the file brings the ids, the image the pixels; each must be given once. */

@@ -1,8 +1,8 @@
 package org.vlmscope.runtime.intervene;
 
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
-import java.util.TreeSet;
 import org.vlmscope.core.BadArgumentException;
 
 /**
@@ -13,37 +13,44 @@ public final class Positions {
     private Positions() {
     }
 
+    /**
+     * The largest value a list may hold: above any sequence, layer count or vocabulary a model has (vlmscope.json
+     * allows vocabularies up to 2^22), and small enough that expanding a range stays a few megabytes.
+     */
+    public static final int MAX_VALUE = (1 << 22) - 1;
+
+    /**
+     * Parses a list; every value must be at most {@link #MAX_VALUE}, checked before any range is expanded, so
+     * {@code 0-2147483647} is refused at once instead of building two billion positions.
+     */
     public static int[] parse(String text, String what) {
         if (text == null || text.isBlank()) {
             throw new BadArgumentException("empty " + what + " list");
         }
-        TreeSet<Integer> out = new TreeSet<>();
-        for (String part : text.split(",")) {
+        BitSet out = new BitSet();
+        for (String part : text.split(",", -1)) {
             String p = part.trim();
             try {
                 int dash = p.indexOf('-', 1);
-                if (dash > 0) {
-                    int lo = Integer.parseInt(p.substring(0, dash).trim());
-                    int hi = Integer.parseInt(p.substring(dash + 1).trim());
-                    if (lo < 0 || hi < lo) {
-                        throw new BadArgumentException("bad " + what + " range '" + p + "': expected LOW-HIGH with 0 <= LOW <= HIGH");
-                    }
-                    for (int i = lo; i <= hi; i++) {
-                        out.add(i);
-                    }
-                } else {
-                    int v = Integer.parseInt(p);
-                    if (v < 0) {
-                        throw new BadArgumentException("bad " + what + " '" + p + "': must be >= 0");
-                    }
-                    out.add(v);
+                int lo = Integer.parseInt((dash > 0 ? p.substring(0, dash) : p).trim());
+                int hi = dash > 0 ? Integer.parseInt(p.substring(dash + 1).trim()) : lo;
+                if (dash > 0 && (lo < 0 || hi < lo)) {
+                    throw new BadArgumentException("bad " + what + " range '" + p + "': expected LOW-HIGH with 0 <= LOW <= HIGH");
                 }
+                if (lo < 0) {
+                    throw new BadArgumentException("bad " + what + " '" + p + "': must be >= 0");
+                }
+                if (hi > MAX_VALUE) {
+                    throw new BadArgumentException("bad " + what + " '" + p + "': " + hi + " is beyond any model (at "
+                            + "most " + MAX_VALUE + ")");
+                }
+                out.set(lo, hi + 1);
             } catch (NumberFormatException e) {
                 throw new BadArgumentException("bad " + what + " list '" + text + "': '" + p
                         + "' is not a number or range (examples: 4-579, 10,11,12, 4-579,590)");
             }
         }
-        return out.stream().mapToInt(Integer::intValue).toArray();
+        return out.stream().toArray();
     }
 
     /** Layer list: like positions, or {@code all}; every layer must be below {@code layers}. */

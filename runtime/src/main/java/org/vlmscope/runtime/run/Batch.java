@@ -1,5 +1,6 @@
 package org.vlmscope.runtime.run;
 
+import org.vlmscope.runtime.family.PositionIds;
 import org.vlmscope.core.VlmscopeException;
 
 /**
@@ -11,17 +12,19 @@ import org.vlmscope.core.VlmscopeException;
 final class Batch {
     final long[][] ids;
     final int[] padding;
+    private final PositionIds positions;
     /** Number of positions so far, prompt plus generated tokens, padding included. */
     private int length;
 
-    private Batch(long[][] ids, int[] padding) {
+    private Batch(long[][] ids, int[] padding, PositionIds positions) {
         this.ids = ids;
         this.padding = padding;
+        this.positions = positions;
         this.length = ids[0].length;
     }
 
-    /** Left-pads {@code rows} to the longest with {@code padId}. */
-    static Batch leftPadded(long[][] rows, long padId) {
+    /** Left-pads {@code rows} to the longest with {@code padId}; the model family numbers the positions. */
+    static Batch leftPadded(long[][] rows, long padId, PositionIds positions) {
         if (rows.length == 0) {
             throw new VlmscopeException("input_ids hold no rows");
         }
@@ -36,7 +39,7 @@ final class Batch {
             java.util.Arrays.fill(ids[b], 0, padding[b], padId);
             System.arraycopy(rows[b], 0, ids[b], padding[b], rows[b].length);
         }
-        return new Batch(ids, padding);
+        return new Batch(ids, padding, positions);
     }
 
     int size() {
@@ -70,23 +73,14 @@ final class Batch {
         return mask;
     }
 
-    /** position_ids of the prompt as Hugging Face derives them: cumsum(mask) - 1, and 1 on padding. */
+    /** position_ids of the prompt. */
     long[][] promptPositions() {
-        long[][] pos = new long[size()][length];
-        for (int b = 0; b < size(); b++) {
-            for (int i = 0; i < length; i++) {
-                pos[b][i] = i < padding[b] ? 1 : i - padding[b];
-            }
-        }
-        return pos;
+        return positions.prompt(padding, length);
     }
 
     /** Records one new token per row; returns the position_ids [batch, 1] of those tokens. */
     long[][] append() {
-        long[][] pos = new long[size()][1];
-        for (int b = 0; b < size(); b++) {
-            pos[b][0] = length - padding[b];
-        }
+        long[][] pos = positions.next(padding, length);
         length++;
         return pos;
     }

@@ -79,6 +79,15 @@ public final class DecoderInputs implements AutoCloseable {
         }
     }
 
+    /**
+     * Adds the input that picks the positions where the variant with the logit-positions pass computes logits
+     * ({@code -1} the last); returns this.
+     */
+    public DecoderInputs logitsAt(ModelSession session, long... positions) {
+        own(GraphNames.LOGIT_POSITIONS, Inputs.vector(session.env(), positions));
+        return this;
+    }
+
     private void common(ModelSession session, OnnxTensor embeds, long[][] mask, long[][] positions) {
         own(GraphNames.INPUTS_EMBEDS, embeds);
         own(GraphNames.ATTENTION_MASK, Inputs.longs(session.env(), mask));

@@ -15,6 +15,7 @@ import org.vlmscope.core.ModelManifest;
 import org.vlmscope.core.SafetensorsWriter.NamedTensor;
 import org.vlmscope.core.VlmscopeException;
 import org.vlmscope.core.vocab.GraphNames;
+import org.vlmscope.runtime.family.RuntimeFamilies;
 import org.vlmscope.runtime.intervene.Intervention;
 import org.vlmscope.runtime.intervene.LensRequest;
 import org.vlmscope.runtime.session.ModelSession;
@@ -26,6 +27,9 @@ import org.vlmscope.runtime.session.OrtTensors;
  * Returns logits, every exposed hook (batch kept) and, when asked, the lens tensors.
  */
 public final class Forward {
+    /** Which logits a prefill computes: at every position, or at the last one only ([batch, 1, vocab]). */
+    public enum Logits { ALL, LAST }
+
     private Forward() {
     }
 
@@ -40,7 +44,16 @@ public final class Forward {
     /** As {@link #run(ModelSession, NamedTensor, long[][])} under {@code interventions}, with the lens when {@code lens} is set. */
     public static Map<String, NamedTensor> run(ModelSession session, NamedTensor pixelValues, long[][] inputIds,
                                                List<Intervention> interventions, LensRequest lens) {
-        InterventionPlan plan = new InterventionPlan(session, interventions, lens);
+        return run(session, pixelValues, inputIds, interventions, lens, Logits.ALL);
+    }
+
+    /**
+     * As above; with {@link Logits#LAST} the unembedding runs at the last position only (what polling, VQA and
+     * knockout read), so "logits" is [batch, 1, vocab]. Hooks and the lens keep every position.
+     */
+    public static Map<String, NamedTensor> run(ModelSession session, NamedTensor pixelValues, long[][] inputIds,
+                                               List<Intervention> interventions, LensRequest lens, Logits logits) {
+        InterventionPlan plan = new InterventionPlan(session, interventions, lens, logits == Logits.LAST);
         Map<String, NamedTensor> out = new LinkedHashMap<>();
         try (Prefill prefill = Prefill.run(session, plan, pixelValues, inputIds, 0, out);
              OrtSession.Result r = prefill.runDecoder()) {
@@ -121,6 +134,11 @@ public final class Forward {
             return batch;
         }
 
+        /** The decoder's inputs for the whole prompt (embeddings, mask, positions, empty cache). */
+        Map<String, OnnxTensor> decoderInputs() {
+            return decoderInputs.map();
+        }
+
         /** The LM input embeddings of the prompt [batch, seq, d_model]. */
         public OnnxTensor inputsEmbeds() {
             return decoderInputs.embeds();
@@ -159,7 +177,8 @@ public final class Forward {
                 throw new VlmscopeException("pixel_values were given but input_ids contain no image token (id "
                         + m.imageTokenId() + ")");
             }
-            batch = Batch.leftPadded(ids, m.padTokenId() != null ? m.padTokenId() : 0);
+            batch = Batch.leftPadded(ids, m.padTokenId() != null ? m.padTokenId() : 0,
+                    RuntimeFamilies.of(m).positionIds());
             plan.checkKnockouts(batch.shortestRow() + newTokens);
             OnnxTensor features;
             if (pixelValues != null) {

@@ -7,10 +7,13 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.List;
 import java.util.Set;
+import org.vlmscope.core.BadArgumentException;
+import org.vlmscope.core.ModelManifest;
 import org.vlmscope.core.SafetensorsWriter.NamedTensor;
 import org.vlmscope.core.vocab.GraphNames;
 import org.vlmscope.runtime.intervene.Intervention;
 import org.vlmscope.runtime.intervene.LensRequest;
+import org.vlmscope.runtime.intervene.Positions;
 import org.vlmscope.runtime.session.ModelSession;
 import org.vlmscope.runtime.session.OrtTensors;
 
@@ -49,13 +52,15 @@ public final class Greedy {
     public static Generation run(ModelSession session, NamedTensor pixelValues, long[][] inputIds, int maxNewTokens,
                                  Set<Long> eos, List<Intervention> interventions, LensRequest lens,
                                  Map<String, NamedTensor> prompt) {
+        checkBudget(session, inputIds, maxNewTokens);
         int batch = inputIds.length;
         int vocab = session.manifest().dims().vocab();
         long[][] tokens = new long[batch][maxNewTokens];
         float[][][] stepLogits = new float[batch][maxNewTokens][];
         int[] produced = new int[batch];
         boolean[] done = new boolean[batch];
-        InterventionPlan plan = new InterventionPlan(session, interventions, lens);
+        // The prompt's logits are needed at every position only when the caller asked for the prompt's outputs.
+        InterventionPlan plan = new InterventionPlan(session, interventions, lens, prompt == null);
         Map<String, NamedTensor> promptOutputs = prompt != null ? prompt : new LinkedHashMap<>();
         try (Forward.Prefill prefill = Forward.Prefill.run(session, plan, pixelValues, inputIds, maxNewTokens - 1,
                 promptOutputs)) {
@@ -101,6 +106,7 @@ public final class Greedy {
      */
     public static Generation runWithoutCache(ModelSession session, NamedTensor pixelValues, long[][] inputIds,
                                              int maxNewTokens, List<Intervention> interventions) {
+        checkBudget(session, inputIds, maxNewTokens);
         int batch = inputIds.length;
         long[][] sequences = inputIds.clone();
         long[][] tokens = new long[batch][maxNewTokens];
@@ -171,5 +177,30 @@ public final class Greedy {
             }
         }
         return true;
+    }
+
+    /**
+     * Refuses a generation budget the model cannot hold, before anything is allocated for it: the prompt (its image
+     * placeholder expanded) and the new tokens must fit the model's context ({@code dims.contextLength}, the
+     * language model's max_position_embeddings); a manifest written before that was recorded bounds the budget by
+     * {@link Positions#MAX_VALUE} instead.
+     */
+    static void checkBudget(ModelSession session, long[][] inputIds, int maxNewTokens) {
+        if (maxNewTokens < 0) {
+            throw new BadArgumentException("max new tokens must be 0 or more, got " + maxNewTokens);
+        }
+        ModelManifest m = session.manifest();
+        long prompt = 0;
+        for (long[] row : inputIds) {
+            prompt = Math.max(prompt, ImageTokens.expand(row, m.imageTokenId(), m.dims().visualTokens()).length);
+        }
+        Integer context = m.dims().contextLength();
+        long limit = context != null ? context : Positions.MAX_VALUE;
+        if (prompt + maxNewTokens > limit) {
+            throw new BadArgumentException("max new tokens " + maxNewTokens + " after a prompt of " + prompt
+                    + " positions: " + (prompt + maxNewTokens) + " positions exceed "
+                    + (context != null ? "the model's context of " + context + " (max_position_embeddings)"
+                    : "the limit of " + limit));
+        }
     }
 }

@@ -29,6 +29,15 @@ final class Inputs {
         }
     }
 
+    /** A 1-D int64 tensor (positions that apply to every row). */
+    static OnnxTensor vector(OrtEnvironment env, long... values) {
+        try {
+            return OnnxTensor.createTensor(env, LongBuffer.wrap(values), new long[] {values.length});
+        } catch (OrtException e) {
+            throw new VlmscopeException("cannot create an int64 input: " + e.getMessage(), e);
+        }
+    }
+
     /** [batch, width] filled with {@code value}. */
     static long[][] filled(int batch, int width, long value) {
         long[][] rows = new long[batch][width];

@@ -19,6 +19,7 @@ import org.vlmscope.core.vocab.HookName;
 import org.vlmscope.graph.TensorType;
 import org.vlmscope.graph.passes.AttentionBias;
 import org.vlmscope.graph.passes.LogitLens;
+import org.vlmscope.graph.passes.LogitPositions;
 import org.vlmscope.graph.passes.Pass;
 import org.vlmscope.graph.passes.Patch;
 import org.vlmscope.runtime.intervene.Intervention;
@@ -38,11 +39,18 @@ final class InterventionPlan {
     private final ModelSession session;
     private final List<Intervention> interventions;
     private final LensRequest lens;
+    /** Whether the prefill computes logits at the last position only (all rows end there: padding is on the left). */
+    private final boolean lastLogitsOnly;
 
     InterventionPlan(ModelSession session, List<Intervention> interventions, LensRequest lens) {
+        this(session, interventions, lens, false);
+    }
+
+    InterventionPlan(ModelSession session, List<Intervention> interventions, LensRequest lens, boolean lastLogitsOnly) {
         this.session = session;
         this.interventions = List.copyOf(interventions);
         this.lens = lens;
+        this.lastLogitsOnly = lastLogitsOnly;
         for (Intervention i : interventions) {
             if (i instanceof Intervention.HookPatch p) {
                 session.graphOf(p.hook());
@@ -77,6 +85,9 @@ final class InterventionPlan {
             if (!decode && lens != null) {
                 passes.add(new LogitLens(lens.k(), lens.targets()));
             }
+            if (!decode && lastLogitsOnly) {
+                passes.add(new LogitPositions());
+            }
         }
         return passes;
     }
@@ -102,6 +113,11 @@ final class InterventionPlan {
         }
         if (graph.equals(GraphNames.DECODER)) {
             feedBiases(past, seq, batch, inputs, owned);
+            if (!decode && lastLogitsOnly) {
+                OnnxTensor last = Inputs.vector(session.env(), -1);
+                owned.add(last);
+                inputs.put(LogitPositions.INPUT, last);
+            }
         }
     }
 

@@ -1,6 +1,5 @@
 package org.vlmscope.runtime.run;
 
-import ai.onnx.proto.OnnxMl.TensorProto.DataType;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
@@ -13,12 +12,13 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import org.vlmscope.core.BadArgumentException;
 import org.vlmscope.core.DType;
-import org.vlmscope.core.HalfFloats;
 import org.vlmscope.core.SafetensorsWriter.NamedTensor;
+import org.vlmscope.core.TensorConversion;
 import org.vlmscope.core.vocab.BlockedScore;
 import org.vlmscope.core.vocab.GraphNames;
 import org.vlmscope.core.vocab.HookName;
 import org.vlmscope.core.vocab.MetadataKeys;
+import org.vlmscope.graph.ElemTypes;
 import org.vlmscope.graph.GraphException;
 import org.vlmscope.graph.OnnxModel;
 import org.vlmscope.graph.TensorType;
@@ -38,10 +38,11 @@ import org.vlmscope.runtime.session.Device;
 import org.vlmscope.runtime.session.GraphSession;
 
 /**
- * One run of any single ONNX file: inputs named as the graph's inputs, every output returned by name. A graph
- * without vlmscope's hooks gets them from {@link HookLocator}; hooks, patches, knockouts and the lens are then
- * applied as on an exported decoder. Without a KV cache: queries are the input's sequence positions, keys the
- * attention mask's length when the graph takes one (past + new positions), else the same positions.
+ * Any single ONNX file, run once: inputs named as the graph's inputs, every output returned by name. A graph
+ * without vlmscope's hooks gets them from {@link HookLocator} when it loads; hooks, patches, knockouts and the
+ * lens then apply as on an exported decoder, and a graph the locator cannot read still runs with plain outputs.
+ * Interventions see no KV cache: queries are the input's sequence positions, keys the attention mask's length when
+ * the graph takes one (past + new positions), else the same positions.
  */
 public final class OnnxFileRun {
     /** What to read and change: hook globs to return, interventions, the lens (null for none). */
@@ -57,43 +58,104 @@ public final class OnnxFileRun {
     }
 
     /**
-     * @param outputs    every output of the run by name: the graph's own, the exposed hooks, the lens tensors
-     * @param exposed    the hooks returned, in graph order
-     * @param location   where the hooks were found, when the locator found them (null for the graph's own hooks)
-     * @param notLocated why the locator could not read the graph, when it could not (the run then has plain outputs)
+     * @param outputs  every output of the run by name: the graph's own, the exposed hooks, the lens tensors
+     * @param exposed  the hooks returned, in graph order
+     * @param provider the ONNX Runtime execution provider that ran it
      */
-    public record Result(Map<String, NamedTensor> outputs, List<String> exposed, Location location, String notLocated,
-                         String provider) {
+    public record Result(Map<String, NamedTensor> outputs, List<String> exposed, String provider) {
     }
 
-    private OnnxFileRun() {
+    private final Path file;
+    private final OnnxModel model;
+    private final Location location;
+    private final String notLocated;
+    /** The passes of a run rewrite {@link #model} in place, so a loaded file runs once. */
+    private boolean ran;
+
+    private OnnxFileRun(Path file, OnnxModel model, Location location, String notLocated) {
+        this.file = file;
+        this.model = model;
+        this.location = location;
+        this.notLocated = notLocated;
     }
 
-    public static Result run(Path file, Map<String, NamedTensor> inputs, Request request, Device device) {
+    /** Loads {@code file} (never its weights) and, when it has no hooks of its own, locates them. */
+    public static OnnxFileRun load(Path file) {
         OnnxModel model = OnnxModel.load(file);
-        Location location = null;
-        String notLocated = null;
-        if (Hooks.of(model).isEmpty()) {
-            try {
-                location = HookLocator.locate(model);
-            } catch (GraphException e) {
-                if (request.needsHooks()) {
-                    throw new BadArgumentException(file + ": " + e.getMessage());
-                }
-                notLocated = e.getMessage();
-            }
+        if (!Hooks.of(model).isEmpty()) {
+            return new OnnxFileRun(file, model, null, null);
+        }
+        try {
+            return new OnnxFileRun(file, model, HookLocator.locate(model), null);
+        } catch (GraphException e) {
+            return new OnnxFileRun(file, model, null, e.getMessage());
+        }
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    /** Where the hooks were found, when the locator found them (null for a graph with its own hooks, or none). */
+    public Location location() {
+        return location;
+    }
+
+    /** Why the locator could not read the graph, when it could not (a run then has plain outputs only). */
+    public String notLocated() {
+        return notLocated;
+    }
+
+    /** The graph's hooks, its own or located, in graph order. */
+    public List<String> hooks() {
+        return Hooks.of(model);
+    }
+
+    /** The decoder's layer count; 0 for a graph without decoder hooks. */
+    public int layers() {
+        String layers = model.metadata().get(MetadataKeys.LAYERS);
+        return layers == null ? 0 : Integer.parseInt(layers);
+    }
+
+    /** Values per sequence position of {@code hook}, from its declared shape or the located hidden size. */
+    public int rowWidth(String hook) {
+        if (!hooks().contains(hook)) {
+            throw new BadArgumentException("unknown hook '" + hook + "' in " + file + (hooks().isEmpty()
+                    ? ": it has no hooks" + (notLocated == null ? "" : " (" + notLocated + ")")
+                    : "; its hooks look like " + hooks().subList(0, Math.min(6, hooks().size()))));
+        }
+        TensorType t = model.graph().require(hook).type();
+        if (t != null && t.shape() != null && t.rank() == 3 && t.shape().get(2).isFixed()) {
+            return (int) t.shape().get(2).size();
+        }
+        if (location != null && location.dModel() != null && location.isStreamShaped(hook)) {
+            return Math.toIntExact(location.dModel());
+        }
+        throw new BadArgumentException("hook '" + hook + "' cannot be patched by position: patches need a hook "
+                + "shaped [batch, sequence, width] with a known width, it is " + t);
+    }
+
+    /** Runs the graph once on {@code inputs} (named as its inputs) with the hooks, interventions and lens asked for. */
+    public Result run(Map<String, NamedTensor> inputs, Request request, Device device, int threads) {
+        if (ran) {
+            throw new IllegalStateException("a loaded ONNX file runs once; load it again for another run");
+        }
+        if (request.needsHooks() && hooks().isEmpty()) {
+            throw new BadArgumentException(file + " has no hooks, so hooks, interventions and the lens cannot apply"
+                    + (notLocated == null ? "" : ": " + notLocated));
         }
         checkInputs(model, inputs, file);
+        ran = true;
         Map<String, NamedTensor> feeds = new LinkedHashMap<>(inputs);
         List<Pass> passes = new ArrayList<>();
         List<String> exposed;
         try {
-            exposed = request.hookGlobs().isEmpty() ? List.of() : Hooks.match(Hooks.of(model), request.hookGlobs());
+            exposed = request.hookGlobs().isEmpty() ? List.of() : Hooks.match(hooks(), request.hookGlobs());
             if (!exposed.isEmpty()) {
                 passes.add(new Expose(exposed));
             }
             if (!request.interventions().isEmpty()) {
-                new Feeds(model, location, inputs).add(request.interventions(), passes, feeds);
+                new Feeds(this, inputs).add(request.interventions(), passes, feeds);
             }
             if (request.lens() != null) {
                 passes.add(new LogitLens(request.lens().k(), request.lens().targets()));
@@ -102,9 +164,14 @@ public final class OnnxFileRun {
         } catch (GraphException e) {
             throw new BadArgumentException(file + ": " + e.getMessage());
         }
-        try (GraphSession session = GraphSession.open(model, device, file.toString())) {
-            return new Result(session.run(feeds, file.toString()), exposed, location, notLocated, session.provider());
+        try (GraphSession session = GraphSession.open(model, device, threads, file.toString())) {
+            return new Result(session.run(feeds, file.toString()), exposed, session.provider());
         }
+    }
+
+    /** The sequence length of a run on {@code inputs}: positions of interventions index it. */
+    public static int sequenceLength(Map<String, NamedTensor> inputs) {
+        return (int) Feeds.sequenceInput(inputs).shape()[1];
     }
 
     /** Every graph input is given with its element type, rank and fixed sizes; nothing else is. */
@@ -133,7 +200,7 @@ public final class OnnxFileRun {
     }
 
     private static boolean fits(TensorType type, NamedTensor t) {
-        if (type.elemType() != null && type.elemType() != onnxType(t.dtype())) {
+        if (type.elemType() != null && type.elemType() != ElemTypes.of(t.dtype())) {
             return false;
         }
         if (type.shape() == null) {
@@ -151,34 +218,17 @@ public final class OnnxFileRun {
         return true;
     }
 
-    static DataType onnxType(DType d) {
-        return switch (d) {
-            case F32 -> DataType.FLOAT;
-            case F16 -> DataType.FLOAT16;
-            case BF16 -> DataType.BFLOAT16;
-            case F64 -> DataType.DOUBLE;
-            case I64 -> DataType.INT64;
-            case I32 -> DataType.INT32;
-            case I16 -> DataType.INT16;
-            case I8 -> DataType.INT8;
-            case U8 -> DataType.UINT8;
-            case BOOL -> DataType.BOOL;
-        };
-    }
-
     /** The extra inputs interventions need on one graph: patch values and masks, attention biases. */
     private static final class Feeds {
-        private final OnnxModel model;
-        private final Location location;
+        private final OnnxFileRun graph;
         private final DType compute;
         private final int batch;
         private final int seq;
         private final int keys;
 
-        Feeds(OnnxModel model, Location location, Map<String, NamedTensor> inputs) {
-            this.model = model;
-            this.location = location;
-            this.compute = "fp16".equals(model.metadata().get(MetadataKeys.COMPUTE_TYPE)) ? DType.F16 : DType.F32;
+        Feeds(OnnxFileRun graph, Map<String, NamedTensor> inputs) {
+            this.graph = graph;
+            this.compute = "fp16".equals(graph.model.metadata().get(MetadataKeys.COMPUTE_TYPE)) ? DType.F16 : DType.F32;
             NamedTensor sequence = sequenceInput(inputs);
             this.batch = (int) sequence.shape()[0];
             this.seq = (int) sequence.shape()[1];
@@ -259,7 +309,7 @@ public final class OnnxFileRun {
         }
 
         private void patch(String hook, List<Intervention> list, Map<String, NamedTensor> feeds) {
-            long width = width(hook);
+            long width = graph.rowWidth(hook);
             float[] value = new float[(int) (batch * seq * width)];
             float[] mask = new float[batch * seq];
             for (Intervention i : list) {
@@ -285,29 +335,11 @@ public final class OnnxFileRun {
             put(GraphNames.patchMask(hook), new long[] {batch, seq, 1}, mask, feeds);
         }
 
-        /** A hook's row width: from its declared shape [batch, seq, width], or the located hidden size. */
-        private long width(String hook) {
-            Value v = model.graph().value(hook);
-            TensorType t = v == null ? null : v.type();
-            if (t != null && t.shape() != null && t.rank() == 3 && t.shape().get(2).isFixed()) {
-                return t.shape().get(2).size();
-            }
-            if (location != null && location.dModel() != null && location.isStreamShaped(hook)) {
-                return location.dModel();
-            }
-            throw new BadArgumentException("hook '" + hook + "' cannot be patched by position: patches need a hook "
-                    + "shaped [batch, sequence, width] with a known width, it is " + t);
-        }
-
+        /** A tensor in the model's compute type, from float32 values. */
         private void put(String name, long[] shape, float[] values, Map<String, NamedTensor> feeds) {
             ByteBuffer data = ByteBuffer.allocate(values.length * compute.byteSize()).order(ByteOrder.LITTLE_ENDIAN);
-            for (float v : values) {
-                if (compute == DType.F16) {
-                    data.putShort(HalfFloats.floatToFp16(v));
-                } else {
-                    data.putFloat(v);
-                }
-            }
+            TensorConversion.convert(NamedTensor.ofFloats(name, shape, values).data(), DType.F32, data, compute,
+                    values.length);
             feeds.put(name, new NamedTensor(name, compute, shape, data.flip()));
         }
     }

@@ -18,7 +18,7 @@ import org.vlmscope.graph.OnnxModel;
  * folder it was loaded from: the session for a single .onnx file that is not part of a model directory.
  */
 public final class GraphSession implements AutoCloseable {
-    private final OrtEnvironment env = OrtEnvironment.getEnvironment();
+    private final OrtEnvironment env = Providers.environment();
     private final OrtSession session;
     private final String provider;
 
@@ -27,14 +27,17 @@ public final class GraphSession implements AutoCloseable {
         this.provider = provider;
     }
 
-    /** Opens {@code model} on {@code device}; {@code what} names it in errors. */
-    public static GraphSession open(OnnxModel model, Device device, String what) {
-        Providers.Choice choice = Providers.options(model.baseDir(), device);
+    /**
+     * Opens {@code model} on {@code device} with {@code threads} intra-op threads (0: ONNX Runtime's default);
+     * {@code what} names it in errors.
+     */
+    public static GraphSession open(OnnxModel model, Device device, int threads, String what) {
+        Providers.Choice choice = Providers.options(model.baseDir(), device, threads);
         try {
-            OrtSession s = OrtEnvironment.getEnvironment().createSession(model.toBytes(), choice.options());
+            OrtSession s = Providers.environment().createSession(model.toBytes(), choice.options());
             return new GraphSession(s, choice.name());
         } catch (OrtException e) {
-            throw new VlmscopeException("ONNX Runtime cannot open " + what + ": " + e.getMessage(), e);
+            throw new VlmscopeException("ONNX Runtime cannot open " + what + ": " + OrtErrors.describe(e), e);
         } finally {
             choice.options().close();
         }
@@ -66,7 +69,7 @@ public final class GraphSession implements AutoCloseable {
                 return out;
             }
         } catch (OrtException e) {
-            throw new VlmscopeException("running " + what + " failed: " + e.getMessage(), e);
+            throw new VlmscopeException("running " + what + " failed: " + OrtErrors.describe(e), e);
         } finally {
             owned.forEach(OnnxTensor::close);
         }

@@ -15,6 +15,8 @@ import org.vlmscope.core.ModelManifest;
 import org.vlmscope.core.VlmscopeException;
 import org.vlmscope.core.vocab.GraphNames;
 import org.vlmscope.core.vocab.HookName;
+import org.vlmscope.graph.ExternalData;
+import org.vlmscope.graph.GraphException;
 import org.vlmscope.graph.OnnxModel;
 import org.vlmscope.graph.TensorType;
 import org.vlmscope.graph.Value;
@@ -35,19 +37,27 @@ public final class ModelSession implements AutoCloseable {
     private final Path dir;
     private final ModelManifest manifest;
     private final Device device;
-    private final OrtEnvironment env = OrtEnvironment.getEnvironment();
+    private final OrtEnvironment env = Providers.environment();
     /** Element type and shape of every hook, from the graphs' value types. */
     private final Map<String, TensorType> hookTypes = new LinkedHashMap<>();
     /** Hooks every run of each graph returns, from the globs given at open. */
     private final Map<String, List<String>> exposed = new LinkedHashMap<>();
     /** Open variants by a hash of (graph, passes): clean and intervened runs share what they can. */
     private final Map<String, OrtSession> variants = new LinkedHashMap<>();
+    /** ONNX Runtime intra-op threads; 0 for its default. */
+    private final int threads;
     private String provider;
+    private String providerReason;
 
-    private ModelSession(Path dir, ModelManifest manifest, Device device, List<String> hookGlobs) {
+    private ModelSession(Path dir, ModelManifest manifest, Device device, int threads, List<String> hookGlobs) {
+        if (threads < 0) {
+            throw new org.vlmscope.core.BadArgumentException("thread count must be 1 or more (0 for ONNX Runtime's "
+                    + "default), got " + threads);
+        }
         this.dir = dir;
         this.manifest = manifest;
         this.device = device;
+        this.threads = threads;
         if (manifest.graphsOnly()) {
             throw new VlmscopeException(dir + " was exported with --graphs-only: it has no weights to run; export it again without that option");
         }
@@ -62,6 +72,12 @@ public final class ModelSession implements AutoCloseable {
             }
             exposed.put(graph, wanted.stream().filter(manifest.graph(graph).hooks()::contains).toList());
             OnnxModel model = OnnxModel.load(file);
+            try {
+                ExternalData.checkFiles(model.graph(), dir, file.toString());
+            } catch (GraphException e) {
+                throw new VlmscopeException(e.getMessage() + "; export the model again", e);
+            }
+            ManifestShapes.check(dir, manifest, graph, model.graph(), file);
             for (String hook : manifest.graph(graph).hooks()) {
                 Value v = model.graph().value(hook);
                 hookTypes.put(hook, v == null ? null : v.type());
@@ -77,7 +93,12 @@ public final class ModelSession implements AutoCloseable {
 
     /** Opens the model directory; {@code hookGlobs} name the hooks every run returns (empty for none). */
     public static ModelSession open(Path dir, Device device, List<String> hookGlobs) {
-        return new ModelSession(dir, ModelManifest.read(dir), device, hookGlobs);
+        return open(dir, device, 0, hookGlobs);
+    }
+
+    /** As {@link #open(Path, Device, List)} with {@code threads} ONNX Runtime intra-op threads (0: its default). */
+    public static ModelSession open(Path dir, Device device, int threads, List<String> hookGlobs) {
+        return new ModelSession(dir, ModelManifest.read(dir), device, threads, hookGlobs);
     }
 
     public ModelManifest manifest() {
@@ -95,6 +116,12 @@ public final class ModelSession implements AutoCloseable {
     /** "CUDAExecutionProvider" or "CPUExecutionProvider". */
     public String provider() {
         return provider;
+    }
+
+    /** Where the graphs run and why, e.g. "running on CPUExecutionProvider (no NVIDIA driver found)". */
+    public String providerLine() {
+        return "running on " + provider + " (" + providerReason + ")"
+                + (threads > 0 ? " with " + threads + " intra-op threads" : "");
     }
 
     /** Exposed hooks of one graph, in graph order. */
@@ -134,7 +161,8 @@ public final class ModelSession implements AutoCloseable {
         try {
             return variant(graph, passes).run(inputs);
         } catch (OrtException e) {
-            throw new VlmscopeException("running " + graph + ".onnx failed: " + e.getMessage(), e);
+            throw new VlmscopeException("running " + dir.resolve(manifest.graph(graph).file()) + " failed: "
+                    + OrtErrors.describe(e), e);
         }
     }
 
@@ -152,14 +180,16 @@ public final class ModelSession implements AutoCloseable {
         }
         OnnxModel model = OnnxModel.load(dir.resolve(manifest.graph(graph).file()));
         all.forEach(p -> p.apply(model));
-        Providers.Choice choice = Providers.options(dir, device);
+        Providers.Choice choice = Providers.options(dir, device, threads);
         try {
             OrtSession session = env.createSession(model.toBytes(), choice.options());
             provider = choice.name();
+            providerReason = choice.reason();
             variants.put(key, session);
             return session;
         } catch (OrtException e) {
-            throw new VlmscopeException("ONNX Runtime cannot open " + graph + ".onnx of " + dir + ": " + e.getMessage(), e);
+            throw new VlmscopeException("ONNX Runtime cannot load " + dir.resolve(manifest.graph(graph).file()) + ": "
+                    + OrtErrors.describe(e), e);
         } finally {
             choice.options().close();
         }

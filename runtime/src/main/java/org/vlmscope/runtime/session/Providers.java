@@ -1,59 +1,81 @@
 package org.vlmscope.runtime.session;
 
+import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtLoggingLevel;
 import ai.onnxruntime.OrtSession;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.vlmscope.core.VlmscopeException;
 
-/** Session options per device: CUDA when it loads, else CPU, with one line on stderr saying which and why. */
+/**
+ * Session options per device: CUDA when it loads, else CPU, with the reason for the choice. Nothing is printed
+ * here; the CLI shows {@link ModelSession#providerLine()} once per run.
+ */
 final class Providers {
-    /** Set once per process so the provider line is printed once. */
-    private static volatile String announced;
-
-    record Choice(String name, OrtSession.SessionOptions options) {
+    /** The provider chosen, why, and the options that select it (the caller closes them). */
+    record Choice(String name, String reason, OrtSession.SessionOptions options) {
     }
 
     private Providers() {
     }
 
-    static Choice options(Path modelDir, Device device) {
+    /**
+     * The process's ONNX Runtime environment, its native logger limited to errors: ORT's warnings (and its own
+     * coloured log lines) are not for vlmscope's users, whose failures arrive as one-line messages instead.
+     */
+    static OrtEnvironment environment() {
+        return OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR, "vlmscope");
+    }
+
+    /** {@code threads}: ONNX Runtime's intra-op threads, or 0 for its default (one per core). */
+    static Choice options(Path modelDir, Device device, int threads) {
         try {
-            OrtSession.SessionOptions opts = new OrtSession.SessionOptions();
-            // Weights stay in the model directory; the graph bytes reference them relative to it.
-            opts.addConfigEntry("session.model_external_initializers_file_folder_path", modelDir.toAbsolutePath().toString());
+            OrtSession.SessionOptions opts = base(modelDir, threads);
             if (device == Device.CPU) {
-                return announce(new Choice("CPUExecutionProvider", opts), null);
+                return new Choice("CPUExecutionProvider", "--device cpu", opts);
             }
             // Without an NVIDIA driver, trying CUDA would only unpack a large provider library to fail.
             if (!Files.exists(Path.of("/proc/driver/nvidia/version"))) {
-                return announce(new Choice("CPUExecutionProvider", opts),
-                        device == Device.CUDA ? "no NVIDIA driver found" : null);
+                return new Choice("CPUExecutionProvider", "no NVIDIA driver found", opts);
             }
             try {
                 opts.addCUDA(0);
-                return announce(new Choice("CUDAExecutionProvider", opts), null);
+                return new Choice("CUDAExecutionProvider", "--device " + device.name().toLowerCase(java.util.Locale.ROOT), opts);
             } catch (OrtException | UnsatisfiedLinkError e) {
                 opts.close();
-                OrtSession.SessionOptions cpu = new OrtSession.SessionOptions();
-                cpu.addConfigEntry("session.model_external_initializers_file_folder_path",
-                        modelDir.toAbsolutePath().toString());
-                return announce(new Choice("CPUExecutionProvider", cpu), "CUDA provider did not load: " + e.getMessage());
+                return new Choice("CPUExecutionProvider", "CUDA provider did not load: " + e.getMessage(),
+                        base(modelDir, threads));
             }
         } catch (OrtException e) {
             throw new VlmscopeException("cannot configure ONNX Runtime: " + e.getMessage(), e);
         }
     }
 
-    private static Choice announce(Choice c, String fallbackReason) {
-        String line = fallbackReason == null ? "vlmscope: running on " + c.name()
-                : "vlmscope: CUDA unavailable (" + fallbackReason + "); running on " + c.name();
-        if (!line.equals(announced)) {
-            announced = line;
-            if (fallbackReason != null || c.name().startsWith("CUDA")) {
-                System.err.println(line);
-            }
+    /**
+     * Options every session gets. Weights stay in the model directory (the graph bytes reference them relative to
+     * it), where ONNX Runtime maps them: every variant of a graph (clean, ablated, knocked out, with a gradient)
+     * reads the same pages. Two defaults would give each variant private memory instead, and are turned off:
+     * prepacking (a reordered copy of every MatMul weight per session, +0.8 GB per decoder variant of the medium
+     * benchmark model) and the per-session arena with its cached memory patterns (which keeps a prefill's peak
+     * activations allocated in every idle variant). README, "Benchmarks", has the measured trade-off. Idle pool
+     * threads sleep instead of spinning: on a machine shared with other work (a cluster node, a laptop) spinning
+     * threads burn the cores the computing ones need (measured with the load at 20 on 2 cores: 50 greedy tokens of
+     * the small benchmark model 14.8 s with spinning, 3.0 s without).
+     */
+    private static OrtSession.SessionOptions base(Path modelDir, int threads) throws OrtException {
+        OrtSession.SessionOptions opts = new OrtSession.SessionOptions();
+        // A session's own log lines are limited to fatal ones: its errors come back as exceptions.
+        opts.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL);
+        opts.addConfigEntry("session.model_external_initializers_file_folder_path", modelDir.toAbsolutePath().toString());
+        opts.addConfigEntry("session.disable_prepacking", "1");
+        opts.setCPUArenaAllocator(false);
+        opts.setMemoryPatternOptimization(false);
+        opts.addConfigEntry("session.intra_op.allow_spinning", "0");
+        opts.addConfigEntry("session.inter_op.allow_spinning", "0");
+        if (threads > 0) {
+            opts.setIntraOpNumThreads(threads);
         }
-        return c;
+        return opts;
     }
 }

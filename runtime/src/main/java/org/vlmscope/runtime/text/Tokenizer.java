@@ -2,6 +2,7 @@ package org.vlmscope.runtime.text;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.huggingface.tokenizers.jni.LibUtils;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayInputStream;
@@ -11,6 +12,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
+import org.vlmscope.core.JsonErrors;
 import org.vlmscope.core.VlmscopeException;
 
 /**
@@ -105,6 +107,11 @@ public final class Tokenizer implements AutoCloseable {
         return id;
     }
 
+    /** Whether the file spells {@code id} (a model's embedding may have more rows than its tokenizer has tokens). */
+    public boolean hasToken(long id) {
+        return tokens.containsKey(id);
+    }
+
     /** The vocabulary entry or added token with this id, spelled as in the file. */
     public String token(long id) {
         String token = tokens.get(id);
@@ -129,8 +136,10 @@ public final class Tokenizer implements AutoCloseable {
         JsonNode root;
         try {
             root = JSON.readTree(bytes);
+        } catch (JsonProcessingException e) {
+            throw JsonErrors.notJson(file, e);
         } catch (IOException e) {
-            throw new VlmscopeException(file + " is not valid JSON: " + e.getMessage(), e);
+            throw new VlmscopeException("cannot read " + file + ": " + e.getMessage(), e);
         }
         JsonNode vocab = root.path("model").path("vocab");
         Map<String, Long> out = new HashMap<>();

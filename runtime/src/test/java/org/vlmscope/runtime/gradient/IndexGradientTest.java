@@ -28,6 +28,15 @@ class IndexGradientTest {
         check.verify("table", feeds("table", dims(7, 3), "ids", Feed.ints(dims(1, 4), 6, 6, -7, 2)));
     }
 
+    /** Logits at selected positions: hidden [b, s, d] gathered along axis 1 by 1-D positions (repeated, negative). */
+    @Test
+    void gatherAlongTheSequenceAxis() {
+        GradCheck check = GradCheck.inDouble(b -> square(b.ops(), b.ops().op("Gather")
+                .in(b.input("hidden", "b", "s", 3), b.input("positions", DataType.INT64, "p")).attr("axis", 1L).out()));
+        check.verify("hidden", feeds("hidden", dims(2, 5, 3), "positions", Feed.ints(dims(3), -1, 2, 2)));
+        check.verify("hidden", feeds("hidden", dims(1, 4, 3), "positions", Feed.ints(dims(1), 0)));
+    }
+
     /** The embed graph's row selection: source [b, rows, d], row per position [b, s, 1], batch_dims 1. */
     @Test
     void gatherNdWithBatchDims() {

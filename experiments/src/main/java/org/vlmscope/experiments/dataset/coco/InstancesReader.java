@@ -72,9 +72,12 @@ public final class InstancesReader {
      */
     public static Map<Integer, AnnotationShape> segmentations(Instances instances, BitSet wanted,
             ProgressListener progress) {
+        Map<Integer, AnnotationShape> shapes = new HashMap<>();
+        if (wanted.isEmpty()) {
+            return shapes;
+        }
         Path file = instances.file();
         long size = sizeOf(file);
-        Map<Integer, AnnotationShape> shapes = new HashMap<>();
         try (JsonParser p = open(file)) {
             Cursor in = new Cursor(file, p, progress, TASK_SHAPES, size);
             in.expectTopObject();

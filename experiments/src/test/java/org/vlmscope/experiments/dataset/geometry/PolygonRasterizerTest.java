@@ -83,6 +83,34 @@ class PolygonRasterizerTest {
         assertEquals(9, plain.count());
     }
 
+    @Test
+    void anyRectangleFollowsTheClosedForm() {
+        // A rectangle's horizontal edges are walked at scaled rows Y = (int)(5y + 0.5); they cross pixel column x
+        // where 5x + 2 lies in [X0, X1 - 1], and open and close rows ceil((Y + 0.5) / 5 - 0.5), clamped at 0. With
+        // y1 <= h - 1 no boundary reaches row h, so the mask is those columns times rows [top, bottom).
+        java.util.Random random = new java.util.Random(7);
+        int w = 12;
+        int h = 10;
+        for (int n = 0; n < 2000; n++) {
+            double x0 = -3 + random.nextDouble() * 17;
+            double x1 = x0 + random.nextDouble() * 8;
+            double y0 = -3 + random.nextDouble() * 11;
+            double y1 = Math.min(h - 1, y0 + random.nextDouble() * 8);
+            PixelMask m = PolygonRasterizer.rasterize(square(x0, y0, x1, y1), w, h);
+            int bigX0 = (int) (5 * x0 + 0.5);
+            int bigX1 = (int) (5 * x1 + 0.5);
+            int top = (int) Math.ceil(Math.max(0, ((int) (5 * y0 + 0.5) + 0.5) / 5 - 0.5));
+            int bottom = (int) Math.ceil(Math.max(0, ((int) (5 * y1 + 0.5) + 0.5) / 5 - 0.5));
+            for (int x = 0; x < w; x++) {
+                boolean column = 5 * x + 2 >= bigX0 && 5 * x + 2 <= bigX1 - 1;
+                for (int y = 0; y < h; y++) {
+                    assertEquals(column && y >= top && y < bottom, m.get(x, y), "rectangle " + x0 + "," + y0 + " - "
+                            + x1 + "," + y1 + " at pixel " + x + "," + y);
+                }
+            }
+        }
+    }
+
     static double[] square(double x0, double y0, double x1, double y1) {
         return new double[] {x0, y0, x1, y0, x1, y1, x0, y1};
     }

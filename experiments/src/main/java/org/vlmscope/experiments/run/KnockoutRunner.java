@@ -1,0 +1,137 @@
+package org.vlmscope.experiments.run;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.vlmscope.core.SafetensorsWriter.NamedTensor;
+import org.vlmscope.experiments.dataset.DatasetRecord;
+import org.vlmscope.experiments.dataset.VqaSet;
+import org.vlmscope.experiments.metrics.SuccessRules;
+import org.vlmscope.experiments.records.Answer;
+import org.vlmscope.experiments.records.ExperimentRecord;
+import org.vlmscope.experiments.records.ExperimentRun;
+import org.vlmscope.experiments.records.KnockoutRecord;
+import org.vlmscope.experiments.records.RunManifest;
+import org.vlmscope.experiments.records.WorkUnit;
+import org.vlmscope.runtime.image.ImageDecoder;
+import org.vlmscope.runtime.intervene.Intervention;
+import org.vlmscope.runtime.text.PromptTemplates.Variant;
+import org.vlmscope.runtime.text.Sequence;
+
+/**
+ * The attention-knockout experiment (Table 2): per curated question (the first of each image), the VQA prompt's
+ * next token clean and with each scenario's edges blocked in each layer window, one {@link KnockoutRecord} per
+ * scenario and window with the correct token's probability before and after. Images wrong at baseline are run
+ * too (their records say {@code baseline_correct: false}, which Table 2 leaves out), so every record holds what
+ * was measured.
+ */
+public final class KnockoutRunner {
+    static final String TASK = "knockout";
+
+    /** The questions and their images. */
+    public record Inputs(Path questions, Path images) {
+    }
+
+    /** The layer windows; {@code windowSpec} is what the options record ("early,mid" or "sliding-10"). */
+    public record Settings(List<LayerWindow> windows, String windowSpec) {
+        public Settings {
+            windows = List.copyOf(windows);
+        }
+    }
+
+    private KnockoutRunner() {
+    }
+
+    public static RunContext.Summary run(ExperimentModel model, Inputs inputs, Settings settings, RunContext context)
+            throws IOException {
+        long started = System.nanoTime();
+        List<VqaSet.Question> questions = VqaQuestions.firstPerImage(inputs.questions());
+        Map<Long, ObjectToken> objects = new LinkedHashMap<>();
+        for (WorkUnit<VqaSet.Question> u : context.selection().select(questions)) {
+            objects.put(u.item().imageId(), ExperimentImages.check(u.item().image(), inputs.questions(),
+                    inputs.images(), model));
+        }
+        Map<String, String> options = new LinkedHashMap<>();
+        options.put("windows", settings.windowSpec());
+        RunManifest manifest = context.manifest(RunManifest.KNOCKOUT, model, Map.of("vqa", inputs.questions()),
+                options);
+        int appended = 0;
+        try (ExperimentRun run = ExperimentRun.open(context.results(), manifest)) {
+            ExperimentRun.Plan<VqaSet.Question> plan = run.plan(questions, context.selection(),
+                    q -> keysOf(q, settings.windows()));
+            int total = plan.selected().size();
+            int done = plan.resumed();
+            context.progress().report(TASK, done, total);
+            for (WorkUnit<VqaSet.Question> unit : plan.remaining()) {
+                VqaSet.Question q = unit.item();
+                NamedTensor pixels = model.pixels(ImageDecoder.read(inputs.images().resolve(q.image().file())));
+                Sequence seq = model.prompt(Variant.VQA, q.question());
+                List<Cell> todo = new ArrayList<>();
+                for (KnockoutScenario s : KnockoutScenario.values()) {
+                    for (LayerWindow w : settings.windows()) {
+                        if (!run.isDone(key(q.imageId(), s, w))) {
+                            todo.add(new Cell(s, w));
+                        }
+                    }
+                }
+                for (KnockoutRecord r : measure(model, pixels, seq, q.question(), q.image(),
+                        objects.get(q.imageId()), todo)) {
+                    run.append(r);
+                    appended++;
+                }
+                context.progress().report(TASK, ++done, total);
+            }
+            return new RunContext.Summary(total, plan.resumed(), appended, (System.nanoTime() - started) / 1e9);
+        }
+    }
+
+    /** One scenario in one window. */
+    public record Cell(KnockoutScenario scenario, LayerWindow window) {
+    }
+
+    /**
+     * The records of one image's question: the clean next token once, then each cell's knocked-out next token.
+     * The correct token is the object's first sub-word; correctness follows the model's fidelity.
+     */
+    public static List<KnockoutRecord> measure(ExperimentModel model, NamedTensor pixels, Sequence seq,
+                                               String question, DatasetRecord image, ObjectToken object,
+                                               List<Cell> cells) {
+        List<KnockoutRecord> out = new ArrayList<>();
+        if (cells.isEmpty()) {
+            return out;
+        }
+        PromptProbe.NextToken clean = PromptProbe.next(model, pixels, seq.ids(), List.of());
+        Answer cleanAnswer = AblationTask.next(model, clean.token());
+        boolean cleanCorrect = SuccessRules.vqa(model.fidelity(), cleanAnswer, object.text(), object.id());
+        for (Cell c : cells) {
+            int[] from = c.scenario().from(seq, image);
+            int[] to = c.scenario().to(seq);
+            PromptProbe.NextToken knocked = PromptProbe.next(model, pixels, seq.ids(),
+                    List.of(new Intervention.Knockout(from, to, c.window().layers())));
+            Answer knockedAnswer = AblationTask.next(model, knocked.token());
+            out.add(new KnockoutRecord(Long.toString(image.imageId()), question, image.object(),
+                    c.scenario().label(), c.window().name(), c.window().first(), c.window().last(), from.length,
+                    to.length, cleanCorrect, SuccessRules.vqa(model.fidelity(), knockedAnswer, object.text(),
+                    object.id()), clean.probability(object.id()), knocked.probability(object.id()), cleanAnswer,
+                    knockedAnswer));
+        }
+        return out;
+    }
+
+    private static List<String> keysOf(VqaSet.Question q, List<LayerWindow> windows) {
+        List<String> keys = new ArrayList<>();
+        for (KnockoutScenario s : KnockoutScenario.values()) {
+            for (LayerWindow w : windows) {
+                keys.add(key(q.imageId(), s, w));
+            }
+        }
+        return keys;
+    }
+
+    private static String key(long imageId, KnockoutScenario s, LayerWindow w) {
+        return ExperimentRecord.key(KnockoutRecord.KIND, Long.toString(imageId), s.label(), w.name());
+    }
+}
