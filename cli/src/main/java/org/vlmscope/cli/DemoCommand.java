@@ -13,28 +13,40 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.vlmscope.runtime.family.RuntimeFamilies;
-import org.vlmscope.runtime.input.ModelInput;
-import org.vlmscope.runtime.summary.LayerSummary;
-import org.vlmscope.runtime.summary.TopTokens;
-import org.vlmscope.core.vocab.HookName;
-import org.vlmscope.core.vocab.GraphNames;
 import org.vlmscope.core.Directories;
 import org.vlmscope.core.ModelManifest;
 import org.vlmscope.core.SafetensorsWriter.NamedTensor;
 import org.vlmscope.core.VlmscopeException;
+import org.vlmscope.core.vocab.GraphNames;
+import org.vlmscope.core.vocab.HookName;
+import org.vlmscope.experiments.ProgressListener;
+import org.vlmscope.experiments.dataset.CocoDataset;
+import org.vlmscope.experiments.dataset.CocoFilter;
+import org.vlmscope.experiments.dataset.DatasetSummary;
+import org.vlmscope.experiments.dataset.ImageGeometry;
+import org.vlmscope.experiments.mean.ImageFolder;
+import org.vlmscope.experiments.mean.MeanVisualToken;
+import org.vlmscope.experiments.scenes.Scene;
+import org.vlmscope.experiments.scenes.SceneGenerator;
+import org.vlmscope.experiments.scenes.SceneQuiz;
+import org.vlmscope.experiments.scenes.SceneSetWriter;
+import org.vlmscope.experiments.scenes.SceneTexts;
 import org.vlmscope.exporter.ExportOptions;
 import org.vlmscope.exporter.Exporter;
-import org.vlmscope.models.DemoCheckpoint;
-import org.vlmscope.runtime.run.Forward;
-import org.vlmscope.runtime.run.Greedy;
-import org.vlmscope.runtime.intervene.Intervention;
-import org.vlmscope.runtime.session.ModelSession;
-import org.vlmscope.runtime.intervene.Positions;
+import org.vlmscope.models.OrganismCheckpoint;
 import org.vlmscope.runtime.diff.ActivationDiff;
 import org.vlmscope.runtime.diff.DiffReport;
 import org.vlmscope.runtime.diff.DiffRow;
+import org.vlmscope.runtime.input.ModelInput;
+import org.vlmscope.runtime.intervene.Intervention;
+import org.vlmscope.runtime.intervene.Positions;
+import org.vlmscope.runtime.run.Forward;
+import org.vlmscope.runtime.run.Greedy;
+import org.vlmscope.runtime.session.ModelSession;
+import org.vlmscope.runtime.summary.LayerSummary;
+import org.vlmscope.runtime.summary.TopTokens;
 import org.vlmscope.runtime.text.PromptTemplate;
+import org.vlmscope.runtime.text.PromptTemplates;
 import org.vlmscope.runtime.text.PromptTemplates.Fidelity;
 import org.vlmscope.runtime.text.PromptTemplates.Variant;
 import org.vlmscope.runtime.text.Prompts;
@@ -47,25 +59,28 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code vlmscope demo}: the whole pipeline on the shipped tiny model, with no download and no input: write the
- * checkpoint and a picture, export, inspect, run the picture and a question through preprocessing, tokenizer and
- * the graphs with hooks, summarise the residual stream, answer, then ablate the visual tokens and show how each
- * layer's residual stream moves.
+ * {@code vlmscope demo}: the pipeline on the shipped model organism, with no download and no input. Export it,
+ * draw a held-out scene set (COCO files), run the paper's dataset filter and mean visual token on it, put the
+ * paper's prompts to the model and check its answers against the scenes, then look inside one scene: residual
+ * stream per layer, next tokens, and what mean-ablating the visual tokens does to the answer and to each layer.
+ * Each step is a method; the experiment verbs join as steps after the quiz.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Run the whole pipeline on the shipped tiny LLaVA model: export, inspect, an image and a "
-                + "question through the image processor, the tokenizer and a forward pass with residual-stream "
-                + "hooks, a per-layer summary and the greedy answer; then the same with the visual tokens "
-                + "mean-ablated, and a per-layer diff of the ablated run against the clean one.")
+        description = "Run the pipeline on the shipped model organism (a small LLaVA trained on synthetic scenes): "
+                + "export it, draw held-out scenes as a COCO dataset, filter them as the paper does, compute the "
+                + "mean visual token, ask the paper's description, polling and VQA prompts and check the answers; "
+                + "then one scene with residual-stream hooks, and with its visual tokens mean-ablated.")
 final class DemoCommand implements Callable<Integer> {
     /** Marks a work directory as the demo's own, so a rerun may delete it and nothing else. */
     static final String MARKER = ".vlmscope-demo";
-    /** The question of {@link DemoCheckpoint#DEMO_PROMPT}, which the model's template turns into that prompt. */
-    static final String QUESTION = "What is in this image?";
     static final String EMBEDDINGS = HookName.residPre(0);
     static final List<String> HOOKS = List.of(HookName.EVERY_RESID_POST, EMBEDDINGS);
+    /** Scenes drawn; their answers are counted. The first {@link #SHOWN} are printed question by question. */
+    static final int SCENES = 24;
+    static final int SHOWN = 3;
     private static final int TOP_K = 5;
     private static final int NEW_TOKENS = 10;
+    private static final int MEAN_BATCH = 8;
 
     @Option(names = "--work", paramLabel = "DIR",
             description = "Work directory, replaced on each run (default: vlmscope-demo in the system temp dir).")
@@ -86,68 +101,163 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         replaceWorkDir(work);
-        Path checkpoint = work.resolve("checkpoint");
-        long t = System.nanoTime();
-        DemoCheckpoint.write(checkpoint);
-        Exporter.Result exported = Exporter.export(checkpoint, work.resolve("model"), ExportOptions.parse("fp32"));
-        out.printf(Locale.ROOT, "== wrote the demo checkpoint to %s and exported it (fp32, %d tensors, %s) in %.2f s%n",
-                checkpoint, exported.tensors(), Units.bytes(exported.weightBytes()), Units.secondsSince(t));
-        out.println();
-        InspectCommand.describeModelDir(out, exported.modelDir());
-        out.println();
-
+        Exporter.Result exported = exportOrganism(out);
         ModelManifest m = exported.manifest();
-        Path image = work.resolve("image.png");
-        DemoCheckpoint.writeDemoImage(image);
-        NamedTensor pixels = ModelInput.pixelValues(exported.modelDir(), image);
+        Path scenes = drawScenes(out);
+        filterDataset(out, scenes, m);
         try (Tokenizer tokenizer = Tokenizer.load(exported.modelDir());
              ModelSession session = runtime.open(exported.modelDir(), HOOKS)) {
-            PromptTemplate template = RuntimeFamilies.of(m).promptTemplate(m, Variant.GENERATIVE, fidelity);
-            Sequence prompt = Prompts.build(tokenizer, template, QUESTION, m);
-            long[][] ids = {prompt.ids()};
-            out.printf("== image %s through %s -> pixel_values %s%n", image, ModelInput.PREPROCESSOR_CONFIG,
-                    Arrays.toString(pixels.shape()));
-            out.printf("== question %s in the %s template: %s -> %d positions, visual tokens %s%n",
-                    PromptTemplate.quote(QUESTION), template.family(), PromptTemplate.quote(template.render(QUESTION)),
-                    prompt.length(), Positions.format(prompt.visualPositions()));
-
-            t = System.nanoTime();
-            Map<String, NamedTensor> clean = Forward.run(session, pixels, ids);
-            out.printf(Locale.ROOT, "== forward pass on %s: hooks %s, %.2f s%n", session.provider(),
-                    String.join(" ", HOOKS), Units.secondsSince(t));
-            List<float[]> residuals = new ArrayList<>();
-            residuals.add(clean.get(EMBEDDINGS).toFloatArray());
-            for (int i = 0; i < m.dims().layers(); i++) {
-                residuals.add(clean.get(HookName.residPost(i)).toFloatArray());
-            }
-            out.print(LayerSummary.format(LayerSummary.compute(residuals, m.dims().dModel(),
-                    LayerSummary.visualPositions(prompt.ids(), m.imageTokenId()))));
-            int vocab = m.dims().vocab();
-            out.printf("%n== top-%d next tokens at the final position (id (logit)): %s%n", TOP_K,
-                    TopTokens.format(TopTokens.of(clean.get(GraphNames.LOGITS).toFloatArray(), prompt.lastPosition() * vocab,
-                            vocab, TOP_K)));
-            answer(out, "answer", session, tokenizer, pixels, ids, List.of());
-
-            // Mean ablation with this one image's mean visual embedding: what the model gets to see of the
-            // picture is then the same at every visual position.
-            int[] visual = prompt.visualPositions();
-            List<Intervention> ablation = List.of(new Intervention.Ablation(visual,
-                    meanRow(residuals.get(0), visual, m.dims().dModel())));
-            out.printf("%n== mean ablation: the LM input embeddings at visual tokens %s replaced by their mean%n",
-                    Positions.format(visual));
-            Map<String, NamedTensor> ablated = Forward.run(session, pixels, ids, ablation, null);
-            answer(out, "answer with the image ablated", session, tokenizer, pixels, ids, ablation);
-            List<DiffRow> rows = new ArrayList<>();
-            for (int i = 0; i < m.dims().layers(); i++) {
-                rows.add(ActivationDiff.compare(HookName.residPost(i), clean.get(HookName.residPost(i)).toFloatArray(),
-                        ablated.get(HookName.residPost(i)).toFloatArray()));
-            }
-            out.println("== per-layer diff of the residual stream, ablated against clean:");
-            out.print(DiffReport.format(rows, "table"));
-            runtime.announce(spec, session);
+            float[] mean = meanVisualToken(out, session, scenes);
+            quiz(out, session, tokenizer, scenes);
+            lookInside(out, session, tokenizer, scenes, mean);
         }
         out.flush();
         return 0;
+    }
+
+    private Exporter.Result exportOrganism(PrintWriter out) {
+        long t = System.nanoTime();
+        Path checkpoint = work.resolve("checkpoint");
+        OrganismCheckpoint.write(checkpoint);
+        Exporter.Result exported = Exporter.export(checkpoint, work.resolve("model"), ExportOptions.parse("fp32"));
+        out.printf(Locale.ROOT, "== the model organism (a LLaVA-1.5-architecture model trained on synthetic scenes; "
+                + "models/organism) written to %s and exported (fp32, %d tensors, %s) in %.2f s%n", checkpoint,
+                exported.tensors(), Units.bytes(exported.weightBytes()), Units.secondsSince(t));
+        out.println();
+        InspectCommand.describeModelDir(out, exported.modelDir());
+        out.println();
+        return exported;
+    }
+
+    private Path drawScenes(PrintWriter out) {
+        long t = System.nanoTime();
+        Path scenes = work.resolve("scenes");
+        SceneSetWriter.Summary s = SceneSetWriter.write(scenes, SCENES, OrganismCheckpoint.HELDOUT_SEED, id -> { });
+        out.printf(Locale.ROOT, "== %d scenes (seed %d, held out from training; %d objects, %d small, %d large) "
+                + "written to %s as a COCO dataset (images/, %s, %s, %s) in %.2f s%n", s.images(),
+                OrganismCheckpoint.HELDOUT_SEED, s.annotations(), s.smallObjects(), s.largeObjects(), scenes,
+                SceneSetWriter.INSTANCES, SceneSetWriter.CAPTIONS, SceneSetWriter.QUESTIONS, Units.secondsSince(t));
+        return scenes;
+    }
+
+    /** The paper's dataset step on the scenes' COCO file, with the model's own token grid. */
+    private void filterDataset(PrintWriter out, Path scenes, ModelManifest m) {
+        Path dataset = work.resolve("dataset.jsonl");
+        CocoFilter filter = CocoFilter.preset("ablation");
+        ImageGeometry geometry = ImageGeometry.of(m);
+        DatasetSummary d = CocoDataset.build(scenes.resolve(SceneSetWriter.INSTANCES), new CocoDataset.Options(filter,
+                geometry, Fidelity.PAPER, scenes.resolve(SceneSetWriter.IMAGES)),
+                dataset, ProgressListener.NONE);
+        out.printf(Locale.ROOT, "== dataset coco (at most %d annotations, one target of area %s, %dx%d grid): "
+                + "%d of %d scenes kept -> %s%n", filter.maxAnnotations(), filter.area(), geometry.grid().side(),
+                geometry.grid().side(), d.kept(), d.considered(), dataset);
+    }
+
+    private float[] meanVisualToken(PrintWriter out, ModelSession session, Path scenes) {
+        long t = System.nanoTime();
+        MeanVisualToken.Result r = MeanVisualToken.compute(session,
+                ImageFolder.list(scenes.resolve(SceneSetWriter.IMAGES)), MEAN_BATCH, ProgressListener.NONE);
+        Path file = work.resolve("mean.safetensors");
+        MeanVisualToken.write(r, file, Map.of("images", scenes.resolve(SceneSetWriter.IMAGES).toString()));
+        out.printf(Locale.ROOT, "== mean visual token over %d images (%d tokens) -> %s in %.2f s%n%n", r.images(),
+                r.tokens(), file, Units.secondsSince(t));
+        return r.mean();
+    }
+
+    /** The paper's prompts on every scene; the first few printed in full, then the totals. */
+    private void quiz(PrintWriter out, ModelSession session, Tokenizer tokenizer, Path scenes) {
+        long t = System.nanoTime();
+        SceneQuiz quiz = new SceneQuiz(session, tokenizer);
+        SceneGenerator generator = new SceneGenerator(OrganismCheckpoint.HELDOUT_SEED);
+        int[] polling = new int[2];
+        int[] vqa = new int[2];
+        int[] objects = new int[2];
+        for (int id = 1; id <= SCENES; id++) {
+            Scene scene = generator.scene(id);
+            NamedTensor pixels = ModelInput.pixelValues(session.dir(),
+                    scenes.resolve(SceneSetWriter.IMAGES).resolve(scene.fileName()));
+            List<SceneQuiz.Answer> answers = new ArrayList<>();
+            SceneQuiz.Answer description = quiz.describe(scene, pixels);
+            answers.add(description);
+            List<SceneQuiz.Answer> polls = quiz.poll(scene, pixels, OrganismCheckpoint.HELDOUT_SEED);
+            List<SceneQuiz.Answer> vqas = quiz.vqa(scene, pixels);
+            answers.addAll(polls);
+            answers.addAll(vqas);
+            count(polling, polls);
+            count(vqa, vqas);
+            objects[0] += SceneQuiz.namedObjects(scene, description.answer());
+            objects[1] += scene.objects().size();
+            if (id <= SHOWN) {
+                out.printf("== scene %s (%dx%d): %s%n", scene.fileName(), scene.width(), scene.height(),
+                        SceneTexts.description(scene));
+                for (SceneQuiz.Answer a : answers) {
+                    out.printf("   %-8s %s -> %s (expected %s) %s%n", a.task(), PromptTemplate.quote(a.prompt()),
+                            PromptTemplate.quote(a.answer()), PromptTemplate.quote(a.expected()),
+                            a.correct() ? "right" : "WRONG");
+                }
+            }
+        }
+        out.printf(Locale.ROOT, "== answers on all %d scenes (%.1f s): polling %s, descriptions name %s of the "
+                + "objects, VQA %s%n%n", SCENES, Units.secondsSince(t), share(polling), share(objects), share(vqa));
+    }
+
+    private static void count(int[] tally, List<SceneQuiz.Answer> answers) {
+        tally[0] += (int) answers.stream().filter(SceneQuiz.Answer::correct).count();
+        tally[1] += answers.size();
+    }
+
+    private static String share(int[] tally) {
+        return String.format(Locale.ROOT, "%d/%d (%.0f%%)", tally[0], tally[1], 100.0 * tally[0] / tally[1]);
+    }
+
+    /**
+     * Scene 1's first polling question through the graphs with residual-stream hooks: a per-layer summary, the
+     * next tokens, the answer; then the same with every visual token replaced by the mean visual token.
+     */
+    private void lookInside(PrintWriter out, ModelSession session, Tokenizer tokenizer, Path scenes, float[] mean) {
+        ModelManifest m = session.manifest();
+        Scene scene = new SceneGenerator(OrganismCheckpoint.HELDOUT_SEED).scene(1);
+        Path image = scenes.resolve(SceneSetWriter.IMAGES).resolve(scene.fileName());
+        NamedTensor pixels = ModelInput.pixelValues(session.dir(), image);
+        String question = SceneTexts.polling(scene, OrganismCheckpoint.HELDOUT_SEED).get(0).question();
+        PromptTemplate template = PromptTemplates.forModel(m, Variant.GENERATIVE, fidelity);
+        Sequence prompt = Prompts.build(tokenizer, template, question, m);
+        long[][] ids = {prompt.ids()};
+        out.printf("== inside scene %s: image through %s -> pixel_values %s; %s -> %d positions, visual tokens "
+                + "%s (a %dx%d grid)%n", scene.fileName(), ModelInput.PREPROCESSOR_CONFIG,
+                Arrays.toString(pixels.shape()), PromptTemplate.quote(template.render(question)), prompt.length(),
+                Positions.format(prompt.visualPositions()), m.dims().gridSize(), m.dims().gridSize());
+
+        long t = System.nanoTime();
+        Map<String, NamedTensor> clean = Forward.run(session, pixels, ids);
+        out.printf(Locale.ROOT, "== forward pass on %s: hooks %s, %.2f s%n", session.provider(),
+                String.join(" ", HOOKS), Units.secondsSince(t));
+        List<float[]> residuals = new ArrayList<>();
+        residuals.add(clean.get(EMBEDDINGS).toFloatArray());
+        for (int i = 0; i < m.dims().layers(); i++) {
+            residuals.add(clean.get(HookName.residPost(i)).toFloatArray());
+        }
+        out.print(LayerSummary.format(LayerSummary.compute(residuals, m.dims().dModel(),
+                LayerSummary.visualPositions(prompt.ids(), m.imageTokenId()))));
+        int vocab = m.dims().vocab();
+        out.printf("%n== top-%d next tokens at the final position (id (logit)): %s%n", TOP_K,
+                TopTokens.format(TopTokens.of(clean.get(GraphNames.LOGITS).toFloatArray(), prompt.lastPosition() * vocab,
+                        vocab, TOP_K)));
+        answer(out, "answer", session, tokenizer, pixels, ids, List.of());
+
+        int[] visual = prompt.visualPositions();
+        List<Intervention> ablation = List.of(new Intervention.Ablation(visual, mean));
+        out.printf("%n== mean ablation: the LM input embeddings at visual tokens %s replaced by the mean visual "
+                + "token%n", Positions.format(visual));
+        Map<String, NamedTensor> ablated = Forward.run(session, pixels, ids, ablation, null);
+        answer(out, "answer with the image ablated", session, tokenizer, pixels, ids, ablation);
+        List<DiffRow> rows = new ArrayList<>();
+        for (int i = 0; i < m.dims().layers(); i++) {
+            rows.add(ActivationDiff.compare(HookName.residPost(i), clean.get(HookName.residPost(i)).toFloatArray(),
+                    ablated.get(HookName.residPost(i)).toFloatArray()));
+        }
+        out.println("== per-layer diff of the residual stream, ablated against clean:");
+        out.print(DiffReport.format(rows, "table"));
     }
 
     /** Greedy decoding with the KV cache, printed as ids and as the tokenizer decodes them. */
@@ -160,21 +270,6 @@ final class DemoCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "== %s (greedy with the KV cache, %d tokens: %s; %.2f s): %s%n", label,
                 tokens.length, Arrays.stream(tokens).mapToObj(Long::toString).collect(Collectors.joining(" ")),
                 Units.secondsSince(t), PromptTemplate.quote(tokenizer.decode(tokens, true)));
-    }
-
-    /** The mean of rows {@code positions} of a [sequence, width] row-major array. */
-    private static float[] meanRow(float[] values, int[] positions, int width) {
-        double[] sum = new double[width];
-        for (int p : positions) {
-            for (int i = 0; i < width; i++) {
-                sum[i] += values[p * width + i];
-            }
-        }
-        float[] mean = new float[width];
-        for (int i = 0; i < width; i++) {
-            mean[i] = (float) (sum[i] / positions.length);
-        }
-        return mean;
     }
 
     /** Empties {@code dir} for a new run, refusing a directory that holds files the demo did not make. */

@@ -13,7 +13,8 @@ import picocli.CommandLine.Spec;
         description = "Interpretability of vision-language models through ONNX graph surgery.",
         subcommands = {ExportCommand.class, InspectCommand.class, SurgeryCommand.class, RunCommand.class,
                 AttributeCommand.class,
-                DiffCommand.class, DatasetCommand.class, MeanCommand.class, AblationCommand.class,
+                DiffCommand.class, DatasetCommand.class, ScenesCommand.class, MeanCommand.class,
+                AblationCommand.class,
                 LogitLensCommand.class,
                 KnockoutCommand.class, ReportCommand.class, DemoCommand.class,
                 BenchCommand.class})

@@ -1,0 +1,491 @@
+"""Trains the model organism on scene sets written by `vlmscope scenes`, and exports it.
+
+  train.py train  --train DIR --heldout DIR --work DIR --steps N [--seed S]
+  train.py export --heldout DIR --work DIR --out CHECKPOINT_DIR
+
+`train` saves work/state.pt every few hundred steps (and at the end) and logs to stdout; `export` writes the
+Hugging Face checkpoint (config.json, model.safetensors, preprocessor and tokenizer files), measures the held-out
+accuracies (polling, description recall, VQA) into heldout-accuracy.json, and writes reference-logits.safetensors:
+pixel values, input ids and logits of a few held-out prompts, which a Java test reproduces through the exporter.
+"""
+import argparse
+import json
+import math
+import os
+import random
+import re
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+import organism as o
+
+IMAGE_SIZE, PATCH = 168, 14
+GRID = IMAGE_SIZE // PATCH
+VISUAL_TOKENS = GRID * GRID
+TEMPLATE = "USER: <image>\n{} ASSISTANT:"
+VQA_CONTINUATION = " It is a"
+DESCRIBE = ["Describe this image.", "Describe the image."]
+
+CONFIG = {
+    "architectures": ["LlavaForConditionalGeneration"],
+    "ignore_index": -100,
+    "image_seq_length": VISUAL_TOKENS,
+    "image_token_index": o.IMAGE_ID,
+    "model_type": "llava",
+    "pad_token_id": o.PAD_ID,
+    "projector_hidden_act": "gelu",
+    "text_config": {"model_type": "llama", "hidden_size": 64, "intermediate_size": 192, "num_hidden_layers": 4,
+                    "num_attention_heads": 4, "num_key_value_heads": 2, "vocab_size": o.VOCAB_SIZE,
+                    "rms_norm_eps": 1e-05, "pad_token_id": o.PAD_ID},
+    "vision_config": {"model_type": "clip_vision_model", "hidden_size": 64, "intermediate_size": 256,
+                      "num_hidden_layers": 3, "num_attention_heads": 4, "image_size": IMAGE_SIZE,
+                      "patch_size": PATCH},
+    "tie_word_embeddings": False,
+    "torch_dtype": "float32",
+    "transformers_version": "4.45.1",
+    "vision_feature_layer": -2,
+    "vision_feature_select_strategy": "default",
+}
+# The class defaults that the compact config.json leaves out, as the model code needs them.
+MODEL_DEFAULTS = {"text_config": {"rope_theta": 10000.0}, "vision_config": {"layer_norm_eps": 1e-05}}
+
+
+def model_config():
+    c = json.loads(json.dumps(CONFIG))
+    for part, values in MODEL_DEFAULTS.items():
+        c[part].update(values)
+    return c
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Data
+
+def load_scene_set(directory, cache=None):
+    """(uint8 images [n, 168, 168, 3], questions.json's per-image records), images in the records' order. With
+    cache, the preprocessed images are kept there as .npy for the next run."""
+    with open(os.path.join(directory, "questions.json")) as f:
+        records = json.load(f)["images"]
+    if cache and os.path.exists(cache):
+        return np.load(cache), records
+    images = np.stack([o.resize_and_crop(os.path.join(directory, "images", r["file_name"]), IMAGE_SIZE)
+                       for r in records])
+    if cache:
+        np.save(cache, images)
+    return images, records
+
+
+SHAPES = ["circle", "square", "triangle", "star", "cross", "heart", "diamond", "moon"]
+COLORS = ["red", "green", "blue", "yellow", "purple", "orange", "white", "black"]
+# A patch is labelled with an object when the object covers at least this share of it.
+PATCH_COVER = 0.15
+
+
+def patch_labels(directory, records, cache=None):
+    """Per image and visual token (row-major on the 12x12 grid): the shape and the colour (1-based; 0 for
+    background) of the object covering at least PATCH_COVER of the patch (the later one where two do), from the COCO polygons mapped through the same resize
+    and centre crop as the pixels. Targets of the auxiliary patch loss only; the checkpoint has no trace of them."""
+    if cache and os.path.exists(cache):
+        return np.load(cache)
+    from PIL import Image, ImageDraw
+    with open(os.path.join(directory, "instances.json")) as f:
+        coco = json.load(f)
+    size = {im["id"]: (im["width"], im["height"]) for im in coco["images"]}
+    by_image = {}
+    for a in coco["annotations"]:
+        by_image.setdefault(a["image_id"], []).append(a)
+    labels = np.zeros((len(records), 2, VISUAL_TOKENS), dtype=np.int64)
+    for n, r in enumerate(records):
+        w, h = size[r["image_id"]]
+        new_w, new_h = (IMAGE_SIZE, int(IMAGE_SIZE * h / w)) if w <= h else (int(IMAGE_SIZE * w / h), IMAGE_SIZE)
+        left, top = (new_w - IMAGE_SIZE) // 2, (new_h - IMAGE_SIZE) // 2
+        colour = {obj["annotation_id"]: obj["color"] for obj in r["objects"]}
+        canvas = Image.new("L", (IMAGE_SIZE, IMAGE_SIZE), 0)
+        draw = ImageDraw.Draw(canvas)
+        anns = by_image.get(r["image_id"], [])
+        for k, a in enumerate(anns):
+            xy = a["segmentation"][0]
+            pts = [(xy[i] * new_w / w - left, xy[i + 1] * new_h / h - top) for i in range(0, len(xy), 2)]
+            draw.polygon(pts, fill=k + 1)
+        m = np.asarray(canvas).reshape(GRID, PATCH, GRID, PATCH).transpose(0, 2, 1, 3).reshape(VISUAL_TOKENS, -1)
+        for k, a in enumerate(anns):
+            cover = (m == k + 1).mean(1)
+            hit = cover >= PATCH_COVER
+            labels[n, 0, hit] = a["category_id"]
+            labels[n, 1, hit] = COLORS.index(colour[a["id"]]) + 1
+    if cache:
+        np.save(cache, labels)
+    return labels
+
+
+def prompt_ids(question, vqa):
+    text = TEMPLATE.format(question) + (VQA_CONTINUATION if vqa else "")
+    return o.encode(text)
+
+
+def expand(ids):
+    out = []
+    for i in ids:
+        out.extend([o.IMAGE_ID] * VISUAL_TOKENS if i == o.IMAGE_ID else [i])
+    return out
+
+
+def answer_ids(answer):
+    return o.encode_segment(" " + answer, first=False) + [o.EOS_ID]
+
+
+def turns(record):
+    """Every (task, question, answer) of one scene; VQA answers carry the "It is a" the prompt ends with."""
+    out = [("description", q, record["description"]) for q in DESCRIBE]
+    out += [("polling", p["question"], p["answer"]) for p in record["polling"]]
+    out += [("vqa", v["question"], VQA_CONTINUATION.strip() + " " + v["answer"]) for v in record["vqa"]]
+    return out
+
+
+def conversation(record, rng, max_turns):
+    """A LLaVA-1.5 multi-turn conversation about one scene, as LLaVA trains: "USER: <image>\nQ1 ASSISTANT: A1</s>
+    USER: Q2 ASSISTANT: A2</s>...". The first turn is exactly an evaluation prompt (its task drawn with equal
+    weights); later turns add supervision for little compute, since the visual tokens dominate the sequence.
+    Returns (ids, labels) with the image placeholder once and -100 off the answers."""
+    pool = turns(record)
+    task = rng.choice(["description", "polling", "vqa"])
+    first = rng.choice([t for t in pool if t[0] == task] or pool)
+    rest = [t for t in pool if t is not first and t[0] != "description"]
+    rng.shuffle(rest)
+    chosen = [first] + rest[:max_turns - 1]
+    ids, labels = [], []
+    for n, (_, question, answer) in enumerate(chosen):
+        p = o.encode(TEMPLATE.format(question)) if n == 0 else o.encode_segment(f"USER: {question} ASSISTANT:", False)
+        a = answer_ids(answer)
+        ids += p + a
+        labels += [-100] * len(p) + a
+    return ids, labels
+
+
+def batch(items):
+    """items: (image index, ids, labels), the image placeholder once. Expanded, right-padded ids, attention mask
+    and labels (-100 on visual tokens and padding)."""
+    seqs = []
+    for _, ids, labels in items:
+        e_ids, e_labels = [], []
+        for i, l in zip(ids, labels):
+            n = VISUAL_TOKENS if i == o.IMAGE_ID else 1
+            e_ids += [i] * n
+            e_labels += [l] * n
+        seqs.append((e_ids, e_labels))
+    n = max(len(s) for s, _ in seqs)
+    ids = torch.full((len(items), n), o.PAD_ID, dtype=torch.long)
+    mask = torch.zeros((len(items), n), dtype=torch.long)
+    labels = torch.full((len(items), n), -100, dtype=torch.long)
+    for row, (s, l) in enumerate(seqs):
+        ids[row, :len(s)] = torch.tensor(s)
+        mask[row, :len(s)] = 1
+        labels[row, :len(s)] = torch.tensor(l)
+    return ids, mask, labels
+
+
+def pixels(images, indices):
+    return torch.from_numpy(o.normalize(images[indices]))
+
+
+def loss_of(model, px, ids, mask, labels, probe=None, patch=None):
+    """The answer tokens' cross-entropy; with a probe, plus the auxiliary patch loss: the probe reads shape and
+    colour from each visual token (the projector's output), which gives the vision tower a dense signal."""
+    features = model.image_features(px)
+    embeds = model.embed(ids, features)
+    h, _ = model.language_model.model(embeds, mask)
+    # Only answer positions need logits: position t predicts labels[t + 1].
+    target = labels[:, 1:]
+    keep = target != -100
+    logits = model.language_model.lm_head(h[:, :-1][keep])
+    loss = F.cross_entropy(logits, target[keep])
+    if probe is None:
+        return loss, None
+    shape_logits, colour_logits = probe(features)
+    aux = F.cross_entropy(shape_logits.reshape(-1, len(SHAPES) + 1), patch[:, 0].reshape(-1)) + \
+        F.cross_entropy(colour_logits.reshape(-1, len(COLORS) + 1), patch[:, 1].reshape(-1))
+    return loss, aux
+
+
+class PatchProbe(torch.nn.Module):
+    """Linear read-outs of shape and colour per visual token; used in training only, never saved."""
+
+    def __init__(self, d):
+        super().__init__()
+        self.shape = torch.nn.Linear(d, len(SHAPES) + 1)
+        self.colour = torch.nn.Linear(d, len(COLORS) + 1)
+
+    def forward(self, features):
+        return self.shape(features), self.colour(features)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Training
+
+def train(args):
+    torch.set_num_threads(1)
+    torch.manual_seed(args.seed)
+    rng = random.Random(args.seed)
+    t0 = time.time()
+    os.makedirs(args.work, exist_ok=True)
+    images, records = load_scene_set(args.train, os.path.join(args.work, "train-images.npy"))
+    patches = torch.from_numpy(patch_labels(args.train, records, os.path.join(args.work, "train-patches.npy")))
+    print(f"loaded {len(records)} training scenes in {time.time() - t0:.1f} s", flush=True)
+    dev = torch.device(args.device)
+    model = o.Llava(model_config())
+    init_weights(model)
+    probe = PatchProbe(CONFIG["text_config"]["hidden_size"])
+    model.to(dev)
+    probe.to(dev)
+    state_path = os.path.join(args.work, "state.pt")
+    step = 0
+    decay, no_decay = [], []
+    for name, p in list(model.named_parameters()) + list(probe.named_parameters()):
+        (no_decay if p.dim() < 2 or "embedding" in name else decay).append(p)
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": no_decay, "weight_decay": 0.0}],
+                            lr=args.lr, betas=(0.9, 0.98))
+    if os.path.exists(state_path) and args.resume:
+        state = torch.load(state_path, map_location=dev)
+        model.load_state_dict(state["model"])
+        probe.load_state_dict(state["probe"])
+        opt.load_state_dict(state["opt"])
+        step = state["step"]
+        rng.setstate(state["rng"])
+        torch.set_rng_state(state["torch_rng"])
+        print(f"resumed at step {step}", flush=True)
+    start, losses, aux_losses = time.time(), [], []
+    while step < args.steps:
+        lr = args.lr * min(1.0, (step + 1) / args.warmup) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * step / args.steps)))
+        for g in opt.param_groups:
+            g["lr"] = lr
+        items = []
+        for _ in range(args.batch):
+            i = rng.randrange(len(records))
+            items.append((i, *conversation(records[i], rng, args.turns)))
+        ids, mask, labels = (t.to(dev) for t in batch(items))
+        index = [i for i, _, _ in items]
+        loss, aux = loss_of(model, pixels(images, index).to(dev), ids, mask, labels, probe, patches[index].to(dev))
+        opt.zero_grad(set_to_none=True)
+        (loss + args.aux_weight * aux).backward()
+        torch.nn.utils.clip_grad_norm_(list(model.parameters()) + list(probe.parameters()), 1.0)
+        opt.step()
+        losses.append(loss.item())
+        aux_losses.append(aux.item())
+        step += 1
+        if step % args.log_every == 0:
+            rate = (time.time() - start) / len(losses)
+            print(f"step {step} loss {np.mean(losses[-args.log_every:]):.4f} patch loss "
+                  f"{np.mean(aux_losses[-args.log_every:]):.4f} lr {lr:.2e} {rate:.3f} s/step "
+                  f"elapsed {time.time() - t0:.0f} s", flush=True)
+        if step % args.save_every == 0 or step == args.steps:
+            torch.save({"model": model.state_dict(), "probe": probe.state_dict(), "opt": opt.state_dict(), "step": step, "rng": rng.getstate(),
+                        "torch_rng": torch.get_rng_state()}, state_path + ".tmp")
+            os.replace(state_path + ".tmp", state_path)
+            print(f"saved {state_path} at step {step}", flush=True)
+    print(f"done: {step} steps in {time.time() - t0:.0f} s", flush=True)
+
+
+def init_weights(model):
+    """As Hugging Face initialises: normal(0, 0.02) weights, zero biases, unit norms."""
+    for name, p in model.named_parameters():
+        if name.endswith("class_embedding"):
+            continue
+        if p.dim() == 1:
+            torch.nn.init.ones_(p) if "norm" in name else torch.nn.init.zeros_(p)
+        else:
+            torch.nn.init.normal_(p, std=0.02)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Export and evaluation
+
+def load_model(work):
+    model = o.Llava(model_config())
+    model.load_state_dict(torch.load(os.path.join(work, "state.pt"), map_location="cpu")["model"])
+    model.eval()
+    return model
+
+
+@torch.no_grad()
+def next_tokens(model, images, index, prompts):
+    """Greedy next token after each prompt (one image index per prompt)."""
+    items = [(i, p, [-100] * len(p)) for i, p in zip(index, prompts)]
+    ids, mask, _ = batch(items)
+    logits = model(pixels(images, index), ids, mask)
+    last = mask.sum(1) - 1
+    return logits[torch.arange(len(items)), last].argmax(-1).tolist()
+
+
+@torch.no_grad()
+def generate(model, images, index, prompt, max_new=20):
+    """Greedy continuations of one prompt for several scenes at once (equal lengths, so no padding)."""
+    features = model.image_features(pixels(images, index))
+    seqs = [expand(prompt) for _ in index]
+    done = [False] * len(index)
+    out = [[] for _ in index]
+    for _ in range(max_new):
+        t = torch.tensor(seqs)
+        h, _ = model.language_model.model(model.embed(t, features), torch.ones_like(t))
+        nxt = model.language_model.lm_head(h[:, -1]).argmax(-1).tolist()
+        for k, token in enumerate(nxt):
+            seqs[k].append(token)
+            done[k] = done[k] or token == o.EOS_ID
+            if not done[k]:
+                out[k].append(token)
+        if all(done):
+            break
+    return [o.decode(x) for x in out]
+
+
+def evaluate(model, images, records, chunk=32):
+    """Polling: the greedy next token is the answer's ("Yes"/"No"); VQA: the next token after "It is a" is the
+    shape's; descriptions: share of the scene's objects whose shape word is a whole word of the greedy output."""
+    results = {}
+    for task, vqa in (("polling", False), ("vqa", True)):
+        key = "polling" if task == "polling" else "vqa"
+        cases = [(k, prompt_ids(q["question"], vqa), answer_ids(q["answer"])[0])
+                 for k, r in enumerate(records) for q in r[key]]
+        correct = 0
+        for s in range(0, len(cases), chunk):
+            part = cases[s:s + chunk]
+            got = next_tokens(model, images, [k for k, _, _ in part], [p for _, p, _ in part])
+            correct += sum(g == a for g, (_, _, a) in zip(got, part))
+        results[task] = {"correct": correct, "total": len(cases), "accuracy": correct / len(cases)}
+    named, objects, exact, examples_out = 0, 0, 0, []
+    prompt = prompt_ids(DESCRIBE[0], False)
+    texts = []
+    for s in range(0, len(records), chunk):
+        texts += generate(model, images, list(range(s, min(s + chunk, len(records)))), prompt)
+    for k, (r, text) in enumerate(zip(records, texts)):
+        words = set(re.findall(r"[a-z]+", text))
+        named += sum(obj["shape"] in words for obj in r["objects"])
+        objects += len(r["objects"])
+        exact += text == r["description"]
+        if k < 8:
+            examples_out.append({"image": r["file_name"], "expected": r["description"], "generated": text})
+    results["description"] = {"objects_named": named, "objects": objects, "recall": named / objects,
+                              "exact_match": exact / len(records), "examples": examples_out}
+    return results
+
+
+def write_checkpoint(model, out):
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, "config.json"), "w") as f:
+        json.dump(CONFIG, f, indent=2, sort_keys=True)
+        f.write("\n")
+    gen = {"_from_model_config": True, "bos_token_id": o.BOS_ID, "eos_token_id": o.EOS_ID,
+           "pad_token_id": o.PAD_ID, "transformers_version": "4.45.1"}
+    pre = {"crop_size": {"height": IMAGE_SIZE, "width": IMAGE_SIZE}, "do_center_crop": True, "do_convert_rgb": True,
+           "do_normalize": True, "do_rescale": True, "do_resize": True,
+           "image_mean": [0.48145466, 0.4578275, 0.40821073], "image_processor_type": "CLIPImageProcessor",
+           "image_std": [0.26862954, 0.26130258, 0.27577711], "processor_class": "LlavaProcessor", "resample": 3,
+           "rescale_factor": 1 / 255, "size": {"shortest_edge": IMAGE_SIZE}}
+    special = {"bos_token": o.special(o.BOS), "eos_token": o.special(o.EOS), "pad_token": o.special(o.PAD),
+               "unk_token": o.special(o.UNK)}
+    for name, content in (("generation_config.json", gen), ("preprocessor_config.json", pre),
+                          ("tokenizer.json", o.tokenizer_json()), ("special_tokens_map.json", special),
+                          ("tokenizer_config.json", o.tokenizer_config(2048))):
+        with open(os.path.join(out, name), "w") as f:
+            json.dump(content, f, indent=2, sort_keys=True, ensure_ascii=False)
+            f.write("\n")
+    o.save_safetensors(os.path.join(out, "model.safetensors"), model.state_dict(), {"format": "pt"})
+
+
+REFERENCE_PROMPTS = [("description", DESCRIBE[0], False), ("polling", None, False), ("vqa", None, True)]
+
+
+@torch.no_grad()
+def write_reference(model, images, records, seed, out, scenes=(0, 1)):
+    """For held-out scenes k: pixel_values.{k}, input_ids.{k}.{task} (placeholder once, BOS first) and
+    logits.{k}.{task} at the last 12 positions, from the weights as written. The metadata names each scene's id
+    and the scene set's seed, so a test can draw the same picture again, and the prompt texts."""
+    tensors, prompts = {}, {}
+    for k in scenes:
+        r = records[k]
+        px = pixels(images, [k])
+        tensors[f"pixel_values.{k}"] = px
+        for task, question, vqa in REFERENCE_PROMPTS:
+            q = question or (r["polling"][0]["question"] if task == "polling" else r["vqa"][0]["question"])
+            p = prompt_ids(q, vqa)
+            ids = torch.tensor([expand(p)])
+            logits = model(px, ids, torch.ones_like(ids))
+            tensors[f"input_ids.{k}.{task}"] = torch.tensor(p, dtype=torch.long)
+            tensors[f"logits.{k}.{task}"] = logits[0, -12:].float()
+            prompts[f"{k}.{task}"] = TEMPLATE.format(q) + (VQA_CONTINUATION if vqa else "")
+    meta = {"scenes": json.dumps({str(k): records[k]["image_id"] for k in scenes}), "prompts": json.dumps(prompts),
+            "scene_seed": str(seed),
+            "logit_positions": "the last 12 positions of the expanded sequence"}
+    o.save_safetensors(out, tensors, meta)
+
+
+def write_tokenizer_check(records, out):
+    """Texts and the ids this trainer gives them (BOS first): every distinct prompt of the held-out set, the
+    descriptions of its first scenes, and one multi-turn conversation as training sees it."""
+    texts = []
+    for r in records:
+        texts += [TEMPLATE.format(p["question"]) for p in r["polling"]]
+        texts += [TEMPLATE.format(v["question"]) + VQA_CONTINUATION for v in r["vqa"]]
+    texts += [TEMPLATE.format(q) for q in DESCRIBE] + [r["description"] for r in records[:20]]
+    ids, _ = conversation(records[0], random.Random(0), 4)
+    texts.append(None)
+    check = {t: o.encode(t) for t in dict.fromkeys(texts) if t is not None}
+    check[o.decode_with_special(ids)] = ids
+    with open(out, "w") as f:
+        json.dump(check, f, indent=1, ensure_ascii=False)
+        f.write("\n")
+
+
+def export(args):
+    torch.set_num_threads(1)
+    model = load_model(args.work)
+    write_checkpoint(model, args.out)
+    # Everything below runs on the weights as written: the checkpoint is read back.
+    model.load_state_dict(o.load_safetensors(os.path.join(args.out, "model.safetensors")))
+    images, records = load_scene_set(args.heldout)
+    with open(os.path.join(args.heldout, "questions.json")) as f:
+        seed = json.load(f)["info"]["seed"]
+    write_reference(model, images, records, seed, os.path.join(args.out, "..", "reference-logits.safetensors"))
+    write_tokenizer_check(records, os.path.join(args.out, "..", "tokenizer-check.json"))
+    if args.skip_eval:
+        return
+    t = time.time()
+    results = evaluate(model, images, records)
+    results["heldout"] = {"scenes": len(records), "dir": os.path.basename(os.path.normpath(args.heldout))}
+    with open(os.path.join(args.out, "..", "heldout-accuracy.json"), "w") as f:
+        json.dump(results, f, indent=2)
+        f.write("\n")
+    print(json.dumps({k: {kk: vv for kk, vv in v.items() if kk != "examples"} for k, v in results.items()}),
+          f"({time.time() - t:.0f} s)")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    t = sub.add_parser("train")
+    t.add_argument("--train", required=True)
+    t.add_argument("--work", required=True)
+    t.add_argument("--steps", type=int, required=True)
+    t.add_argument("--batch", type=int, default=8)
+    t.add_argument("--turns", type=int, default=6)
+    t.add_argument("--lr", type=float, default=2e-3)
+    t.add_argument("--warmup", type=int, default=200)
+    t.add_argument("--seed", type=int, default=14)
+    t.add_argument("--log-every", type=int, default=25)
+    t.add_argument("--save-every", type=int, default=250)
+    t.add_argument("--resume", action="store_true")
+    t.add_argument("--aux-weight", type=float, default=0.5)
+    t.add_argument("--device", default="cpu", help="cpu, or cuda where a GPU is at hand")
+    e = sub.add_parser("export")
+    e.add_argument("--heldout", required=True)
+    e.add_argument("--work", required=True)
+    e.add_argument("--out", required=True)
+    e.add_argument("--skip-eval", action="store_true")
+    args = ap.parse_args()
+    train(args) if args.cmd == "train" else export(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
