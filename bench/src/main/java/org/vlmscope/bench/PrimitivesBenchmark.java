@@ -46,11 +46,11 @@ public final class PrimitivesBenchmark {
     }
 
     /**
-     * One primitive: its timing, resident memory before its runs and the peak during them (bytes; -1 when unknown),
-     * and the 1-minute load average of the machine before and after.
+     * One primitive: its timing, resident memory before its runs and the peak during them, the proportional set
+     * size after them (bytes; -1 when unknown), and the 1-minute load average of the machine before and after.
      */
-    public record Step(String name, Timing timing, long residentBeforeBytes, long peakBytes, double loadBefore,
-                       double loadAfter) {
+    public record Step(String name, Timing timing, long residentBeforeBytes, long peakBytes, long pssAfterBytes,
+                       double loadBefore, double loadAfter) {
     }
 
     /** The model, the prompt lengths, memory once the model is loaded, every step, and the process's peak. */
@@ -187,7 +187,8 @@ public final class PrimitivesBenchmark {
         double[] sorted = seconds.clone();
         Arrays.sort(sorted);
         Timing timing = new Timing(median(seconds), sorted[0], sorted[reps - 1], reps, median(cpu));
-        return new Step(name, timing, before, peak, loadBefore, ProcessStats.loadAverage());
+        return new Step(name, timing, before, peak, ProcessStats.proportionalBytes(), loadBefore,
+                ProcessStats.loadAverage());
     }
 
     static double median(double[] values) {

@@ -20,11 +20,20 @@ public final class ProcessStats {
     }
 
     public static long residentBytes() {
-        return field("VmRSS:");
+        return field(STATUS, "VmRSS:");
     }
 
     public static long peakBytes() {
-        return field("VmHWM:");
+        return field(STATUS, "VmHWM:");
+    }
+
+    /**
+     * Proportional set size: resident memory with each page counted once however many mappings share it. ONNX
+     * Runtime maps a model's data file once per session, so resident size counts shared weights once per variant
+     * and overstates what the variants cost together; this does not.
+     */
+    public static long proportionalBytes() {
+        return field(Path.of("/proc/self/smaps_rollup"), "Pss:");
     }
 
     /** Starts a new peak at the current resident size; false where the kernel does not allow it. */
@@ -61,9 +70,9 @@ public final class ProcessStats {
         }
     }
 
-    private static long field(String name) {
+    private static long field(Path file, String name) {
         try {
-            for (String line : Files.readAllLines(STATUS)) {
+            for (String line : Files.readAllLines(file)) {
                 if (line.startsWith(name)) {
                     return Long.parseLong(line.substring(name.length()).trim().split("\\s+")[0]) * 1024;
                 }

@@ -53,12 +53,13 @@ final class BenchPrimitivesCommand implements Callable<Integer> {
                 model, d.layers(), d.dModel(), d.vocab(), report.pollingLength(), report.describeLength(), report.provider());
         System.out.printf(Locale.ROOT, "resident after loading: %s; peak: %s%n", Units.bytes(report.loadedBytes()),
                 Units.bytes(report.peakBytes()));
-        System.out.printf(Locale.ROOT, "%-16s %9s %9s %9s %3s %9s %12s %12s %11s%n", "primitive", "median_s", "min_s", "max_s",
-                "n", "cpu_s", "rss_before", "peak_rss", "load");
+        System.out.printf(Locale.ROOT, "%-16s %9s %9s %9s %3s %9s %12s %12s %12s %11s%n", "primitive", "median_s", "min_s",
+                "max_s", "n", "cpu_s", "rss_before", "peak_rss", "pss_after", "load");
         for (PrimitivesBenchmark.Step s : report.steps()) {
             var t = s.timing();
-            System.out.printf(Locale.ROOT, "%-16s %9.3f %9.3f %9.3f %3d %9.3f %12s %12s %5.2f-%5.2f%n", s.name(), t.medianS(),
-                    t.minS(), t.maxS(), t.n(), t.medianCpuS(), Units.bytes(s.residentBeforeBytes()), Units.bytes(s.peakBytes()),
+            System.out.printf(Locale.ROOT, "%-16s %9.3f %9.3f %9.3f %3d %9.3f %12s %12s %12s %5.2f-%5.2f%n", s.name(),
+                    t.medianS(), t.minS(), t.maxS(), t.n(), t.medianCpuS(), Units.bytes(s.residentBeforeBytes()),
+                    Units.bytes(s.peakBytes()), Units.bytes(s.pssAfterBytes()),
                     s.loadBefore(), s.loadAfter());
         }
         if (json != null) {
@@ -80,7 +81,8 @@ final class BenchPrimitivesCommand implements Callable<Integer> {
             timing.put("n", t.n());
             timing.put("median_cpu_s", t.medianCpuS());
             timings.put(s.name(), timing);
-            memory.put(s.name(), Map.of("rss_before_bytes", s.residentBeforeBytes(), "peak_rss_bytes", s.peakBytes()));
+            memory.put(s.name(), Map.of("rss_before_bytes", s.residentBeforeBytes(), "peak_rss_bytes", s.peakBytes(),
+                    "pss_after_bytes", s.pssAfterBytes()));
             load.put(s.name(), Map.of("before", s.loadBefore(), "after", s.loadAfter()));
         }
         Map<String, Object> out = new LinkedHashMap<>();

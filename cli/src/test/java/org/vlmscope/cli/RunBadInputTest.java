@@ -2,6 +2,7 @@ package org.vlmscope.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.onnx.proto.OnnxMl.TensorProto;
 import java.io.IOException;
@@ -196,10 +197,13 @@ class RunBadInputTest {
                 .toString(), "-cp", System.getProperty("java.class.path"), Main.class.getName(), "run",
                 model.toString(), "--image", demo.image().toString(), "--prompt", "What is this?",
                 "--max-new-tokens", "1", "--device", "cpu"));
-        Process p = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        Path out = tmp.resolve("child.out");
+        Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).start();
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         assertFalse(!p.waitFor(60, TimeUnit.SECONDS), "the child run finished");
-        assertEquals(0, p.exitValue(), err);
+        // The run's own result, rather than the exit code: once under heavy load the child JVM died by SIGSEGV
+        // after printing everything (a native library's teardown), which says nothing about the log lines.
+        assertTrue(Files.readString(out).contains("answer ("), () -> "the child run did not answer:\n" + err);
         assertFalse(err.contains("onnxruntime"), "ONNX Runtime's native log reached stderr:\n" + err);
         assertFalse(err.contains("[W:") || err.contains("[E:"), "native log lines on stderr:\n" + err);
     }

@@ -134,6 +134,11 @@ public final class Forward {
             return batch;
         }
 
+        /** The decoder's inputs for the whole prompt (embeddings, mask, positions, empty cache). */
+        Map<String, OnnxTensor> decoderInputs() {
+            return decoderInputs.map();
+        }
+
         /** The LM input embeddings of the prompt [batch, seq, d_model]. */
         public OnnxTensor inputsEmbeds() {
             return decoderInputs.embeds();

@@ -1,0 +1,98 @@
+package org.vlmscope.golden;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.vlmscope.core.BadArgumentException;
+import org.vlmscope.core.SafetensorsWriter.NamedTensor;
+import org.vlmscope.exporter.ExportOptions;
+import org.vlmscope.exporter.Exporter;
+import org.vlmscope.runtime.intervene.Intervention;
+import org.vlmscope.runtime.intervene.LensRequest;
+import org.vlmscope.runtime.run.Forward;
+import org.vlmscope.runtime.run.PreparedPrompt;
+import org.vlmscope.runtime.session.Device;
+import org.vlmscope.runtime.session.ModelSession;
+
+/**
+ * The image computed once and reused for every condition gives, bit for bit, what a run from scratch gives: the
+ * decoder sees the same embeddings and does the same arithmetic. Conditions: clean, each ablation and knockout
+ * case of the llava-tiny fixture and all of them together, each with logits at every position and at the last one
+ * only, and the clean run with the lens.
+ */
+class PreparedPromptGoldenTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void everyConditionEqualsARunFromScratch() {
+        try (GoldenFixture f = GoldenFixture.load("llava-tiny")) {
+            Path model = Exporter.export(f.checkpoint(), tmp.resolve("model"), ExportOptions.parse("fp32")).modelDir();
+            NamedTensor pixels = InterventionsGoldenTest.pixels(f);
+            long[][] ids = {f.inputIds()};
+            try (ModelSession s = ModelSession.open(model, Device.CPU,
+                    List.of("projector.hook_out", "blocks.*.hook_resid_post"));
+                 PreparedPrompt prepared = PreparedPrompt.of(s, pixels, ids)) {
+                for (Map.Entry<String, List<Intervention>> c : conditions(f).entrySet()) {
+                    for (Forward.Logits logits : Forward.Logits.values()) {
+                        same(s, prepared, pixels, ids, c.getKey(), c.getValue(), null, logits);
+                    }
+                }
+                same(s, prepared, pixels, ids, "clean", List.of(), new LensRequest(5, List.of(7L)), Forward.Logits.ALL);
+            }
+        }
+    }
+
+    private static void same(ModelSession s, PreparedPrompt prepared, NamedTensor pixels, long[][] ids, String name,
+                             List<Intervention> condition, LensRequest lens, Forward.Logits logits) {
+        String what = name + (lens == null ? "" : " + lens") + ", logits " + logits;
+        Map<String, NamedTensor> reused = prepared.run(condition, lens, logits);
+        Map<String, NamedTensor> scratch = Forward.run(s, pixels, ids, condition, lens, logits);
+        assertEquals(scratch.keySet(), reused.keySet(), what);
+        for (String tensor : scratch.keySet()) {
+            assertEquals(scratch.get(tensor).data(), reused.get(tensor).data(), what + ": " + tensor);
+        }
+    }
+
+    @Test
+    void aPatchOfTheVisionTowerIsRefused() {
+        try (GoldenFixture f = GoldenFixture.load("llava-tiny")) {
+            Path model = Exporter.export(f.checkpoint(), tmp.resolve("model"), ExportOptions.parse("fp32")).modelDir();
+            try (ModelSession s = ModelSession.open(model, Device.CPU, List.of());
+                 PreparedPrompt prepared = PreparedPrompt.of(s, InterventionsGoldenTest.pixels(f), new long[][] {f.inputIds()})) {
+                var patch = new Intervention.HookPatch("projector.hook_out", new int[] {0}, new float[64]);
+                var e = assertThrows(BadArgumentException.class, () -> prepared.run(List.of(patch), null, Forward.Logits.ALL));
+                assertEquals(true, e.getMessage().contains("projector.hook_out"), e.getMessage());
+            }
+        }
+    }
+
+    private static Map<String, List<Intervention>> conditions(GoldenFixture f) {
+        Map<String, List<Intervention>> out = new LinkedHashMap<>();
+        out.put("clean", List.of());
+        float[] mean = f.floats("ablation.mean_vector");
+        for (JsonNode c : f.manifest.path("ablation").path("cases")) {
+            out.put("ablation " + c.path("name").asText(),
+                    List.of(new Intervention.Ablation(InterventionsGoldenTest.ints(c.path("sequence_positions")), mean)));
+        }
+        List<Intervention> both = new ArrayList<>();
+        for (JsonNode c : f.manifest.path("knockout").path("cases")) {
+            var k = new Intervention.Knockout(InterventionsGoldenTest.ints(c.path("key_positions")),
+                    new int[] {c.path("query_position").asInt()}, InterventionsGoldenTest.ints(c.path("layers")));
+            out.put("knockout " + c.path("name").asText(), List.of(k));
+            both.add(k);
+        }
+        both.add(new Intervention.Ablation(InterventionsGoldenTest.ints(
+                f.manifest.path("ablation").path("cases").get(0).path("sequence_positions")), mean));
+        out.put("knockouts and an ablation", both);
+        return out;
+    }
+}
