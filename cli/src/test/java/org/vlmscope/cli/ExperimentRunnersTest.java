@@ -339,6 +339,12 @@ class ExperimentRunnersTest {
                 images.toString(), "--device", "cpu", "-o", results.toString()), "image 3", "000000000003.png",
                 "is not in " + images);
 
+        Path strayQuestion = Files.writeString(tmp.resolve("stray.jsonl"),
+                Files.readString(vqa).replaceFirst("\"image_id\":1,", "\"image_id\":99,"));
+        Cli.failsWith(Cli.run("ablation", demo.model().toString(), "--dataset", dataset.toString(), "--images",
+                coco.images().toString(), "--mean", mean.toString(), "--vqa", strayQuestion.toString(), "--device",
+                "cpu", "-o", results.toString()), "the question about image 99 has no kept image in " + dataset);
+
         Path otherGrid = Files.writeString(tmp.resolve("grid12.jsonl"),
                 Files.readString(dataset).replace("\"grid\":24", "\"grid\":12"));
         Cli.failsWith(Cli.run("logit-lens", demo.model().toString(), "--dataset", otherGrid.toString(), "--images",

@@ -24,6 +24,7 @@ import org.vlmscope.experiments.run.LayerWindow;
 import org.vlmscope.experiments.run.ObjectToken;
 import org.vlmscope.exporter.ExportOptions;
 import org.vlmscope.exporter.Exporter;
+import org.vlmscope.runtime.run.PreparedPrompt;
 import org.vlmscope.runtime.session.Device;
 import org.vlmscope.runtime.text.PromptTemplates.Fidelity;
 import org.vlmscope.runtime.text.Sequence;
@@ -48,9 +49,11 @@ class ExperimentGoldenTest {
             ObjectToken object = new ObjectToken("t" + target, target, "t" + target, "t" + target);
             Sequence seq = new Sequence(f.inputIds(), 4, 576, 24);
             var pixels = InterventionsGoldenTest.pixels(f);
-            try (ExperimentModel m = ExperimentModel.open(model, Device.CPU, 1, Fidelity.PAPER)) {
+            try (ExperimentModel m = ExperimentModel.open(model, Device.CPU, 1, Fidelity.PAPER);
+                 PreparedPrompt prepared = PreparedPrompt.of(m.session(), pixels, new long[][] {seq.ids()})) {
+                // The runner's path: the image and embeddings computed once, the decoder per condition.
                 AblationTask.Prompt prompt = new AblationTask.Prompt(AblationTask.VQA, seq, "", object, 0, 1);
-                AblationTask.Outcome baseline = AblationTask.answer(m, pixels, prompt, List.of());
+                AblationTask.Outcome baseline = AblationTask.answer(m, pixels, prepared, prompt, List.of());
                 assertEquals(List.of(target), baseline.answer().tokenIds());
                 assertTrue(baseline.correct());
                 float[] mean = f.floats("ablation.mean_vector");
@@ -60,8 +63,8 @@ class ExperimentGoldenTest {
                     int argmax = argmax(reference);
                     assertTrue(margin(reference, argmax) > 4 * f.atol("logits"),
                             "the reference's top two are too close");
-                    AblationRecord r = AblationRunner.ablate(m, pixels, prompt, "golden", object.object(), "object",
-                            visual, mean, baseline);
+                    AblationRecord r = AblationRunner.ablate(m, pixels, prepared, prompt, "golden", object.object(),
+                            "object", visual, mean, baseline);
                     assertEquals(visual.length, r.nTokens());
                     assertEquals(List.of((long) argmax), r.ablatedAnswer().tokenIds(), c.path("name").asText());
                     assertEquals(argmax == target, r.ablatedCorrect());

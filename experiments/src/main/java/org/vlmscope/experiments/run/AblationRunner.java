@@ -29,6 +29,7 @@ import org.vlmscope.runtime.image.ImageDecoder;
 import org.vlmscope.runtime.image.RgbImage;
 import org.vlmscope.runtime.intervene.Intervention;
 import org.vlmscope.runtime.run.Forward;
+import org.vlmscope.runtime.run.PreparedPrompt;
 import org.vlmscope.runtime.text.PromptTemplates.Fidelity;
 import org.vlmscope.runtime.text.Sequence;
 
@@ -123,7 +124,12 @@ public final class AblationRunner {
             int done = plan.resumed();
             context.progress().report(TASK, done, total);
             for (WorkUnit<Item> unit : plan.remaining()) {
-                appended += new ImageWork(unit.item(), run).run();
+                ImageWork work = new ImageWork(unit.item(), run);
+                try {
+                    appended += work.run();
+                } finally {
+                    work.close();
+                }
                 context.progress().report(TASK, ++done, total);
             }
             return new RunContext.Summary(total, plan.resumed(), appended, (System.nanoTime() - started) / 1e9);
@@ -134,12 +140,12 @@ public final class AblationRunner {
      * One record: the prompt answered with the visual tokens {@code visual} of set {@code set} replaced by
      * {@code mean} on the prefill, judged against the clean {@code baseline} of the same prompt.
      */
-    public static AblationRecord ablate(ExperimentModel model, NamedTensor pixels, AblationTask.Prompt prompt,
-                                        String imageId, String object, String set, int[] visual, float[] mean,
-                                        AblationTask.Outcome baseline) {
+    public static AblationRecord ablate(ExperimentModel model, NamedTensor pixels, PreparedPrompt prepared,
+                                        AblationTask.Prompt prompt, String imageId, String object, String set,
+                                        int[] visual, float[] mean, AblationTask.Outcome baseline) {
         Sequence seq = prompt.sequence();
         int[] positions = Arrays.stream(visual).map(seq::position).toArray();
-        AblationTask.Outcome ablated = AblationTask.answer(model, pixels, prompt,
+        AblationTask.Outcome ablated = AblationTask.answer(model, pixels, prepared, prompt,
                 List.of(new Intervention.Ablation(positions, mean)));
         return new AblationRecord(imageId, object, prompt.task().label(), set, visual.length,
                 Arrays.stream(visual).boxed().toList(), baseline.correct(), ablated.correct(), baseline.answer(),
@@ -188,6 +194,7 @@ public final class AblationRunner {
         private final NamedTensor pixels;
         private final Map<AblationTask, AblationTask.Prompt> prompts = new EnumMap<>(AblationTask.class);
         private final Map<AblationTask, AblationTask.Outcome> baselines = new EnumMap<>(AblationTask.class);
+        private final Map<AblationTask, PreparedPrompt> prepared = new EnumMap<>(AblationTask.class);
         private AblationSets.ImageEvidence evidence;
 
         ImageWork(Item item, ExperimentRun run) {
@@ -215,7 +222,7 @@ public final class AblationRunner {
         }
 
         private AblationRecord ablationRecord(AblationTask task, String set) {
-            return ablate(model, pixels, prompt(task), item.id(), item.record().object(), set,
+            return ablate(model, pixels, prepared(task), prompt(task), item.id(), item.record().object(), set,
                     AblationSets.positions(set, evidence()), mean, baseline(task));
         }
 
@@ -239,7 +246,24 @@ public final class AblationRunner {
         }
 
         private AblationTask.Outcome baseline(AblationTask task) {
-            return baselines.computeIfAbsent(task, t -> AblationTask.answer(model, pixels, prompt(t), List.of()));
+            return baselines.computeIfAbsent(task, t -> AblationTask.answer(model, pixels, prepared(t), prompt(t),
+                    List.of()));
+        }
+
+        /**
+         * The task's prompt with the image and embeddings computed once, for one-token answers (VQA, paper
+         * polling); null where the answer is decoded.
+         */
+        private PreparedPrompt prepared(AblationTask task) {
+            boolean oneToken = task == AblationTask.VQA
+                    || (task == AblationTask.POLLING && model.fidelity() == Fidelity.PAPER);
+            return oneToken ? prepared.computeIfAbsent(task, t -> PreparedPrompt.of(model.session(), pixels,
+                    new long[][] {prompt(t).sequence().ids()})) : null;
+        }
+
+        /** Releases the prepared prompts of the image. */
+        void close() {
+            prepared.values().forEach(PreparedPrompt::close);
         }
 
         /** The sets' evidence, computed once and only what the image's missing records need. */

@@ -8,6 +8,7 @@ import org.vlmscope.core.SafetensorsWriter.NamedTensor;
 import org.vlmscope.experiments.metrics.SuccessRules;
 import org.vlmscope.experiments.records.Answer;
 import org.vlmscope.runtime.intervene.Intervention;
+import org.vlmscope.runtime.run.PreparedPrompt;
 import org.vlmscope.runtime.text.PromptTemplates.Fidelity;
 import org.vlmscope.runtime.text.PromptTemplates.Variant;
 import org.vlmscope.runtime.text.Sequence;
@@ -80,6 +81,15 @@ public enum AblationTask {
     /** Runs the prompt on the image under {@code interventions} and judges the answer by the model's fidelity. */
     public static Outcome answer(ExperimentModel model, NamedTensor pixels, Prompt p,
                                  List<Intervention> interventions) {
+        return answer(model, pixels, null, p, interventions);
+    }
+
+    /**
+     * As above; a one-token answer is read from {@code prepared} (the prompt's image and embeddings computed once)
+     * when it is not null, so that only the decoder runs.
+     */
+    public static Outcome answer(ExperimentModel model, NamedTensor pixels, PreparedPrompt prepared, Prompt p,
+                                 List<Intervention> interventions) {
         Fidelity f = model.fidelity();
         long[] ids = p.sequence().ids();
         return switch (p.task()) {
@@ -91,14 +101,20 @@ public enum AblationTask {
             case POLLING -> {
                 Answer a = f == Fidelity.CODE
                         ? generated(model, PromptProbe.generate(model, pixels, ids, interventions, CODE_POLLING_TOKENS))
-                        : next(model, PromptProbe.next(model, pixels, ids, interventions).token());
+                        : next(model, nextToken(model, pixels, prepared, ids, interventions));
                 yield new Outcome(a, SuccessRules.polling(f, a, p.yesToken()));
             }
             case VQA -> {
-                Answer a = next(model, PromptProbe.next(model, pixels, ids, interventions).token());
+                Answer a = next(model, nextToken(model, pixels, prepared, ids, interventions));
                 yield new Outcome(a, SuccessRules.vqa(f, a, p.object().text(), p.object().id()));
             }
         };
+    }
+
+    private static long nextToken(ExperimentModel model, NamedTensor pixels, PreparedPrompt prepared, long[] ids,
+                                  List<Intervention> interventions) {
+        return (prepared != null ? PromptProbe.next(prepared, interventions)
+                : PromptProbe.next(model, pixels, ids, interventions)).token();
     }
 
     private static Answer generated(ExperimentModel model, long[] tokens) {

@@ -18,6 +18,7 @@ import org.vlmscope.experiments.records.RunManifest;
 import org.vlmscope.experiments.records.WorkUnit;
 import org.vlmscope.runtime.image.ImageDecoder;
 import org.vlmscope.runtime.intervene.Intervention;
+import org.vlmscope.runtime.run.PreparedPrompt;
 import org.vlmscope.runtime.text.PromptTemplates.Variant;
 import org.vlmscope.runtime.text.Sequence;
 
@@ -103,22 +104,33 @@ public final class KnockoutRunner {
         if (cells.isEmpty()) {
             return out;
         }
-        PromptProbe.NextToken clean = PromptProbe.next(model, pixels, seq.ids(), List.of());
-        Answer cleanAnswer = AblationTask.next(model, clean.token());
-        boolean cleanCorrect = SuccessRules.vqa(model.fidelity(), cleanAnswer, object.text(), object.id());
-        for (Cell c : cells) {
-            int[] from = c.scenario().from(seq, image);
-            int[] to = c.scenario().to(seq);
-            PromptProbe.NextToken knocked = PromptProbe.next(model, pixels, seq.ids(),
-                    List.of(new Intervention.Knockout(from, to, c.window().layers())));
-            Answer knockedAnswer = AblationTask.next(model, knocked.token());
-            out.add(new KnockoutRecord(Long.toString(image.imageId()), question, image.object(),
-                    c.scenario().label(), c.window().name(), c.window().first(), c.window().last(), from.length,
-                    to.length, cleanCorrect, SuccessRules.vqa(model.fidelity(), knockedAnswer, object.text(),
-                    object.id()), clean.probability(object.id()), knocked.probability(object.id()), cleanAnswer,
-                    knockedAnswer));
+        // The vision and embed graphs run once; each condition runs the decoder alone.
+        try (PreparedPrompt prepared = PreparedPrompt.of(model.session(), pixels, new long[][] {seq.ids()})) {
+            PromptProbe.NextToken clean = PromptProbe.next(prepared, List.of());
+            Answer cleanAnswer = AblationTask.next(model, clean.token());
+            boolean cleanCorrect = SuccessRules.vqa(model.fidelity(), cleanAnswer, object.text(), object.id());
+            for (Cell c : cells) {
+                out.add(knockedRecord(model, prepared, seq, question, image, object, c, clean, cleanAnswer,
+                        cleanCorrect));
+            }
         }
         return out;
+    }
+
+    private static KnockoutRecord knockedRecord(ExperimentModel model, PreparedPrompt prepared, Sequence seq,
+                                                String question, DatasetRecord image, ObjectToken object, Cell c,
+                                                PromptProbe.NextToken clean, Answer cleanAnswer,
+                                                boolean cleanCorrect) {
+        int[] from = c.scenario().from(seq, image);
+        int[] to = c.scenario().to(seq);
+        PromptProbe.NextToken knocked = PromptProbe.next(prepared,
+                List.of(new Intervention.Knockout(from, to, c.window().layers())));
+        Answer knockedAnswer = AblationTask.next(model, knocked.token());
+        return new KnockoutRecord(Long.toString(image.imageId()), question, image.object(),
+                c.scenario().label(), c.window().name(), c.window().first(), c.window().last(), from.length,
+                to.length, cleanCorrect, SuccessRules.vqa(model.fidelity(), knockedAnswer, object.text(),
+                object.id()), clean.probability(object.id()), knocked.probability(object.id()), cleanAnswer,
+                knockedAnswer);
     }
 
     private static List<String> keysOf(VqaSet.Question q, List<LayerWindow> windows) {

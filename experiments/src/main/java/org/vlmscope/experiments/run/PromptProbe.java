@@ -8,6 +8,7 @@ import org.vlmscope.core.vocab.GraphNames;
 import org.vlmscope.runtime.intervene.Intervention;
 import org.vlmscope.runtime.run.Forward;
 import org.vlmscope.runtime.run.Greedy;
+import org.vlmscope.runtime.run.PreparedPrompt;
 
 /**
  * The two measurements every experiment makes on one prompt, under interventions, exactly as {@code vlmscope run}
@@ -37,8 +38,16 @@ public final class PromptProbe {
     /** One forward pass over {@code ids} (placeholder expanded) and the image, unembedding the last position only. */
     public static NextToken next(ExperimentModel model, NamedTensor pixels, long[] ids,
                                  List<Intervention> interventions) {
-        NamedTensor logits = Forward.run(model.session(), pixels, new long[][] {ids}, interventions, null,
-                Forward.Logits.LAST).get(GraphNames.LOGITS);
+        return nextOf(Forward.run(model.session(), pixels, new long[][] {ids}, interventions, null,
+                Forward.Logits.LAST).get(GraphNames.LOGITS));
+    }
+
+    /** As above on a prompt whose image and embeddings were computed once: the decoder alone runs. */
+    public static NextToken next(PreparedPrompt prompt, List<Intervention> interventions) {
+        return nextOf(prompt.run(interventions, null, Forward.Logits.LAST).get(GraphNames.LOGITS));
+    }
+
+    private static NextToken nextOf(NamedTensor logits) {
         int seq = (int) logits.shape()[1];
         int vocab = (int) logits.shape()[2];
         FloatBuffer all = logits.data().duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
