@@ -12,7 +12,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code vlmscope report}: tables, plots, the lens viewer and an index page from results folders. */
 @Command(name = "report", mixinStandardHelpOptions = true,
-        description = "Write Table 1 and Table 2 (Markdown, CSV; denominators and 95% intervals), the logit-lens "
+        description = "Write Table 1 and Table 2 (Markdown, CSV; denominators and 95%% intervals), the logit-lens "
                 + "statistics, plots (PNG, SVG), the logit-lens viewer and index.html from the results folders of "
                 + "ablation, knockout and logit-lens runs. The shards of one run merge.")
 final class ReportCommand implements Callable<Integer> {
