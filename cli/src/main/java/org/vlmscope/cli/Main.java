@@ -44,7 +44,19 @@ public final class Main implements Runnable {
         return new CommandLine(new Main()).setExecutionExceptionHandler(new ErrorHandler());
     }
 
-    public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+    /**
+     * The stack of the thread that runs a command. ONNX Runtime creates sessions and runs graphs on the calling
+     * thread; on the JVM's default 1 MB stack, a CLI process started by the test runner died inside it by SIGSEGV
+     * (exit 139, no error report), and 4 MB sufficed. 16 MB leaves room for larger graphs.
+     */
+    private static final long COMMAND_STACK_BYTES = 16L << 20;
+
+    public static void main(String[] args) throws InterruptedException {
+        int[] exitCode = {1};   // stays 1 if an Error escapes the command (the thread's handler prints it)
+        Thread command = new Thread(null, () -> exitCode[0] = commandLine().execute(args), "vlmscope",
+                COMMAND_STACK_BYTES);
+        command.start();
+        command.join();
+        System.exit(exitCode[0]);
     }
 }

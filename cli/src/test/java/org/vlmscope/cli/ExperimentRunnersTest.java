@@ -174,9 +174,7 @@ class ExperimentRunnersTest {
         Path results = tmp.resolve("killed");
         Path records = results.resolve("records.jsonl");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        // Started from the test JVM, a child that runs ONNX Runtime dies of SIGSEGV with the default thread stack
-        // (not when started from a shell); a 4 MB stack lets it run.
-        List<String> command = new ArrayList<>(List.of(java, "-Xmx512m", "-Xss4m", "-cp",
+        List<String> command = new ArrayList<>(List.of(java, "-Xmx512m", "-cp",
                 System.getProperty("java.class.path"), Main.class.getName()));
         command.addAll(List.of(ablationArgs(results)));
         Path log = tmp.resolve("child.log");

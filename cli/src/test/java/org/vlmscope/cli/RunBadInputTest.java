@@ -201,8 +201,7 @@ class RunBadInputTest {
         Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).start();
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         assertFalse(!p.waitFor(60, TimeUnit.SECONDS), "the child run finished");
-        // The run's own result, rather than the exit code: once under heavy load the child JVM died by SIGSEGV
-        // after printing everything (a native library's teardown), which says nothing about the log lines.
+        assertEquals(0, p.exitValue(), err);
         assertTrue(Files.readString(out).contains("answer ("), () -> "the child run did not answer:\n" + err);
         assertFalse(err.contains("onnxruntime"), "ONNX Runtime's native log reached stderr:\n" + err);
         assertFalse(err.contains("[W:") || err.contains("[E:"), "native log lines on stderr:\n" + err);
