@@ -20,6 +20,13 @@ public final class GraphNames {
     public static final String INPUTS_EMBEDS = "inputs_embeds";
     public static final String ATTENTION_MASK = "attention_mask";
     public static final String POSITION_IDS = "position_ids";
+    /**
+     * Qwen2-VL's vision graph: int64 [patches, 2], the (row, column) of each row of pixel_values on its image's
+     * patch grid (before the 2x2 merge), in pixel_values' row order; the vision tower's 2-D rotary reads it.
+     */
+    public static final String VISION_POSITION_IDS = "vision_position_ids";
+    /** Qwen2-VL's vision graph: int64 [patches], the image each row of pixel_values belongs to; attention stays within it. */
+    public static final String VISION_SEGMENT_IDS = "vision_segment_ids";
     public static final String LOGITS = "logits";
     /** The input the logit-positions pass adds: int64 [positions] where logits are computed (-1 the last). */
     public static final String LOGIT_POSITIONS = "logits.positions";
