@@ -211,15 +211,35 @@ def loss_of(model, px, ids, mask, labels, probe=None, patch=None):
 
 
 class PatchProbe(torch.nn.Module):
-    """Linear read-outs of shape and colour per visual token; used in training only, never saved."""
+    """Read-outs of shape and colour per visual token, tied to the language model's input embeddings: a visual
+    token's shape logits are its dot products with the embeddings of the shape words (" circle", " star", ...)
+    plus a learned background row, and likewise for colours. Pulling an object's visual tokens towards the
+    embedding of its name lets one attention pattern (match the question's word to the patches that look like it)
+    serve every shape at once; with an untied probe the language model stayed image-blind for 400 steps. Used in
+    training only; the checkpoint has no trace of it beyond the embeddings it shaped."""
 
-    def __init__(self, d):
+    def __init__(self, model):
         super().__init__()
-        self.shape = torch.nn.Linear(d, len(SHAPES) + 1)
-        self.colour = torch.nn.Linear(d, len(COLORS) + 1)
+        d = CONFIG["text_config"]["hidden_size"]
+        self.embeddings = model.language_model.model.embed_tokens
+        self.shape_ids = torch.tensor([word_id(w) for w in SHAPES])
+        self.colour_ids = torch.tensor([word_id(w) for w in COLORS])
+        self.shape_background = torch.nn.Parameter(torch.zeros(1, d))
+        self.colour_background = torch.nn.Parameter(torch.zeros(1, d))
+        self.scale = torch.nn.Parameter(torch.tensor(10.0))
 
     def forward(self, features):
-        return self.shape(features), self.colour(features)
+        weight = self.embeddings.weight
+        shapes = torch.cat([self.shape_background, weight[self.shape_ids.to(weight.device)]])
+        colours = torch.cat([self.colour_background, weight[self.colour_ids.to(weight.device)]])
+        return self.scale * features @ shapes.T, self.scale * features @ colours.T
+
+
+def word_id(word):
+    """The one token id of a spaced word of the vocabulary (" star")."""
+    ids = o.encode_segment(" " + word, first=False)
+    assert len(ids) == 1, f"{word!r} is not one token: {ids}"
+    return ids[0]
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -237,13 +257,14 @@ def train(args):
     dev = torch.device(args.device)
     model = o.Llava(model_config())
     init_weights(model)
-    probe = PatchProbe(CONFIG["text_config"]["hidden_size"])
+    probe = PatchProbe(model)
     model.to(dev)
     probe.to(dev)
     state_path = os.path.join(args.work, "state.pt")
     step = 0
     decay, no_decay = [], []
-    for name, p in list(model.named_parameters()) + list(probe.named_parameters()):
+    probe_own = [p for n, p in probe.named_parameters() if not n.startswith("embeddings.")]
+    for name, p in list(model.named_parameters()) + [(f"probe.{k}", p) for k, p in enumerate(probe_own)]:
         (no_decay if p.dim() < 2 or "embedding" in name else decay).append(p)
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": no_decay, "weight_decay": 0.0}],
                             lr=args.lr, betas=(0.9, 0.98))
@@ -270,7 +291,7 @@ def train(args):
         loss, aux = loss_of(model, pixels(images, index).to(dev), ids, mask, labels, probe, patches[index].to(dev))
         opt.zero_grad(set_to_none=True)
         (loss + args.aux_weight * aux).backward()
-        torch.nn.utils.clip_grad_norm_(list(model.parameters()) + list(probe.parameters()), 1.0)
+        torch.nn.utils.clip_grad_norm_(list(model.parameters()) + probe_own, 1.0)
         opt.step()
         losses.append(loss.item())
         aux_losses.append(aux.item())
