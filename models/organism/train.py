@@ -247,6 +247,7 @@ def word_id(word):
 
 def train(args):
     torch.set_num_threads(1)
+    torch.set_flush_denormal(True)  # tiny weights' gradients go subnormal, which costs many times a normal float
     torch.manual_seed(args.seed)
     rng = random.Random(args.seed)
     t0 = time.time()
@@ -277,14 +278,19 @@ def train(args):
         rng.setstate(state["rng"])
         torch.set_rng_state(state["torch_rng"])
         print(f"resumed at step {step}", flush=True)
+    # A curriculum: scenes of one object first. There the answer is in every object token alike, so even attention
+    # spread evenly over the image carries it, and the language model learns to read shapes from visual tokens
+    # before it has to find the right object among several.
+    single = [i for i, r in enumerate(records) if len(r["objects"]) == 1]
     start, losses, aux_losses = time.time(), [], []
     while step < args.steps:
         lr = args.lr * min(1.0, (step + 1) / args.warmup) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * step / args.steps)))
         for g in opt.param_groups:
             g["lr"] = lr
         items = []
+        pool = single if step < args.single_object_steps else range(len(records))
         for _ in range(args.batch):
-            i = rng.randrange(len(records))
+            i = rng.choice(pool)
             items.append((i, *conversation(records[i], rng, args.turns)))
         ids, mask, labels = (t.to(dev) for t in batch(items))
         index = [i for i, _, _ in items]
@@ -498,6 +504,8 @@ def main():
     t.add_argument("--save-every", type=int, default=250)
     t.add_argument("--resume", action="store_true")
     t.add_argument("--aux-weight", type=float, default=0.5)
+    t.add_argument("--single-object-steps", type=int, default=0,
+                   help="train on one-object scenes only until this step (a curriculum)")
     t.add_argument("--device", default="cpu", help="cpu, or cuda where a GPU is at hand")
     e = sub.add_parser("export")
     e.add_argument("--heldout", required=True)

@@ -22,6 +22,7 @@ import org.vlmscope.graph.passes.LogitLens;
 import org.vlmscope.graph.passes.LogitPositions;
 import org.vlmscope.graph.passes.Pass;
 import org.vlmscope.graph.passes.Patch;
+import org.vlmscope.graph.passes.StartAt;
 import org.vlmscope.runtime.intervene.Intervention;
 import org.vlmscope.runtime.intervene.LensRequest;
 import org.vlmscope.runtime.intervene.Positions;
@@ -41,22 +42,34 @@ final class InterventionPlan {
     private final LensRequest lens;
     /** Whether the prefill computes logits at the last position only (all rows end there: padding is on the left). */
     private final boolean lastLogitsOnly;
+    /** The decoder layer the prefill starts at, fed that layer's residual stream (0: from the embeddings). */
+    private final int startLayer;
 
     InterventionPlan(ModelSession session, List<Intervention> interventions, LensRequest lens) {
         this(session, interventions, lens, false);
     }
 
     InterventionPlan(ModelSession session, List<Intervention> interventions, LensRequest lens, boolean lastLogitsOnly) {
+        this(session, interventions, lens, lastLogitsOnly, 0);
+    }
+
+    InterventionPlan(ModelSession session, List<Intervention> interventions, LensRequest lens, boolean lastLogitsOnly,
+                     int startLayer) {
         this.session = session;
         this.interventions = List.copyOf(interventions);
         this.lens = lens;
         this.lastLogitsOnly = lastLogitsOnly;
+        this.startLayer = startLayer;
         for (Intervention i : interventions) {
             if (i instanceof Intervention.HookPatch p) {
                 session.graphOf(p.hook());
                 checkSequenceHook(p.hook());
             }
         }
+    }
+
+    int startLayer() {
+        return startLayer;
     }
 
     boolean isEmpty() {
@@ -87,6 +100,9 @@ final class InterventionPlan {
             }
             if (!decode && lastLogitsOnly) {
                 passes.add(new LogitPositions());
+            }
+            if (!decode && startLayer > 0) {
+                passes.add(new StartAt(startLayer)); // last: it removes the hooks of the layers before it
             }
         }
         return passes;
