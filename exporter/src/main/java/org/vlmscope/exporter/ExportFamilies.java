@@ -9,8 +9,8 @@ import org.vlmscope.exporter.config.HfConfigReader;
 
 /** The model families the exporter knows, and the choice of one from a checkpoint's config.json. */
 final class ExportFamilies {
-    /** A second family (Qwen2-VL) is one more entry here, with its own config reader, layout and graph builders. */
-    private static final List<ExportFamily> ALL = List.of(new LlavaFamily());
+    /** Each family brings its own config reader, key layouts and graph builders. */
+    private static final List<ExportFamily> ALL = List.of(new LlavaFamily(), new Qwen2VlFamily());
 
     private ExportFamilies() {
     }

@@ -29,6 +29,6 @@ final class LlavaFamily implements ExportFamily {
 
     @Override
     public FamilyCheckpoint open(Path checkpointDir, ExportOptions options) {
-        return Checkpoint.open(checkpointDir, options.allowUnusedLayers());
+        return LlavaCheckpoint.open(checkpointDir, options.allowUnusedLayers());
     }
 }
