@@ -20,7 +20,10 @@ import org.vlmscope.exporter.Exporter;
 import org.vlmscope.golden.Qwen2VlGraphs.Feed;
 import org.vlmscope.golden.Qwen2VlGraphs.Output;
 import org.vlmscope.graph.passes.Pass;
+import org.vlmscope.graph.passes.AttentionBias;
 import org.vlmscope.graph.passes.Expose;
+import org.vlmscope.graph.passes.LogitLens;
+import org.vlmscope.graph.passes.Patch;
 
 /**
  * Export the qwen2vl-dev golden checkpoint (Qwen2VLForConditionalGeneration, transformers 4.45.1) and run its three
@@ -234,6 +237,146 @@ class Qwen2VlExportGoldenTest {
             }
         }
         return best;
+    }
+
+    /** The LM input of the fixture's prompt: the vision graph's features written into the embed graph's output. */
+    static float[] promptEmbeds(GoldenFixture f, Path dir, ModelManifest m) {
+        float[] features;
+        try (Qwen2VlGraphs vision = new Qwen2VlGraphs(dir, "vision.onnx", List.of())) {
+            features = vision.run(visionFeeds(f, m.qwen2vl().spatialMergeSize())).get("image_features").values();
+        }
+        try (Qwen2VlGraphs embed = new Qwen2VlGraphs(dir, "embed.onnx", List.of())) {
+            return embed(embed, f.inputIds(), features, m.dims().dModel());
+        }
+    }
+
+    /**
+     * Mean ablation, attention knockout and the logit lens through the existing passes (Patch on the LM input,
+     * AttentionBias, LogitLens) reproduce the fixture's intervention records.
+     */
+    @Test
+    void interventionsThroughThePassesReproduceHuggingFace() {
+        try (GoldenFixture f = GoldenFixture.load(FIXTURE)) {
+            Path dir = tmp.resolve("model");
+            ModelManifest m = Exporter.export(f.checkpoint(), dir, ExportOptions.parse("fp32")).manifest();
+            float[] embeds = promptEmbeds(f, dir, m);
+            long[] positions = f.longs("position_ids");
+            int seq = f.inputIds().length;
+            int d = m.dims().dModel();
+            int vocab = m.dims().vocab();
+            Tolerance logitsTol = Tolerance.fp32(f, "logits");
+
+            String input = "blocks.0.hook_resid_pre";
+            float[] mean = f.floats("ablation.mean_vector");
+            try (Qwen2VlGraphs decoder = new Qwen2VlGraphs(dir, "decoder.onnx", List.of(new Patch(List.of(input))))) {
+                for (JsonNode c : f.manifest.path("ablation").path("cases")) {
+                    float[] value = new float[seq * d];
+                    float[] mask = new float[seq];
+                    for (JsonNode p : c.path("sequence_positions")) {
+                        System.arraycopy(mean, 0, value, p.asInt() * d, d);
+                        mask[p.asInt()] = 1;
+                    }
+                    Map<String, Feed> feeds = decoderFeeds(m, embeds, positions, 0, emptyCache(m));
+                    feeds.put(input + ".patch_value", Feed.floats(value, 1, seq, d));
+                    feeds.put(input + ".patch_mask", Feed.floats(mask, 1, seq, 1));
+                    float[] last = Compare.rows(decoder.run(feeds).get("logits").values(), seq - 1, seq, vocab);
+                    Compare.allClose(c.path("tensor").asText(), f.floats(c.path("tensor").asText()), last,
+                            logitsTol.atol(), logitsTol.rtol());
+                }
+            }
+
+            long target = f.manifest.path("target_token").path("id").asLong();
+            for (JsonNode c : f.manifest.path("knockout").path("cases")) {
+                List<Integer> layers = new java.util.ArrayList<>();
+                c.path("layers").forEach(l -> layers.add(l.asInt()));
+                try (Qwen2VlGraphs decoder = new Qwen2VlGraphs(dir, "decoder.onnx", List.of(new AttentionBias(layers)))) {
+                    float[] bias = new float[seq * seq];
+                    int query = c.path("query_position").asInt();
+                    c.path("key_positions").forEach(k -> bias[query * seq + k.asInt()] = Float.NEGATIVE_INFINITY);
+                    Map<String, Feed> feeds = decoderFeeds(m, embeds, positions, 0, emptyCache(m));
+                    layers.forEach(l -> feeds.put(AttentionBias.inputName(l), Feed.floats(bias, 1, 1, seq, seq)));
+                    float[] last = Compare.rows(decoder.run(feeds).get("logits").values(), seq - 1, seq, vocab);
+                    String name = c.path("name").asText();
+                    Compare.allClose("knockout." + name + ".final_logits",
+                            f.floats("knockout." + name + ".final_logits"), last, logitsTol.atol(), logitsTol.rtol());
+                    assertEquals(c.path("target_prob").asDouble(), softmax(last)[(int) target],
+                            f.atol("target_prob"), "knockout." + name + ".target_prob");
+                }
+            }
+
+            try (Qwen2VlGraphs decoder = new Qwen2VlGraphs(dir, "decoder.onnx", List.of(new LogitLens(5, List.of())))) {
+                Map<String, Output> out = decoder.run(decoderFeeds(m, embeds, positions, 0, emptyCache(m)));
+                checkLens(f, out.get(LogitLens.TOP_IDS).values(), out.get(LogitLens.TOP_LOGITS).values(), seq, logitsTol);
+            }
+        }
+    }
+
+    /**
+     * Lens rows 1..L (row 0 is the LM input) against HF's top-5 of lm_head(norm(layer output)): the values within the
+     * logits tolerance, the ids exactly except where two adjacent reference values lie within that tolerance.
+     */
+    private static void checkLens(GoldenFixture f, float[] ids, float[] logits, int seq, Tolerance tol) {
+        long[] expectedIds = f.longs("logit_lens.top5_ids");
+        float[] expectedValues = f.floats("logit_lens.top5_values");
+        int k = 5;
+        int rowSize = seq * k;
+        float[] layerRows = Arrays.copyOfRange(logits, rowSize, logits.length);
+        Compare.allClose("logit_lens.top5_values", expectedValues, layerRows, tol.atol(), tol.rtol());
+        int compared = 0;
+        for (int i = 0; i < expectedIds.length; i++) {
+            int j = i % k;
+            boolean tiedBelow = j > 0 && expectedValues[i - 1] - expectedValues[i] < tol.atol();
+            boolean tiedAbove = j < k - 1 && expectedValues[i] - expectedValues[i + 1] < tol.atol();
+            if (!tiedBelow && !tiedAbove) {
+                assertEquals(expectedIds[i], (long) ids[rowSize + i], "logit_lens.top5_ids[" + i + "]");
+                compared++;
+            }
+        }
+        assertTrue(compared > expectedIds.length * 9 / 10, "most lens ids are compared: " + compared);
+    }
+
+    static double[] softmax(float[] logits) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (float v : logits) {
+            max = Math.max(max, v);
+        }
+        double sum = 0;
+        double[] p = new double[logits.length];
+        for (int i = 0; i < logits.length; i++) {
+            p[i] = Math.exp(logits[i] - max);
+            sum += p[i];
+        }
+        for (int i = 0; i < p.length; i++) {
+            p[i] /= sum;
+        }
+        return p;
+    }
+
+    /** Qwen2-VL-2B's config.json style (non-defaults only, legacy rope type mrope) exports the same graphs. */
+    @Test
+    void compactConfigExportsLikeFullConfig() throws java.io.IOException {
+        try (GoldenFixture f = GoldenFixture.load(FIXTURE)) {
+            Path compactCheckpoint = CheckpointCopies.withConfig(f.checkpoint(), tmp.resolve("compact-checkpoint"),
+                    f.dir.resolve("../../compact-configs/" + FIXTURE + ".json").normalize());
+            var full = Exporter.export(f.checkpoint(), tmp.resolve("full"), ExportOptions.parse("fp32"));
+            var compact = Exporter.export(compactCheckpoint, tmp.resolve("compact"), ExportOptions.parse("fp32"));
+            CheckpointCopies.assertSameGraphs(full.modelDir(), compact.modelDir());
+            assertEquals(full.manifest().dims(), compact.manifest().dims());
+            assertEquals(full.manifest().qwen2vl(), compact.manifest().qwen2vl());
+        }
+    }
+
+    /** transformers 4.52's keys (model.language_model.*, model.visual.*) export the same graphs as 4.45's. */
+    @Test
+    void newerKeyLayoutExportsTheSameGraphs() throws java.io.IOException {
+        try (GoldenFixture f = GoldenFixture.load(FIXTURE)) {
+            Path renamed = CheckpointCopies.renamed(f.checkpoint(), tmp.resolve("renamed"), name -> name
+                    .replaceFirst("^model\\.", "model.language_model.")
+                    .replaceFirst("^visual\\.", "model.visual."));
+            Path classic = Exporter.export(f.checkpoint(), tmp.resolve("classic"), ExportOptions.parse("fp32")).modelDir();
+            Path newer = Exporter.export(renamed, tmp.resolve("newer"), ExportOptions.parse("fp32")).modelDir();
+            CheckpointCopies.assertSameGraphs(classic, newer);
+        }
     }
 
     @Test
