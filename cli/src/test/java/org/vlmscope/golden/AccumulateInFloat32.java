@@ -2,13 +2,11 @@ package org.vlmscope.golden;
 
 import ai.onnx.proto.OnnxMl.TensorProto.DataType;
 import java.util.ArrayList;
-import java.util.Map;
 import org.vlmscope.graph.Graph;
 import org.vlmscope.graph.Node;
 import org.vlmscope.graph.OnnxModel;
 import org.vlmscope.graph.Ops;
 import org.vlmscope.graph.Value;
-import org.vlmscope.graph.passes.Pass;
 
 /**
  * A test-only rewrite of an fp16 graph: every MatMul multiplies its fp16 operands, widened to float32, in float32 and
@@ -18,19 +16,11 @@ import org.vlmscope.graph.passes.Pass;
  * numpy), beyond the per-store rounding {@link Tolerance#fp16} derives, while with this rewrite every tensor stays 3
  * to 6 times inside it. The rounding points of the export (which values are stored in fp16) are unchanged.
  */
-record AccumulateInFloat32() implements Pass {
-    @Override
-    public String name() {
-        return "accumulate_in_float32";
+final class AccumulateInFloat32 {
+    private AccumulateInFloat32() {
     }
 
-    @Override
-    public Map<String, Object> describe() {
-        return Map.of();
-    }
-
-    @Override
-    public void apply(OnnxModel model) {
+    static void rewrite(OnnxModel model) {
         Graph graph = model.graph();
         Ops ops = new Ops(graph, model.opset());
         for (Node n : new ArrayList<>(graph.nodes())) {

@@ -19,7 +19,6 @@ import org.vlmscope.exporter.ExportOptions;
 import org.vlmscope.exporter.Exporter;
 import org.vlmscope.golden.Qwen2VlGraphs.Feed;
 import org.vlmscope.golden.Qwen2VlGraphs.Output;
-import org.vlmscope.graph.passes.Pass;
 import org.vlmscope.graph.passes.AttentionBias;
 import org.vlmscope.graph.passes.Expose;
 import org.vlmscope.graph.passes.LogitLens;
@@ -130,8 +129,8 @@ class Qwen2VlExportGoldenTest {
             int d = m.dims().dModel();
 
             float[] features;
-            try (Qwen2VlGraphs vision = new Qwen2VlGraphs(dir, "vision.onnx", passes(fp16, new Expose(List.of(
-                    "vision.hook_embed", "vision.blocks.*.hook_resid_post", "projector.hook_out"))))) {
+            try (Qwen2VlGraphs vision = new Qwen2VlGraphs(dir, "vision.onnx", List.of(new Expose(List.of(
+                    "vision.hook_embed", "vision.blocks.*.hook_resid_post", "projector.hook_out"))), fp16)) {
                 Map<String, Output> out = vision.run(visionFeeds(f, m.qwen2vl().spatialMergeSize()));
                 int dv = m.dims().visionDModel();
                 Tolerance embed = fp16 ? Tolerance.fp16(1, visionScale) : Tolerance.fp32(f, "vision_and_projector");
@@ -155,7 +154,7 @@ class Qwen2VlExportGoldenTest {
             long[] ids = f.inputIds();
             try (Qwen2VlGraphs embed = new Qwen2VlGraphs(dir, "embed.onnx", List.of());
                  Qwen2VlGraphs decoder = new Qwen2VlGraphs(dir, "decoder.onnx",
-                         passes(fp16, new Expose(List.of("blocks.*.hook_resid_post"))))) {
+                         List.of(new Expose(List.of("blocks.*.hook_resid_post"))), fp16)) {
                 float[] embeds = embed(embed, ids, features, d);
                 Tolerance embedsTol = fp16 ? Tolerance.fp16(projectorBlocks, hiddenScale) : Tolerance.fp32(f, "hidden_states");
                 Compare.allClose("lm.inputs_embeds", f.floats("lm.inputs_embeds"), embeds, embedsTol.atol(), embedsTol.rtol());
@@ -176,11 +175,6 @@ class Qwen2VlExportGoldenTest {
                 greedy(f, m, embed, decoder, out, positions, logitsTol, fp16);
             }
         }
-    }
-
-    /** {@code pass}, after the fp32-accumulation rewrite in fp16 runs (see {@link AccumulateInFloat32}). */
-    static List<Pass> passes(boolean fp16, Pass pass) {
-        return fp16 ? List.of(new AccumulateInFloat32(), pass) : List.of(pass);
     }
 
     /** inputs_embeds [1, seq, d] of one row of ids with {@code features} [tokens, d] as its visual tokens. */
@@ -229,14 +223,9 @@ class Qwen2VlExportGoldenTest {
         assertTrue(decided >= 1, "at least one greedy step is decided by a margin above the tolerance");
     }
 
+    /** The index of the largest value, the first on ties (torch.argmax). */
     static int argmax(float[] v) {
-        int best = 0;
-        for (int i = 1; i < v.length; i++) {
-            if (v[i] > v[best]) {
-                best = i;
-            }
-        }
-        return best;
+        return java.util.stream.IntStream.range(0, v.length).reduce((a, b) -> v[b] > v[a] ? b : a).orElseThrow();
     }
 
     /** The LM input of the fixture's prompt: the vision graph's features written into the embed graph's output. */

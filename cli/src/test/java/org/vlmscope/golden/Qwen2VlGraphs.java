@@ -50,7 +50,18 @@ final class Qwen2VlGraphs implements AutoCloseable {
 
     /** {@code file} of the model directory {@code dir}, after {@code passes}. */
     Qwen2VlGraphs(Path dir, String file, List<Pass> passes) {
+        this(dir, file, passes, false);
+    }
+
+    /**
+     * {@code file} of the model directory {@code dir}, after {@code passes}, its products summed in float32 when
+     * {@code accumulateInFloat32} ({@link AccumulateInFloat32}).
+     */
+    Qwen2VlGraphs(Path dir, String file, List<Pass> passes, boolean accumulateInFloat32) {
         OnnxModel model = OnnxModel.load(dir.resolve(file));
+        if (accumulateInFloat32) {
+            AccumulateInFloat32.rewrite(model);
+        }
         passes.forEach(p -> p.apply(model));
         try {
             OrtSession.SessionOptions options = new OrtSession.SessionOptions();

@@ -16,7 +16,7 @@ final class EmbedGraph {
     private EmbedGraph() {
     }
 
-    static void build(LayerBuilder lb, TextModel m, long imageTokenId) {
+    static void build(LayerBuilder lb, TextModel m) {
         var ops = lb.ops;
         var tc = m.config();
         long d = tc.hiddenSize();
@@ -26,7 +26,7 @@ final class EmbedGraph {
         Value table = lb.tensor("embed.W_E", m.prefix() + m.spec().tensors().get("embed_tokens"),
                 tc.vocabSize(), d);
 
-        Value isImage = ops.op("Equal").in(ids, ops.scalarInt(imageTokenId)).out();
+        Value isImage = ops.op("Equal").in(ids, ops.scalarInt(m.imageTokenId())).out();
         // The image token id may lie outside the vocabulary; those positions are overwritten anyway.
         Value safeIds = ops.op("Where").in(isImage, ops.scalarInt(0), ids).out();
         Value tokens = lb.hook(ops.op("Gather").in(table, safeIds).attr("axis", 0L).out(HookName.EMBED), "batch", "sequence", d);

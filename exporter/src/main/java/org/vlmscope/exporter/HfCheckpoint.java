@@ -5,13 +5,20 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.ToLongFunction;
+import org.vlmscope.core.CheckpointWeights;
+import org.vlmscope.core.ModelManifest;
 import org.vlmscope.core.TensorInfo;
 import org.vlmscope.core.VlmscopeException;
 import org.vlmscope.core.WeightSource;
+import org.vlmscope.core.vocab.GraphNames;
+import org.vlmscope.exporter.config.TextConfig;
 import org.vlmscope.models.ArchitectureSpec;
+import org.vlmscope.models.CheckpointLayout;
 
 /**
  * What every family's checkpoint shares: its directory and tensors, tensors fetched with the shape config.json
@@ -21,10 +28,24 @@ import org.vlmscope.models.ArchitectureSpec;
 abstract class HfCheckpoint implements FamilyCheckpoint {
     final Path dir;
     final WeightSource weights;
+    /** Where the text model, vision tower, projector and lm_head keys start in this checkpoint. */
+    final CheckpointLayout layout;
+    final ArchitectureSpec visionSpec;
+    final ArchitectureSpec textSpec;
+    /** The projector's modules (LLaVA's projector, Qwen2-VL's patch merger), named by the family's layout file. */
+    final ArchitectureSpec projectorSpec;
 
-    HfCheckpoint(Path dir, WeightSource weights) {
+    /**
+     * {@code family}'s checkpoint in {@code dir}: its key layout detected from the tensor names, the vision tower and
+     * language model described by the specs {@code visionSpec} and {@code textSpec} of models' arch/.
+     */
+    HfCheckpoint(Path dir, WeightSource weights, String family, String visionSpec, String textSpec) {
         this.dir = dir;
         this.weights = weights;
+        this.layout = CheckpointLayout.detect(family, weights.names(), dir.toString());
+        this.visionSpec = ArchitectureSpec.load(visionSpec);
+        this.textSpec = ArchitectureSpec.load(textSpec);
+        this.projectorSpec = new ArchitectureSpec(family + " projector", Map.of(), layout.projectorModules(), Map.of());
     }
 
     @Override
@@ -37,8 +58,40 @@ abstract class HfCheckpoint implements FamilyCheckpoint {
         return weights;
     }
 
+    /** The family's vision graph: pixels in, image_features out. */
+    abstract void buildVision(LayerBuilder lb);
+
+    /** The language model as the embed and decoder graphs read it. */
+    abstract TextModel textModel();
+
+    /** The vision graph of the family, then the embed and decoder graphs every family shares. */
+    @Override
+    public Map<String, GraphBuilder> graphs() {
+        Map<String, GraphBuilder> graphs = new LinkedHashMap<>();
+        graphs.put(GraphNames.VISION, builder(this::buildVision));
+        graphs.put(GraphNames.EMBED, builder(lb -> EmbedGraph.build(lb, textModel())));
+        graphs.put(GraphNames.DECODER, builder(lb -> DecoderGraph.build(lb, textModel())));
+        return graphs;
+    }
+
+    /** The manifest's dims: the language model's from its config, the vision tower's and image grid's as given. */
+    static ModelManifest.Dims dims(TextConfig t, int visionLayers, int visionDModel, int imageSize, int patchSize,
+                                   int gridSize, int visualTokens) {
+        return new ModelManifest.Dims(t.numLayers(), t.hiddenSize(), t.numHeads(), t.numKvHeads(), t.headDim(),
+                t.intermediateSize(), t.vocabSize(), visionLayers, visionDModel, imageSize, patchSize, gridSize,
+                visualTokens, t.maxPositionEmbeddings());
+    }
+
+    static Long bos(TextConfig t) {
+        return t.bosTokenId() == null ? null : Long.valueOf(t.bosTokenId());
+    }
+
+    static List<Long> eos(TextConfig t) {
+        return t.eosTokenIds() == null ? List.of() : t.eosTokenIds().stream().map(Integer::longValue).toList();
+    }
+
     /** A graph built by {@code build} into a fresh LayerBuilder, with the hooks and metadata it recorded. */
-    GraphBuilder builder(Consumer<LayerBuilder> build) {
+    private GraphBuilder builder(Consumer<LayerBuilder> build) {
         return (ops, weightWriter) -> {
             LayerBuilder lb = new LayerBuilder(ops, weightWriter, this);
             build.accept(lb);
@@ -94,6 +147,22 @@ abstract class HfCheckpoint implements FamilyCheckpoint {
                     + "checkpoint " + dir + ": " + unused.size() + " weights would have no place in the graph ("
                     + layers + configured + "-" + (present - 1) + ".*, e.g. " + unused.get(0)
                     + "); fix config.json, or export anyway with --allow-unused-layers");
+        }
+    }
+
+    /**
+     * The checkpoint {@code create} makes of {@code dir}'s weights, once {@code check} accepts it; the weights are
+     * closed when either fails.
+     */
+    static <C extends HfCheckpoint> C open(Path dir, Function<WeightSource, C> create, Consumer<C> check) {
+        WeightSource weights = CheckpointWeights.open(dir);
+        try {
+            C checkpoint = create.apply(weights);
+            check.accept(checkpoint);
+            return checkpoint;
+        } catch (RuntimeException e) {
+            weights.close();
+            throw e;
         }
     }
 

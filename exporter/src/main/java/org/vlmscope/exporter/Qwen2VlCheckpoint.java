@@ -2,9 +2,7 @@ package org.vlmscope.exporter;
 
 import ai.onnx.proto.OnnxMl.TensorProto.DataType;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
-import org.vlmscope.core.CheckpointWeights;
 import org.vlmscope.core.ModelManifest;
 import org.vlmscope.core.WeightSource;
 import org.vlmscope.core.vocab.GraphNames;
@@ -13,51 +11,41 @@ import org.vlmscope.exporter.config.Qwen2VlConfigReader;
 import org.vlmscope.exporter.config.Qwen2VlVisionConfig;
 import org.vlmscope.exporter.config.TextConfig;
 import org.vlmscope.graph.TensorType;
-import org.vlmscope.models.ArchitectureSpec;
-import org.vlmscope.models.CheckpointLayout;
 
 /**
  * A Hugging Face Qwen2-VL checkpoint opened for export: its config (with HF 4.45 defaults filled in), its tensors in
  * either key layout, and the architecture specs of its vision tower, patch merger and Qwen2 language model.
  */
 final class Qwen2VlCheckpoint extends HfCheckpoint {
+    /** The family's name in vlmscope.json and its key layouts' file, arch/qwen2_vl.json. */
+    static final String FAMILY = Qwen2VlConfigReader.MODEL_TYPE;
     /** Spec names under models' arch/: the vision tower and the language model. */
     private static final String VISION_SPEC = "qwen2_vl_vision";
     private static final String TEXT_SPEC = "qwen2";
 
     final Qwen2VlConfig config;
-    final CheckpointLayout layout;
-    final ArchitectureSpec visionSpec;
-    final ArchitectureSpec textSpec;
-    /** The patch merger's LayerNorm and two Linear modules, named by qwen2_vl.json. */
-    final ArchitectureSpec mergerSpec;
 
+    /** The projector is the patch merger: its LayerNorm and two Linear modules, named by qwen2_vl.json. */
     private Qwen2VlCheckpoint(Path dir, Qwen2VlConfig config, WeightSource weights) {
-        super(dir, weights);
+        super(dir, weights, FAMILY, VISION_SPEC, TEXT_SPEC);
         this.config = config;
-        this.layout = CheckpointLayout.detect(Qwen2VlFamily.ID, weights.names(), dir.toString());
-        this.visionSpec = ArchitectureSpec.load(VISION_SPEC);
-        this.textSpec = ArchitectureSpec.load(TEXT_SPEC);
-        this.mergerSpec = new ArchitectureSpec("qwen2_vl patch merger", Map.of(), layout.projectorModules(), Map.of());
+    }
+
+    @Override
+    void buildVision(LayerBuilder lb) {
+        Qwen2VlVisionGraph.build(lb, this);
     }
 
     /**
      * The Qwen2 language model as the embed and decoder graphs read it: o_proj without a bias, and position_ids
      * [3, batch, sequence] (temporal, height, width) split over the rotary frequencies by mrope_section.
      */
+    @Override
     TextModel textModel() {
         return new TextModel(this, config.text(), layout.text(), textSpec, layout.lmHead(), false,
                 (lb, tc) -> Rotary.multimodalCosSin(lb, lb.graph.addInput(GraphNames.POSITION_IDS,
-                        TensorType.of(DataType.INT64, 3, "batch", "sequence")), tc, config.mropeSection()));
-    }
-
-    @Override
-    public Map<String, GraphBuilder> graphs() {
-        Map<String, GraphBuilder> graphs = new LinkedHashMap<>();
-        graphs.put(GraphNames.VISION, builder(lb -> Qwen2VlVisionGraph.build(lb, this)));
-        graphs.put(GraphNames.EMBED, builder(lb -> EmbedGraph.build(lb, textModel(), config.imageTokenId())));
-        graphs.put(GraphNames.DECODER, builder(lb -> DecoderGraph.build(lb, textModel())));
-        return graphs;
+                        TensorType.of(DataType.INT64, 3, "batch", "sequence")), tc, config.mropeSection()),
+                config.imageTokenId());
     }
 
     /**
@@ -69,14 +57,12 @@ final class Qwen2VlCheckpoint extends HfCheckpoint {
                                   ModelManifest.Source source) {
         TextConfig t = config.text();
         Qwen2VlVisionConfig v = config.vision();
-        var dims = new ModelManifest.Dims(t.numLayers(), t.hiddenSize(), t.numHeads(), t.numKvHeads(), t.headDim(),
-                t.intermediateSize(), t.vocabSize(), v.depth(), v.embedDim(), 0, v.patchSize(), 0, 0,
-                t.maxPositionEmbeddings());
+        var dims = dims(t, v.depth(), v.embedDim(), 0, v.patchSize(), 0, 0);
         Long pad = t.padTokenId() == null ? null : Long.valueOf(t.padTokenId());
         var qwen2vl = new ModelManifest.Qwen2Vl(config.visionStartTokenId(), config.visionEndTokenId(),
                 v.spatialMergeSize(), v.temporalPatchSize(), config.mropeSection());
-        return new ModelManifest(ModelManifest.FORMAT, Qwen2VlFamily.ID, t.modelType(), options.dtypeName(),
-                options.graphsOnly(), dims, config.imageTokenId(), LlavaCheckpoint.bos(t), LlavaCheckpoint.eos(t), pad,
+        return new ModelManifest(ModelManifest.FORMAT, FAMILY, t.modelType(), options.dtypeName(),
+                options.graphsOnly(), dims, config.imageTokenId(), bos(t), eos(t), pad,
                 Map.of(), graphs, source.withPromptTemplate(PROMPT_TEMPLATE_SOURCE), qwen2vl);
     }
 
@@ -86,17 +72,11 @@ final class Qwen2VlCheckpoint extends HfCheckpoint {
     /** Opens the checkpoint and checks its layer counts against config.json ({@link #checkLayers}). */
     static Qwen2VlCheckpoint open(Path dir, boolean allowUnusedLayers) {
         Qwen2VlConfig config = Qwen2VlConfigReader.read(dir);
-        WeightSource weights = CheckpointWeights.open(dir);
-        try {
-            Qwen2VlCheckpoint ckpt = new Qwen2VlCheckpoint(dir, config, weights);
+        return open(dir, weights -> new Qwen2VlCheckpoint(dir, config, weights), ckpt -> {
             ckpt.checkLayers("num_hidden_layers", config.text().numLayers(), ckpt.layout.text(), ckpt.textSpec,
                     allowUnusedLayers);
             ckpt.checkLayers("vision_config.depth", config.vision().depth(), ckpt.layout.vision(), ckpt.visionSpec,
                     allowUnusedLayers);
-            return ckpt;
-        } catch (RuntimeException e) {
-            weights.close();
-            throw e;
-        }
+        });
     }
 }

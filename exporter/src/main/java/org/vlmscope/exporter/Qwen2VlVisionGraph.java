@@ -119,7 +119,7 @@ final class Qwen2VlVisionGraph {
         Qwen2VlVisionConfig vc = ckpt.config.vision();
         Ops ops = lb.ops;
         String prefix = ckpt.layout.projector();
-        ArchitectureSpec spec = ckpt.mergerSpec;
+        ArchitectureSpec spec = ckpt.projectorSpec;
         long d = vc.embedDim();
         long merged = d * vc.spatialMergeSize() * vc.spatialMergeSize();
         long dText = ckpt.config.text().hiddenSize();

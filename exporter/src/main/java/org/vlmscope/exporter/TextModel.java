@@ -10,10 +10,11 @@ import org.vlmscope.models.ArchitectureSpec;
 /**
  * The language model the embed and decoder graphs are built from, whatever the family: its config, where its tensors
  * are (the text prefix, the architecture spec, the lm_head key), whether o_proj has a bias (Llama: with q/k/v;
- * Qwen2: never) and how the decoder's {@code position_ids} input becomes rotary cos and sin.
+ * Qwen2: never), how the decoder's {@code position_ids} input becomes rotary cos and sin, and the image token whose
+ * positions the embed graph fills with visual tokens.
  */
 record TextModel(HfCheckpoint checkpoint, TextConfig config, String prefix, ArchitectureSpec spec, String lmHead,
-                 boolean outputBias, RotaryPositions positions) {
+                 boolean outputBias, RotaryPositions positions, long imageTokenId) {
 
     /** Declares the decoder's position_ids input and turns it into cos and sin [batch, 1, seq, head_dim]. */
     interface RotaryPositions {
