@@ -21,6 +21,7 @@ import org.vlmscope.golden.Qwen2VlGraphs.Feed;
 import org.vlmscope.golden.Qwen2VlGraphs.Output;
 import org.vlmscope.graph.passes.AttentionBias;
 import org.vlmscope.graph.passes.Expose;
+import org.vlmscope.graph.passes.Gradient;
 import org.vlmscope.graph.passes.LogitLens;
 import org.vlmscope.graph.passes.Patch;
 
@@ -76,27 +77,38 @@ class Qwen2VlExportGoldenTest {
     /** The decoder's inputs for {@code embeds} [1, seq, d] after {@code past} cached positions. */
     static Map<String, Feed> decoderFeeds(ModelManifest m, float[] embeds, long[] positions3d, int past,
                                           Map<String, Feed> cache) {
+        return decoderFeeds(m, 1, embeds, positions3d, past, cache);
+    }
+
+    /** The decoder's inputs for {@code batch} rows of embeds [batch, seq, d], positions [3, batch, seq]. */
+    static Map<String, Feed> decoderFeeds(ModelManifest m, int batch, float[] embeds, long[] positions3d, int past,
+                                          Map<String, Feed> cache) {
         int d = m.dims().dModel();
-        int seq = embeds.length / d;
+        int seq = embeds.length / d / batch;
         Map<String, Feed> feeds = new LinkedHashMap<>();
-        feeds.put("inputs_embeds", Feed.floats(embeds, 1, seq, d));
-        long[] mask = new long[past + seq];
+        feeds.put("inputs_embeds", Feed.floats(embeds, batch, seq, d));
+        long[] mask = new long[batch * (past + seq)];
         Arrays.fill(mask, 1);
-        feeds.put("attention_mask", Feed.longs(mask, 1, past + seq));
-        feeds.put("position_ids", Feed.longs(positions3d, 3, 1, seq));
+        feeds.put("attention_mask", Feed.longs(mask, batch, past + seq));
+        feeds.put("position_ids", Feed.longs(positions3d, 3, batch, seq));
         feeds.putAll(cache);
         return feeds;
     }
 
     /** An empty KV cache in the decoder's cache type. */
     static Map<String, Feed> emptyCache(ModelManifest m) {
+        return emptyCache(m, 1);
+    }
+
+    static Map<String, Feed> emptyCache(ModelManifest m, int batch) {
         Map<String, Feed> cache = new LinkedHashMap<>();
+        long[] shape = {batch, m.dims().kvHeads(), 0, m.dims().headDim()};
         for (int i = 0; i < m.dims().layers(); i++) {
             for (String kind : List.of("key", "value")) {
                 Feed empty = m.dtype().equals("fp16")
-                        ? new Feed(new long[] {1, m.dims().kvHeads(), 0, m.dims().headDim()}, null, null,
-                                java.nio.ByteBuffer.allocateDirect(0), ai.onnxruntime.OnnxJavaType.FLOAT16)
-                        : Feed.floats(new float[0], 1, m.dims().kvHeads(), 0, m.dims().headDim());
+                        ? new Feed(shape, null, null, java.nio.ByteBuffer.allocateDirect(0),
+                                ai.onnxruntime.OnnxJavaType.FLOAT16)
+                        : Feed.floats(new float[0], shape);
                 cache.put("past_key_values." + i + "." + kind, empty);
             }
         }
@@ -297,6 +309,68 @@ class Qwen2VlExportGoldenTest {
                 Map<String, Output> out = decoder.run(decoderFeeds(m, embeds, positions, 0, emptyCache(m)));
                 checkLens(f, out.get(LogitLens.TOP_IDS).values(), out.get(LogitLens.TOP_LOGITS).values(), seq, logitsTol);
             }
+        }
+    }
+
+    /**
+     * Integrated gradients through the gradient pass on the decoder: the 50 right-Riemann points between the
+     * mean-vector baseline and the prompt's visual tokens in one batch, the gradient of the target logit at the last
+     * position with respect to inputs_embeds, (x - baseline) * mean gradient summed over the hidden dimension per
+     * visual token, against the fixture's ig.scores.
+     */
+    @Test
+    void integratedGradientsThroughTheGradientPassReproduceHuggingFace() {
+        try (GoldenFixture f = GoldenFixture.load(FIXTURE)) {
+            Path dir = tmp.resolve("model");
+            ModelManifest m = Exporter.export(f.checkpoint(), dir, ExportOptions.parse("fp32")).manifest();
+            float[] x = promptEmbeds(f, dir, m);
+            JsonNode ig = f.manifest.path("integrated_gradients");
+            int steps = ig.path("steps").asInt();
+            int target = ig.path("target_token").asInt();
+            int seq = f.inputIds().length;
+            int d = m.dims().dModel();
+            int vocab = m.dims().vocab();
+            int start = f.manifest.path("sequence").path("visual_start").asInt();
+            int end = f.manifest.path("sequence").path("visual_end_exclusive").asInt();
+            float[] mean = f.floats("ablation.mean_vector");
+            float[] baseline = x.clone();
+            for (int p = start; p < end; p++) {
+                System.arraycopy(mean, 0, baseline, p * d, d);
+            }
+            float[] points = new float[steps * seq * d];
+            float[] seed = new float[steps * seq * vocab];
+            long[] positions = f.longs("position_ids");
+            long[] batchPositions = new long[3 * steps * seq];
+            for (int k = 0; k < steps; k++) {
+                double alpha = (k + 1) / (double) steps;
+                for (int i = 0; i < seq * d; i++) {
+                    points[k * seq * d + i] = (float) (baseline[i] + alpha * (x[i] - baseline[i]));
+                }
+                seed[(k * seq + seq - 1) * vocab + target] = 1;
+                for (int axis = 0; axis < 3; axis++) {
+                    System.arraycopy(positions, axis * seq, batchPositions, (axis * steps + k) * seq, seq);
+                }
+            }
+            float[] grad;
+            try (Qwen2VlGraphs decoder = new Qwen2VlGraphs(dir, "decoder.onnx",
+                    List.of(new Gradient("inputs_embeds")))) {
+                Map<String, Feed> feeds = decoderFeeds(m, steps, points, batchPositions, 0, emptyCache(m, steps));
+                feeds.put(Gradient.SEED, Feed.floats(seed, steps, seq, vocab));
+                grad = decoder.run(feeds).get(Gradient.outputName("inputs_embeds")).values();
+            }
+            float[] scores = new float[end - start];
+            for (int p = start; p < end; p++) {
+                double score = 0;
+                for (int j = 0; j < d; j++) {
+                    double meanGrad = 0;
+                    for (int k = 0; k < steps; k++) {
+                        meanGrad += grad[(k * seq + p) * d + j];
+                    }
+                    score += (x[p * d + j] - baseline[p * d + j]) * meanGrad / steps;
+                }
+                scores[p - start] = (float) score;
+            }
+            Compare.allClose("ig.scores", f.floats("ig.scores"), scores, f.atol("ig_scores"), f.rtol("ig_scores"));
         }
     }
 
