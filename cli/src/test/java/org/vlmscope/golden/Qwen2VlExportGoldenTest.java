@@ -62,6 +62,11 @@ class Qwen2VlExportGoldenTest {
         return ids;
     }
 
+    /** The fixture's checkpoint exported to {@code dir}; its manifest. */
+    static ModelManifest export(GoldenFixture f, Path dir, String dtype) {
+        return Exporter.export(f.checkpoint(), dir, ExportOptions.parse(dtype)).manifest();
+    }
+
     /** The vision graph's three inputs for the fixture's one image. */
     static Map<String, Feed> visionFeeds(GoldenFixture f, int merge) {
         long[] grid = f.longs("image_grid_thw");
@@ -132,7 +137,7 @@ class Qwen2VlExportGoldenTest {
         boolean fp16 = dtype.equals("fp16");
         try (GoldenFixture f = GoldenFixture.load(FIXTURE)) {
             Path dir = tmp.resolve("model");
-            ModelManifest m = Exporter.export(f.checkpoint(), dir, ExportOptions.parse(dtype)).manifest();
+            ModelManifest m = export(f, dir, dtype);
             JsonNode noise = f.manifest.path("fp32_noise_vs_fp64");
             double visionScale = noise.path("vision_scale").asDouble();
             double hiddenScale = noise.path("hidden_scale").asDouble();
@@ -251,6 +256,16 @@ class Qwen2VlExportGoldenTest {
         }
     }
 
+    /** An fp32 export of the fixture and its prompt's LM input. */
+    private record Exported(Path dir, ModelManifest manifest, float[] embeds) {
+    }
+
+    private Exported exportedPrompt(GoldenFixture f) {
+        Path dir = tmp.resolve("model");
+        ModelManifest m = export(f, dir, "fp32");
+        return new Exported(dir, m, promptEmbeds(f, dir, m));
+    }
+
     /**
      * Mean ablation, attention knockout and the logit lens through the existing passes (Patch on the LM input,
      * AttentionBias, LogitLens) reproduce the fixture's intervention records.
@@ -258,9 +273,10 @@ class Qwen2VlExportGoldenTest {
     @Test
     void interventionsThroughThePassesReproduceHuggingFace() {
         try (GoldenFixture f = GoldenFixture.load(FIXTURE)) {
-            Path dir = tmp.resolve("model");
-            ModelManifest m = Exporter.export(f.checkpoint(), dir, ExportOptions.parse("fp32")).manifest();
-            float[] embeds = promptEmbeds(f, dir, m);
+            Exported e = exportedPrompt(f);
+            Path dir = e.dir();
+            ModelManifest m = e.manifest();
+            float[] embeds = e.embeds();
             long[] positions = f.longs("position_ids");
             int seq = f.inputIds().length;
             int d = m.dims().dModel();
@@ -321,9 +337,10 @@ class Qwen2VlExportGoldenTest {
     @Test
     void integratedGradientsThroughTheGradientPassReproduceHuggingFace() {
         try (GoldenFixture f = GoldenFixture.load(FIXTURE)) {
-            Path dir = tmp.resolve("model");
-            ModelManifest m = Exporter.export(f.checkpoint(), dir, ExportOptions.parse("fp32")).manifest();
-            float[] x = promptEmbeds(f, dir, m);
+            Exported e = exportedPrompt(f);
+            float[] x = e.embeds();
+            ModelManifest m = e.manifest();
+            Path dir = e.dir();
             JsonNode ig = f.manifest.path("integrated_gradients");
             int steps = ig.path("steps").asInt();
             int target = ig.path("target_token").asInt();
