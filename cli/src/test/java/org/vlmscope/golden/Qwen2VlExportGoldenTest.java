@@ -256,6 +256,59 @@ class Qwen2VlExportGoldenTest {
         }
     }
 
+    /**
+     * Two images of different grids in one vision call (rows concatenated, segment ids 0 and 1) give each image the
+     * features it gets alone; with one segment id for both, attention crosses the images and they do not. The second
+     * image is the golden image's first 16 rows: its first four 2x2 merge windows, an image 2 patches high and 8 wide.
+     */
+    @Test
+    void imagesInOneVisionCallAttendOnlyWithinThemselves() {
+        try (GoldenFixture f = GoldenFixture.load(FIXTURE)) {
+            Path dir = tmp.resolve("model");
+            ModelManifest m = export(f, dir, "fp32");
+            int merge = m.qwen2vl().spatialMergeSize();
+            Map<String, Feed> first = visionFeeds(f, merge);
+            int width = (int) first.get("pixel_values").shape()[1];
+            int rows = (int) first.get("pixel_values").shape()[0];
+            int small = 16;
+            float[] smallPixels = Arrays.copyOf(first.get("pixel_values").floats(), small * width);
+            long[] smallPositions = visionPositionIds(1, 2, 8, merge);
+            Map<String, Feed> second = new LinkedHashMap<>();
+            second.put("pixel_values", Feed.floats(smallPixels, small, width));
+            second.put("vision_position_ids", Feed.longs(smallPositions, small, 2));
+            second.put("vision_segment_ids", Feed.longs(new long[small], small));
+
+            float[] pixels = Arrays.copyOf(first.get("pixel_values").floats(), (rows + small) * width);
+            System.arraycopy(smallPixels, 0, pixels, rows * width, smallPixels.length);
+            long[] positions = Arrays.copyOf(first.get("vision_position_ids").longs(), (rows + small) * 2);
+            System.arraycopy(smallPositions, 0, positions, rows * 2, smallPositions.length);
+            long[] segments = new long[rows + small];
+            Arrays.fill(segments, rows, rows + small, 1);
+            Map<String, Feed> both = new LinkedHashMap<>();
+            both.put("pixel_values", Feed.floats(pixels, rows + small, width));
+            both.put("vision_position_ids", Feed.longs(positions, rows + small, 2));
+            both.put("vision_segment_ids", Feed.longs(segments, rows + small));
+
+            int d = m.dims().dModel();
+            int tokens = rows / (merge * merge);
+            int smallTokens = small / (merge * merge);
+            try (Qwen2VlGraphs vision = new Qwen2VlGraphs(dir, "vision.onnx", List.of())) {
+                float[] alone1 = vision.run(first).get("image_features").values();
+                float[] alone2 = vision.run(second).get("image_features").values();
+                float[] together = vision.run(both).get("image_features").values();
+                Tolerance t = Tolerance.fp32(f, "vision_and_projector");
+                Compare.allClose("first image in a two-image call", alone1,
+                        Compare.rows(together, 0, tokens, d), t.atol(), t.rtol());
+                Compare.allClose("second image in a two-image call", alone2,
+                        Compare.rows(together, tokens, tokens + smallTokens, d), t.atol(), t.rtol());
+                both.put("vision_segment_ids", Feed.longs(new long[rows + small], rows + small));
+                float[] mixed = vision.run(both).get("image_features").values();
+                assertTrue(Compare.maxAbsDiff(alone2, Compare.rows(mixed, tokens, tokens + smallTokens, d)) > 1e-2,
+                        "one segment for both images lets the small one attend to the large one");
+            }
+        }
+    }
+
     /** An fp32 export of the fixture and its prompt's LM input. */
     private record Exported(Path dir, ModelManifest manifest, float[] embeds) {
     }
