@@ -178,7 +178,7 @@ public final class Forward {
                         + m.imageTokenId() + ")");
             }
             batch = Batch.leftPadded(ids, m.padTokenId() != null ? m.padTokenId() : 0,
-                    RuntimeFamilies.of(m).positionIds());
+                    RuntimeFamilies.of(m).positionIds(), java.util.List.of());
             plan.checkKnockouts(batch.shortestRow() + newTokens);
             OnnxTensor features;
             if (pixelValues != null) {

@@ -141,7 +141,7 @@ public final class Greedy {
                     (OnnxTensor) e.get(GraphNames.INPUTS_EMBEDS).orElseThrow()));
         }
         int past = padded.length();
-        long[][] positions = padded.append();
+        long[][][] positions = padded.append();
         try (DecoderInputs inputs = DecoderInputs.step(session, embeds, padded.attentionMask(), positions, previous)) {
             return Forward.runGraph(session, plan, padded, GraphNames.DECODER, true, past, 1, inputs.map());
         }
