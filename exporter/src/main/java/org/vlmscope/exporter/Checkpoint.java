@@ -91,7 +91,8 @@ final class Checkpoint implements FamilyCheckpoint {
                 : t.padTokenId() != null ? Long.valueOf(t.padTokenId()) : null;
         return new ModelManifest(ModelManifest.FORMAT, LlavaFamily.ID, t.modelType(), options.dtypeName(), options.graphsOnly(), dims,
                 c.imageTokenIndex(), t.bosTokenId() == null ? null : Long.valueOf(t.bosTokenId()), eos, pad,
-                Map.of(template.family(), template.template()), graphs, source.withPromptTemplate(template.source()));
+                Map.of(template.family(), template.template()), graphs, source.withPromptTemplate(template.source()),
+                null);
     }
 
     /**
