@@ -127,8 +127,8 @@ final class AttributeCommand implements Callable<Integer> {
                 in.length(), d);
         try (ModelSession session = runtime.open(modelDir, List.of())) {
             IntegratedGradients.Result r = method.equals("gxi")
-                    ? IntegratedGradients.gradientTimesInput(session, in.pixelValues(), in.ids()[0], goal, options.reduce())
-                    : IntegratedGradients.run(session, in.pixelValues(), in.ids()[0],
+                    ? IntegratedGradients.gradientTimesInput(session, in.vision(), in.ids()[0], goal, options.reduce())
+                    : IntegratedGradients.run(session, in.vision(), in.ids()[0],
                             base, goal, options);
             write(r, in.length(), d, manifest, in.metadata());
             report(out, r, visual, manifest.dims().gridSize());

@@ -25,7 +25,7 @@ public final class ClipImageProcessor implements ImageProcessor {
     /** Name of the vision graph's input. */
     public static final String PIXEL_VALUES = GraphNames.PIXEL_VALUES;
     /** The file Hugging Face saves an image processor's settings in, beside the model. */
-    public static final String CONFIG_FILE = "preprocessor_config.json";
+    public static final String CONFIG_FILE = ImageProcessor.CONFIG_FILE;
 
     /** Largest resize or crop side a config may ask for; CLIP-style processors use a few hundred pixels. */
     static final int MAX_SIDE = 4096;

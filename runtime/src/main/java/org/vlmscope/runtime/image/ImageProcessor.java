@@ -4,6 +4,9 @@ import org.vlmscope.core.SafetensorsWriter.NamedTensor;
 
 /** A model family's image preprocessing: a decoded image to the pixel_values tensor its vision graph takes. */
 public interface ImageProcessor {
+    /** The file Hugging Face saves an image processor's settings in, beside the model. */
+    String CONFIG_FILE = "preprocessor_config.json";
+
     NamedTensor pixelValues(RgbImage image);
 
     /**

@@ -1,7 +1,9 @@
 package org.vlmscope.runtime.input;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -16,6 +18,10 @@ import org.vlmscope.core.VlmscopeException;
 import org.vlmscope.runtime.run.ImageTokens;
 import org.vlmscope.runtime.image.ClipImageProcessor;
 import org.vlmscope.runtime.family.RuntimeFamilies;
+import org.vlmscope.runtime.family.RuntimeFamily;
+import org.vlmscope.runtime.image.ImageGrid;
+import org.vlmscope.runtime.image.TokenGrid;
+import org.vlmscope.runtime.image.VisionInput;
 import org.vlmscope.runtime.image.ImageDecoder;
 import org.vlmscope.runtime.image.RgbImage;
 import org.vlmscope.runtime.text.PromptTemplate;
@@ -34,6 +40,8 @@ import org.vlmscope.runtime.text.Tokenizer;
 public final class ModelInput {
     static final String INPUT_IDS = GraphNames.INPUT_IDS;
     static final String PIXEL_VALUES = GraphNames.PIXEL_VALUES;
+    /** Hugging Face's name for the patch grid of each image (Qwen2-VL's processor output). */
+    static final String IMAGE_GRID_THW = "image_grid_thw";
     /** Copied into the model directory by export, next to the graphs. */
     public static final String PREPROCESSOR_CONFIG = ClipImageProcessor.CONFIG_FILE;
 
@@ -42,12 +50,13 @@ public final class ModelInput {
 
     /**
      * The model input of one run: {@code ids} one row per batch entry, as the runtime takes them;
-     * {@code pixelValues} null for a text-only prompt; {@code length} the sequence once the image placeholder is
+     * {@code vision} the images (pixel values, and each image's grid where the family's grid depends on the
+     * image), null for a text-only prompt; {@code length} the sequence once the image placeholder is
      * expanded; {@code tokenizer} the model's, open for decoding answers, when the prompt was text (else null);
      * {@code metadata} what a dump records about the input; {@code summary} one line saying what runs;
      * {@code visualPositions} where the first row's visual tokens sit in the expanded sequence (empty for text).
      */
-    public record Prepared(long[][] ids, NamedTensor pixelValues, int length, Tokenizer tokenizer,
+    public record Prepared(long[][] ids, VisionInput vision, int length, Tokenizer tokenizer,
                     Map<String, String> metadata, String summary, int[] visualPositions) implements AutoCloseable {
         @Override
         public void close() {
@@ -57,8 +66,8 @@ public final class ModelInput {
         }
     }
 
-    /** What an inputs file holds, checked: ids one row per batch entry, pixels null when the file has none. */
-    public record Inputs(long[][] ids, NamedTensor pixelValues) {
+    /** What an inputs file holds, checked: ids one row per batch entry, the images null when the file has none. */
+    public record Inputs(long[][] ids, VisionInput vision) {
     }
 
     /**
@@ -73,11 +82,12 @@ public final class ModelInput {
             if (image != null) {
                 checkIdsForImage(in, m, request);
             }
-            NamedTensor pixels = image != null ? image(modelDir, m, image, meta) : in.pixelValues();
+            VisionInput pixels = image != null ? image(modelDir, m, image, meta) : in.vision();
             meta.put("inputs", absolute(request.inputs()));
             return prepared(in.ids(), pixels, null, m, meta, "ids from " + request.inputs());
         }
-        NamedTensor pixels = image != null ? image(modelDir, m, image, meta) : null;
+        VisionInput pixels = image != null ? image(modelDir, m, image, meta) : null;
+        RuntimeFamily family = RuntimeFamilies.of(m);
         Tokenizer tokenizer = Tokenizer.load(modelDir);
         try {
             String text;
@@ -87,16 +97,17 @@ public final class ModelInput {
             if (question != null) {
                 Variant variant = request.variant();
                 Fidelity f = request.fidelity();
-                PromptTemplate template = RuntimeFamilies.of(m).promptTemplate(m, variant, f);
+                PromptTemplate template = family.promptTemplate(m, variant, f);
                 text = template.render(question);
-                ids = Prompts.build(tokenizer, template, question, m).ids();
+                ids = pixels == null ? Prompts.build(tokenizer, template, question, m).ids()
+                        : Prompts.build(tokenizer, template, question, m.imageTokenId(), oneGrid(family, m, pixels)).ids();
                 meta.put("prompt_template", template.family() + " " + lower(variant) + " " + lower(f));
             } else {
                 text = request.rawPrompt();
                 ids = tokenizer.encode(text);
                 if (image != null) {
-                    ModelManifest.Dims d = m.dims();
-                    ids = Sequence.expand(ids, m.imageTokenId(), d.visualTokens(), d.gridSize()).ids();
+                    TokenGrid grid = oneGrid(family, m, pixels);
+                    ids = Sequence.expand(ids, m.imageTokenId(), grid.tokens(), grid.cols()).ids();
                 }
                 meta.put("prompt_template", "raw");
             }
@@ -108,10 +119,15 @@ public final class ModelInput {
         }
     }
 
-    private static NamedTensor image(Path modelDir, ModelManifest m, Path image, Map<String, String> meta) {
-        NamedTensor pixels = pixelValues(modelDir, m, image);
+    private static VisionInput image(Path modelDir, ModelManifest m, Path image, Map<String, String> meta) {
+        VisionInput pixels = vision(modelDir, m, image);
         meta.put("image", absolute(image));
         return pixels;
+    }
+
+    /** The visual-token grid of the one image a prompt goes with. */
+    private static TokenGrid oneGrid(RuntimeFamily family, ModelManifest m, VisionInput pixels) {
+        return family.tokenGrids(m, pixels).get(0);
     }
 
     /**
@@ -125,10 +141,18 @@ public final class ModelInput {
 
     /** As {@link #pixelValues(Path, Path)} with the model's manifest already read. */
     public static NamedTensor pixelValues(Path modelDir, ModelManifest m, Path image) {
+        return vision(modelDir, m, image).pixelValues();
+    }
+
+    /**
+     * The image as the model's family preprocesses it: its pixel values and, where each image has its own grid
+     * (Qwen2-VL), that grid.
+     */
+    public static VisionInput vision(Path modelDir, ModelManifest m, Path image) {
         var processor = RuntimeFamilies.of(m).imageProcessor(modelDir);
         RgbImage decoded = ImageDecoder.read(image);
         try {
-            return processor.pixelValues(decoded);
+            return processor.vision(decoded);
         } catch (VlmscopeException e) {
             // The processor knows its config, not the file: an image it refuses (an extreme aspect ratio) is named.
             throw new VlmscopeException(image + ": " + e.getMessage(), e);
@@ -136,9 +160,9 @@ public final class ModelInput {
     }
 
     /** Adds the positions of the expanded sequence (first row) to the metadata and builds the summary line. */
-    private static Prepared prepared(long[][] ids, NamedTensor pixels, Tokenizer tokenizer, ModelManifest m,
+    private static Prepared prepared(long[][] ids, VisionInput pixels, Tokenizer tokenizer, ModelManifest m,
                                      Map<String, String> meta, String source) {
-        long[] expanded = ImageTokens.expand(ids[0], m.imageTokenId(), m.dims().visualTokens());
+        long[] expanded = RuntimeFamilies.of(m).expandImages(m, ids, pixels)[0];
         int visual = ImageTokens.count(expanded, m.imageTokenId());
         meta.put("sequence_length", Integer.toString(expanded.length));
         String where = "text only";
@@ -162,7 +186,7 @@ public final class ModelInput {
     private static void checkIdsForImage(Inputs in, ModelManifest m, InputRequest request) {
         Path image = request.image();
         Path inputs = request.inputs();
-        if (in.pixelValues() != null) {
+        if (in.vision() != null) {
             throw new BadArgumentException("--image " + image + " and the " + PIXEL_VALUES + " in " + inputs
                     + " both give the image; drop one");
         }
@@ -204,14 +228,51 @@ public final class ModelInput {
         }
     }
 
-    private static NamedTensor filePixels(SafetensorsFile st, int batch) {
+    /**
+     * The file's images: pixel_values [B, 3, H, W], one per row, or, with {@value #IMAGE_GRID_THW} [images, 3]
+     * beside them, the pixel rows of images of their own grids (Qwen2-VL's processor output), checked against the
+     * model when it runs.
+     */
+    private static VisionInput filePixels(SafetensorsFile st, int batch) {
         TensorInfo px = st.info(PIXEL_VALUES);
         long[] s = px.shape();
+        if (st.contains(IMAGE_GRID_THW)) {
+            return gridPixels(st, px);
+        }
         if (px.dtype() != DType.F32 || s.length != 4 || s[0] != batch || s[1] != 3) {
             throw new VlmscopeException("tensor '" + PIXEL_VALUES + "' in " + st.path() + " is " + px.dtype() + " "
                     + Arrays.toString(s) + "; expected F32 [" + batch + ",3,H,W] (one image per input_ids row)");
         }
-        return NamedTensor.ofFloats(PIXEL_VALUES, s, st.toFloatArray(PIXEL_VALUES));
+        return VisionInput.of(NamedTensor.ofFloats(PIXEL_VALUES, s, st.toFloatArray(PIXEL_VALUES)));
+    }
+
+    private static VisionInput gridPixels(SafetensorsFile st, TensorInfo px) {
+        TensorInfo thw = st.info(IMAGE_GRID_THW);
+        long[] g = thw.shape();
+        if ((thw.dtype() != DType.I64 && thw.dtype() != DType.I32) || g.length != 2 || g[0] == 0 || g[1] != 3) {
+            throw new VlmscopeException("tensor '" + IMAGE_GRID_THW + "' in " + st.path() + " is " + thw.dtype() + " "
+                    + Arrays.toString(g) + "; expected I64 [images, 3] (frames, patch rows, patch columns)");
+        }
+        long[] flat = st.toLongArray(IMAGE_GRID_THW);
+        List<ImageGrid> grids = new ArrayList<>();
+        long patches = 0;
+        for (int i = 0; i < g[0]; i++) {
+            if (flat[3 * i] <= 0 || flat[3 * i + 1] <= 0 || flat[3 * i + 2] <= 0
+                    || flat[3 * i] * flat[3 * i + 1] * flat[3 * i + 2] > Integer.MAX_VALUE) {
+                throw new VlmscopeException("image " + i + " of '" + IMAGE_GRID_THW + "' in " + st.path() + " is "
+                        + Arrays.toString(Arrays.copyOfRange(flat, 3 * i, 3 * i + 3)) + "; expected positive sizes");
+            }
+            ImageGrid grid = new ImageGrid((int) flat[3 * i], (int) flat[3 * i + 1], (int) flat[3 * i + 2]);
+            grids.add(grid);
+            patches += grid.patches();
+        }
+        long[] s = px.shape();
+        if (px.dtype() != DType.F32 || s.length != 2 || s[0] != patches) {
+            throw new VlmscopeException("tensor '" + PIXEL_VALUES + "' in " + st.path() + " is " + px.dtype() + " "
+                    + Arrays.toString(s) + "; expected F32 [" + patches + ", patch values], the rows of the images of "
+                    + IMAGE_GRID_THW + " " + grids);
+        }
+        return new VisionInput(NamedTensor.ofFloats(PIXEL_VALUES, s, st.toFloatArray(PIXEL_VALUES)), grids);
     }
 
     private static String absolute(Path p) {

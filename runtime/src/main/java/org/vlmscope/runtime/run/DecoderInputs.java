@@ -50,10 +50,25 @@ public final class DecoderInputs implements AutoCloseable {
      * ({@code batch * seq * d_model} values): a full mask, positions 0..seq-1, an empty cache.
      */
     public static DecoderInputs prompt(ModelSession session, float[] embeds, int batch, int seq) {
+        return prompt(session, embeds, batch, new long[][][] {Inputs.range(1, 0, seq)});
+    }
+
+    /**
+     * As above with the position ids of one unpadded prompt, [axes][1][seq] (a family's own numbering, e.g.
+     * Qwen2-VL's M-RoPE), the same for every row.
+     */
+    public static DecoderInputs prompt(ModelSession session, float[] embeds, int batch, long[][][] rowPositions) {
+        int seq = rowPositions[0][0].length;
         int d = session.manifest().dims().dModel();
         OnnxTensor tensor = OrtTensors.toOrt(session.env(), NamedTensor.ofFloats(GraphNames.INPUTS_EMBEDS,
                 new long[] {batch, seq, d}, embeds));
-        return prompt(session, tensor, Inputs.filled(batch, seq, 1), new long[][][] {Inputs.range(batch, 0, seq)});
+        long[][][] positions = new long[rowPositions.length][batch][];
+        for (int axis = 0; axis < positions.length; axis++) {
+            for (int b = 0; b < batch; b++) {
+                positions[axis][b] = rowPositions[axis][0];
+            }
+        }
+        return prompt(session, tensor, Inputs.filled(batch, seq, 1), positions);
     }
 
     /**
