@@ -40,6 +40,7 @@ import org.vlmscope.runtime.text.Tokenizer;
 public final class ModelInput {
     static final String INPUT_IDS = GraphNames.INPUT_IDS;
     static final String PIXEL_VALUES = GraphNames.PIXEL_VALUES;
+    static final String POSITION_IDS = GraphNames.POSITION_IDS;
     /** Hugging Face's name for the patch grid of each image (Qwen2-VL's processor output). */
     static final String IMAGE_GRID_THW = "image_grid_thw";
     /** Copied into the model directory by export, next to the graphs. */
@@ -66,8 +67,11 @@ public final class ModelInput {
         }
     }
 
-    /** What an inputs file holds, checked: ids one row per batch entry, the images null when the file has none. */
-    public record Inputs(long[][] ids, VisionInput vision) {
+    /**
+     * What an inputs file holds, checked: ids one row per batch entry, the images null when the file has none,
+     * the prepared position_ids (as Hugging Face's processor and get_rope_index made them) null when it has none.
+     */
+    public record Inputs(long[][] ids, VisionInput vision, NamedTensor positionIds) {
     }
 
     /**
@@ -83,6 +87,9 @@ public final class ModelInput {
                 checkIdsForImage(in, m, request);
             }
             VisionInput pixels = image != null ? image(modelDir, m, image, meta) : in.vision();
+            if (in.positionIds() != null) {
+                checkPositionIds(request.inputs(), in, pixels, m);
+            }
             meta.put("inputs", absolute(request.inputs()));
             return prepared(in.ids(), pixels, null, m, meta, "ids from " + request.inputs());
         }
@@ -224,7 +231,8 @@ public final class ModelInput {
             for (int b = 0; b < batch; b++) {
                 rows[b] = Arrays.copyOfRange(flat, b * len, (b + 1) * len);
             }
-            return new Inputs(rows, st.contains(PIXEL_VALUES) ? filePixels(st, batch) : null);
+            return new Inputs(rows, st.contains(PIXEL_VALUES) ? filePixels(st, batch) : null,
+                    st.contains(POSITION_IDS) ? filePositions(st) : null);
         }
     }
 
@@ -273,6 +281,60 @@ public final class ModelInput {
                     + IMAGE_GRID_THW + " " + grids);
         }
         return new VisionInput(NamedTensor.ofFloats(PIXEL_VALUES, s, st.toFloatArray(PIXEL_VALUES)), grids);
+    }
+
+    private static NamedTensor filePositions(SafetensorsFile st) {
+        TensorInfo info = st.info(POSITION_IDS);
+        if (info.dtype() != DType.I64 && info.dtype() != DType.I32) {
+            throw new VlmscopeException("tensor '" + POSITION_IDS + "' in " + st.path() + " has dtype " + info.dtype()
+                    + "; expected I64 or I32");
+        }
+        return NamedTensor.ofLongs(POSITION_IDS, info.shape(), st.toLongArray(POSITION_IDS));
+    }
+
+    /**
+     * An inputs file's position_ids must be what the model's family numbers for its ids and images ([S] or
+     * [B, S] for one axis; [axes, S] or [axes, B, S] for Qwen2-VL's three): the runtime derives them itself, and
+     * a file that disagrees was made for other ids, images or another model.
+     */
+    private static void checkPositionIds(Path file, Inputs in, VisionInput vision, ModelManifest m) {
+        RuntimeFamily family = RuntimeFamilies.of(m);
+        long[][] ids = family.expandImages(m, in.ids(), vision);
+        int seq = ids[0].length;
+        for (long[] row : ids) {
+            if (row.length != seq) {
+                throw new VlmscopeException(file + " holds " + POSITION_IDS + " for rows of different lengths; "
+                        + "expected rows of one length (no padding) when position_ids are given");
+            }
+        }
+        long[][][] want = family.positionIds(m).prompt(ids, new int[ids.length],
+                vision != null ? vision.grids() : List.of());
+        int axes = want.length;
+        int batch = ids.length;
+        long[] shape = in.positionIds().shape();
+        long[] full = axes == 1 ? new long[] {batch, seq} : new long[] {axes, batch, seq};
+        long[] single = axes == 1 ? new long[] {seq} : new long[] {axes, seq};
+        if (!Arrays.equals(shape, full) && !(batch == 1 && Arrays.equals(shape, single))) {
+            throw new VlmscopeException("tensor '" + POSITION_IDS + "' in " + file + " has shape "
+                    + Arrays.toString(shape) + "; expected " + Arrays.toString(full)
+                    + (batch == 1 ? " or " + Arrays.toString(single) : "") + " for " + (axes == 1 ? "one position axis"
+                    : axes + " position axes (temporal, height, width)") + " over the expanded ids");
+        }
+        long[] given = new long[Math.toIntExact(in.positionIds().spec().byteLength() / Long.BYTES)];
+        in.positionIds().data().duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN).asLongBuffer().get(given);
+        for (int a = 0; a < axes; a++) {
+            for (int b = 0; b < batch; b++) {
+                for (int i = 0; i < seq; i++) {
+                    long v = given[(a * batch + b) * seq + i];
+                    if (v != want[a][b][i]) {
+                        throw new VlmscopeException("tensor '" + POSITION_IDS + "' in " + file + " gives " + v
+                                + " at axis " + a + ", row " + b + ", position " + i + " where the model's numbering of "
+                                + "these ids and images gives " + want[a][b][i] + ": the file was made for other "
+                                + "inputs");
+                    }
+                }
+            }
+        }
     }
 
     private static String absolute(Path p) {

@@ -10,7 +10,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.ByteOrder;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.vlmscope.core.DType;
 import org.vlmscope.core.ModelManifest;
@@ -31,12 +30,8 @@ class Qwen2VlRuntimeTest {
     private static final long IMAGE = 1244;
     private static final Qwen2VlRuntime QWEN = new Qwen2VlRuntime();
 
-    /** A manifest as the exporter writes it for qwen2vl-dev (the fields the runtime reads). */
     static ModelManifest manifest() {
-        ModelManifest.Dims dims = new ModelManifest.Dims(3, 64, 4, 2, 16, 112, 1250, 2, 48, 0, 14, 0, 0, 32768);
-        return new ModelManifest(ModelManifest.FORMAT, Qwen2VlRuntime.ID, "qwen2", "float32", false, dims, IMAGE,
-                1240L, List.of(1241L), 1249L, Map.of(), Map.of(), null,
-                new ModelManifest.Qwen2Vl(1242, 1243, 2, 2, List.of(2, 3, 3)));
+        return QwenFixture.manifest();
     }
 
     @Test
