@@ -55,10 +55,13 @@ public final class ModelInput {
      * image), null for a text-only prompt; {@code length} the sequence once the image placeholder is
      * expanded; {@code tokenizer} the model's, open for decoding answers, when the prompt was text (else null);
      * {@code metadata} what a dump records about the input; {@code summary} one line saying what runs;
-     * {@code visualPositions} where the first row's visual tokens sit in the expanded sequence (empty for text).
+     * {@code visualPositions} where the first row's visual tokens sit in the expanded sequence (empty for text);
+     * {@code grid} the visual-token grid of the first row's first image (null for text), rows x cols, on which
+     * visual token k sits in cell (k / cols, k % cols).
      */
     public record Prepared(long[][] ids, VisionInput vision, int length, Tokenizer tokenizer,
-                    Map<String, String> metadata, String summary, int[] visualPositions) implements AutoCloseable {
+                    Map<String, String> metadata, String summary, int[] visualPositions, TokenGrid grid)
+            implements AutoCloseable {
         @Override
         public void close() {
             if (tokenizer != null) {
@@ -185,8 +188,10 @@ public final class ModelInput {
         }
         int[] visualPositions = java.util.stream.IntStream.range(0, expanded.length)
                 .filter(p -> expanded[p] == m.imageTokenId()).toArray();
+        List<TokenGrid> grids = RuntimeFamilies.of(m).tokenGrids(m, pixels);
         return new Prepared(ids, pixels, expanded.length, tokenizer, meta,
-                "input: " + expanded.length + " positions, " + where + "; " + source, visualPositions);
+                "input: " + expanded.length + " positions, " + where + "; " + source, visualPositions,
+                visual > 0 && !grids.isEmpty() ? grids.get(0) : null);
     }
 
     /** --image with --inputs: the file brings the ids, the image the pixels; each must be given once. */
