@@ -18,11 +18,6 @@ public final class QwenFixture {
                 return candidate;
             }
         }
-        // Until the exporter branch adds the repository copy.
-        Path shared = Path.of("/work/shared/golden/qwen2vl-dev");
-        if (Files.isDirectory(shared)) {
-            return shared;
-        }
         throw new IllegalStateException("testdata/golden/qwen2vl-dev not found above " + Path.of("").toAbsolutePath());
     }
 
