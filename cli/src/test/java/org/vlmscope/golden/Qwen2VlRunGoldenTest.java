@@ -19,6 +19,7 @@ import org.vlmscope.core.SafetensorsWriter;
 import org.vlmscope.core.SafetensorsWriter.NamedTensor;
 import org.vlmscope.exporter.ExportOptions;
 import org.vlmscope.exporter.Exporter;
+import org.vlmscope.runtime.image.ImageGrid;
 import org.vlmscope.runtime.image.VisionInput;
 import org.vlmscope.runtime.input.ModelInput;
 import org.vlmscope.runtime.run.Forward;
@@ -126,6 +127,44 @@ class Qwen2VlRunGoldenTest {
             Greedy.Generation textAlone = Greedy.run(s, (VisionInput) null, new long[][] {text}, expectedIds.length,
                     Set.of(), List.of(), null, null);
             assertArrayEquals(textAlone.tokens()[0], batch.tokens()[0], "the text-only row alone and in the batch");
+        }
+    }
+
+    /**
+     * Two images of different grids in one vision call: the golden image (12x16 patches) for row 0 and llava-phi3-dev's
+     * 360x420 (w x h) image for row 1 (smart_resize to h 196, w 168: 14x12 patches, 7x6 = 42 visual tokens, its placeholder
+     * expanded by the runtime). Row 0 still gives HF's logits, so attention stayed within each image and the features
+     * went to their own rows; row 1, left-padded by 6, gives what it gives alone.
+     */
+    @Test
+    void twoImagesOfDifferentGridsInOneBatch() {
+        try (GoldenFixture f = GoldenFixture.load("qwen2vl-dev");
+             GoldenFixture other = GoldenFixture.load("llava-phi3-dev");
+             ModelSession s = ModelSession.open(model, Device.CPU, List.of())) {
+            long[] ids = f.inputIds();
+            long image = s.manifest().imageTokenId();
+            int start = f.manifest.path("sequence").path("visual_start").asInt();
+            int end = f.manifest.path("sequence").path("visual_end_exclusive").asInt();
+            long[] placeholder = new long[ids.length - (end - start) + 1];
+            System.arraycopy(ids, 0, placeholder, 0, start);
+            placeholder[start] = image;
+            System.arraycopy(ids, end, placeholder, start + 1, ids.length - end);
+            VisionInput second = ModelInput.vision(model, s.manifest(), other.dir.resolve("image.png"));
+            assertEquals(List.of(new ImageGrid(1, 14, 12)), second.grids());
+            VisionInput both = VisionInput.concat(List.of(image(f), second));
+            NamedTensor batch = Forward.run(s, both, new long[][] {ids, placeholder}, List.of(), null,
+                    Forward.Logits.ALL).get("logits");
+            int seq = ids.length;
+            int vocab = s.manifest().dims().vocab();
+            assertArrayEquals(new long[] {2, seq, vocab}, batch.shape());
+            float[] all = batch.toFloatArray();
+            Compare.allClose("row 0 logits", f.floats("logits"), Compare.rows(all, 0, seq, vocab), f.atol("logits"),
+                    f.rtol("logits"));
+            float[] alone = Forward.run(s, second, new long[][] {placeholder}, List.of(), null, Forward.Logits.ALL)
+                    .get("logits").toFloatArray();
+            assertEquals((seq - 6) * vocab, alone.length);
+            Compare.allClose("row 1 alone and in the batch", alone, Compare.rows(all, seq + 6, 2 * seq, vocab),
+                    f.atol("logits"), f.rtol("logits"));
         }
     }
 
