@@ -35,8 +35,9 @@ final class Qwen2VlRuntime implements RuntimeFamily {
     /** Where the tokenizer's image token goes in the chat template; expanded to the image's visual tokens. */
     static final String IMAGE_PAD = "<|image_pad|>";
     /**
-     * Qwen2-VL-Instruct's chat template for one user turn with one image before the question, as the processor's
-     * apply_chat_template renders it without a system message (transformers 4.45).
+     * One user turn with the image before the question, then the assistant's turn, in Qwen2-VL's chat markup.
+     * Qwen2-VL-Instruct's own chat template also opens with a default system turn ({@code <|im_start|>system\nYou
+     * are a helpful assistant.<|im_end|>\n}) when the conversation has none; this template leaves it out.
      */
     static final String CHAT = "<|im_start|>user\n<|vision_start|>" + IMAGE_PAD + "<|vision_end|>"
             + PromptTemplate.PROMPT + "<|im_end|>\n<|im_start|>assistant\n";
