@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.IntStream;
 import org.vlmscope.runtime.input.ModelInput;
+import org.vlmscope.runtime.image.TokenGrid;
 import org.vlmscope.runtime.summary.VisualGrid;
 import org.vlmscope.core.BadArgumentException;
 import org.vlmscope.core.ModelManifest;
@@ -127,11 +128,11 @@ final class AttributeCommand implements Callable<Integer> {
                 in.length(), d);
         try (ModelSession session = runtime.open(modelDir, List.of())) {
             IntegratedGradients.Result r = method.equals("gxi")
-                    ? IntegratedGradients.gradientTimesInput(session, in.pixelValues(), in.ids()[0], goal, options.reduce())
-                    : IntegratedGradients.run(session, in.pixelValues(), in.ids()[0],
+                    ? IntegratedGradients.gradientTimesInput(session, in.vision(), in.ids()[0], goal, options.reduce())
+                    : IntegratedGradients.run(session, in.vision(), in.ids()[0],
                             base, goal, options);
             write(r, in.length(), d, manifest, in.metadata());
-            report(out, r, visual, manifest.dims().gridSize());
+            report(out, r, visual, in.grid());
             runtime.announce(spec, session);
         }
     }
@@ -178,7 +179,8 @@ final class AttributeCommand implements Callable<Integer> {
                 NamedTensor.ofFloats("ig.attributions", new long[] {seq, d}, r.attributions())));
     }
 
-    private void report(PrintWriter out, IntegratedGradients.Result r, int[] visual, int grid) {
+    /** {@code grid}: the image's visual-token grid, null for a text-only prompt. */
+    private void report(PrintWriter out, IntegratedGradients.Result r, int[] visual, TokenGrid grid) {
         out.printf(Locale.ROOT, "f(input) %.6g, f(baseline) %.6g, sum of attributions %.6g, completeness gap %.3g%n",
                 r.fInput(), r.fBaseline(), r.sumAttributions(), r.completenessGap());
         List<Integer> order = new ArrayList<>(IntStream.range(0, r.scores().length).boxed().toList());
@@ -186,10 +188,11 @@ final class AttributeCommand implements Callable<Integer> {
         out.printf("top %d positions by |score|:%n", Math.min(TOP, order.size()));
         for (int p : order.subList(0, Math.min(TOP, order.size()))) {
             int k = java.util.Arrays.binarySearch(visual, p);
-            String where = k >= 0 ? String.format(Locale.ROOT, "  visual %d (row %d, col %d)", k, k / grid, k % grid) : "";
+            String where = k >= 0 && grid != null ? String.format(Locale.ROOT, "  visual %d (row %d, col %d)", k,
+                    k / grid.cols(), k % grid.cols()) : "";
             out.printf(Locale.ROOT, "  position %4d  %+.6g%s%n", p, r.scores()[p], where);
         }
-        if (visual.length == grid * grid) {
+        if (grid != null && visual.length == grid.tokens()) {
             out.println(VisualGrid.render(r.scores(), visual, grid));
         }
         out.println("wrote " + output + ": ig.scores, ig.attributions");

@@ -123,7 +123,7 @@ final class RunCommand implements Callable<Integer> {
                 out.println("interventions: " + String.join("; ", planned.stream().map(Intervention::toString).toList()));
             }
             int newTokens = maxNewTokens != null ? maxNewTokens : in.tokenizer() != null ? DEFAULT_ANSWER_TOKENS : 0;
-            PromptRun.Result run = PromptRun.run(session, in.pixelValues(), in.ids(), planned, lensRequest, newTokens);
+            PromptRun.Result run = PromptRun.run(session, in.vision(), in.ids(), planned, lensRequest, newTokens);
             Map<String, NamedTensor> result = run.outputs();
             NamedTensor logits = result.get(LOGITS);
             List<List<TopTokens.Token>> top = TopTokens.atLastPosition(logits, TOP_K);

@@ -24,7 +24,7 @@ class IntegratedGradientsGoldenTest {
     Path tmp;
 
     @ParameterizedTest
-    @ValueSource(strings = {"llava-tiny", "llava-phi3-dev"})
+    @ValueSource(strings = {"llava-tiny", "llava-phi3-dev", "qwen2vl-dev"})
     void scoresAndCompletenessMatchHuggingFace(String name) {
         try (GoldenFixture f = GoldenFixture.load(name)) {
             Path model = Exporter.export(f.checkpoint(), tmp.resolve("model"), ExportOptions.parse("fp32")).modelDir();
@@ -35,7 +35,7 @@ class IntegratedGradientsGoldenTest {
             int[] visual = new int[end - start];
             java.util.Arrays.setAll(visual, i -> start + i);
             try (ModelSession s = ModelSession.open(model, Device.CPU, List.of())) {
-                IntegratedGradients.Result r = IntegratedGradients.run(s, InterventionsGoldenTest.pixels(f), f.inputIds(),
+                IntegratedGradients.Result r = IntegratedGradients.run(s, InterventionsGoldenTest.vision(f), f.inputIds(),
                         new IntegratedGradients.Baseline(f.floats("ablation.mean_vector"), visual),
                         new IntegratedGradients.Target(ig.path("target_token").asLong(), null, -1),
                         new IntegratedGradients.Options(ig.path("steps").asInt(), IntegratedGradients.Rule.RIGHT,

@@ -19,13 +19,15 @@ import org.vlmscope.exporter.ExportOptions;
 import org.vlmscope.exporter.Exporter;
 import org.vlmscope.runtime.session.Device;
 import org.vlmscope.runtime.run.Forward;
+import org.vlmscope.runtime.image.ImageGrid;
+import org.vlmscope.runtime.image.VisionInput;
 import org.vlmscope.runtime.intervene.Intervention;
 import org.vlmscope.runtime.intervene.LensRequest;
 import org.vlmscope.runtime.session.ModelSession;
 
 /**
  * Mean ablation, attention knockout and the logit lens, run as graph rewrites, reproduce Hugging Face's results
- * on both LLaVA golden fixtures.
+ * on both LLaVA golden fixtures and on Qwen2-VL's (its image from the fixture's pixel rows and grid).
  */
 class InterventionsGoldenTest {
     @TempDir
@@ -34,7 +36,7 @@ class InterventionsGoldenTest {
 
     @BeforeAll
     static void export() {
-        for (String name : List.of("llava-tiny", "llava-phi3-dev")) {
+        for (String name : List.of("llava-tiny", "llava-phi3-dev", "qwen2vl-dev")) {
             try (GoldenFixture f = GoldenFixture.load(name)) {
                 MODELS.put(name, Exporter.export(f.checkpoint(), tmp.resolve(name), ExportOptions.parse("fp32")).modelDir());
             }
@@ -47,15 +49,15 @@ class InterventionsGoldenTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"llava-tiny", "llava-phi3-dev"})
+    @ValueSource(strings = {"llava-tiny", "llava-phi3-dev", "qwen2vl-dev"})
     void meanAblation(String name) {
         try (GoldenFixture f = GoldenFixture.load(name);
              ModelSession s = ModelSession.open(MODELS.get(name), Device.CPU, List.of())) {
             float[] mean = f.floats("ablation.mean_vector");
             for (JsonNode c : f.manifest.path("ablation").path("cases")) {
                 int[] positions = ints(c.path("sequence_positions"));
-                Map<String, NamedTensor> out = Forward.run(s, pixels(f), new long[][] {f.inputIds()},
-                        List.of(new Intervention.Ablation(positions, mean)), null);
+                Map<String, NamedTensor> out = Forward.run(s, vision(f), new long[][] {f.inputIds()},
+                        List.of(new Intervention.Ablation(positions, mean)), null, Forward.Logits.ALL);
                 Compare.allClose("ablation." + c.path("name").asText(), f.floats(c.path("tensor").asText()),
                         lastPosition(out.get("logits")), f.atol("logits"), f.rtol("logits"));
             }
@@ -63,7 +65,7 @@ class InterventionsGoldenTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"llava-tiny", "llava-phi3-dev"})
+    @ValueSource(strings = {"llava-tiny", "llava-phi3-dev", "qwen2vl-dev"})
     void attentionKnockout(String name) {
         try (GoldenFixture f = GoldenFixture.load(name);
              ModelSession s = ModelSession.open(MODELS.get(name), Device.CPU, List.of())) {
@@ -72,8 +74,8 @@ class InterventionsGoldenTest {
                 String caseName = c.path("name").asText();
                 var knockout = new Intervention.Knockout(ints(c.path("key_positions")),
                         new int[] {c.path("query_position").asInt()}, ints(c.path("layers")));
-                float[] logits = lastPosition(Forward.run(s, pixels(f), new long[][] {f.inputIds()}, List.of(knockout),
-                        null).get("logits"));
+                float[] logits = lastPosition(Forward.run(s, vision(f), new long[][] {f.inputIds()}, List.of(knockout),
+                        null, Forward.Logits.ALL).get("logits"));
                 Compare.allClose("knockout." + caseName, f.floats("knockout." + caseName + ".final_logits"), logits,
                         f.atol("logits"), f.rtol("logits"));
                 float prob = softmax(logits)[target];
@@ -84,12 +86,12 @@ class InterventionsGoldenTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"llava-tiny", "llava-phi3-dev"})
+    @ValueSource(strings = {"llava-tiny", "llava-phi3-dev", "qwen2vl-dev"})
     void logitLens(String name) {
         try (GoldenFixture f = GoldenFixture.load(name);
              ModelSession s = ModelSession.open(MODELS.get(name), Device.CPU, List.of())) {
-            Map<String, NamedTensor> out = Forward.run(s, pixels(f), new long[][] {f.inputIds()}, List.of(),
-                    new LensRequest(5, List.of()));
+            Map<String, NamedTensor> out = Forward.run(s, vision(f), new long[][] {f.inputIds()}, List.of(),
+                    new LensRequest(5, List.of()), Forward.Logits.ALL);
             int layers = s.manifest().dims().layers();
             int seq = f.inputIds().length;
             NamedTensor ids = out.get("lens.top_ids");
@@ -131,6 +133,19 @@ class InterventionsGoldenTest {
 
     static NamedTensor pixels(GoldenFixture f) {
         return NamedTensor.ofFloats("pixel_values", new long[] {1, 3, 336, 336}, f.floats("pixel_values"));
+    }
+
+    /**
+     * The fixture's prepared image as the runtime takes it: LLaVA's [1, 3, 336, 336], or Qwen2-VL's pixel rows with
+     * the fixture's image_grid_thw.
+     */
+    static VisionInput vision(GoldenFixture f) {
+        if (!f.expected.contains("image_grid_thw")) {
+            return VisionInput.of(pixels(f));
+        }
+        long[] thw = f.longs("image_grid_thw");
+        return new VisionInput(NamedTensor.ofFloats("pixel_values", f.expected.info("pixel_values").shape(),
+                f.floats("pixel_values")), List.of(new ImageGrid((int) thw[0], (int) thw[1], (int) thw[2])));
     }
 
     static float[] lastPosition(NamedTensor logits) {

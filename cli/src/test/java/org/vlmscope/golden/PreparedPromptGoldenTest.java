@@ -11,10 +11,13 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.vlmscope.core.BadArgumentException;
 import org.vlmscope.core.SafetensorsWriter.NamedTensor;
 import org.vlmscope.exporter.ExportOptions;
 import org.vlmscope.exporter.Exporter;
+import org.vlmscope.runtime.image.VisionInput;
 import org.vlmscope.runtime.intervene.Intervention;
 import org.vlmscope.runtime.intervene.LensRequest;
 import org.vlmscope.runtime.run.Forward;
@@ -24,19 +27,20 @@ import org.vlmscope.runtime.session.ModelSession;
 
 /**
  * The image computed once and reused for every condition gives, bit for bit, what a run from scratch gives: the
- * decoder sees the same embeddings and does the same arithmetic. Conditions: clean, each ablation and knockout
- * case of the llava-tiny fixture and all of them together, each with logits at every position and at the last one
- * only, and the clean run with the lens.
+ * decoder sees the same embeddings (and, for Qwen2-VL, the same M-RoPE positions) and does the same arithmetic.
+ * Conditions: clean, each ablation and knockout case of the llava-tiny and qwen2vl-dev fixtures and all of them
+ * together, each with logits at every position and at the last one only, and the clean run with the lens.
  */
 class PreparedPromptGoldenTest {
     @TempDir
     Path tmp;
 
-    @Test
-    void everyConditionEqualsARunFromScratch() {
-        try (GoldenFixture f = GoldenFixture.load("llava-tiny")) {
+    @ParameterizedTest
+    @ValueSource(strings = {"llava-tiny", "qwen2vl-dev"})
+    void everyConditionEqualsARunFromScratch(String fixture) {
+        try (GoldenFixture f = GoldenFixture.load(fixture)) {
             Path model = Exporter.export(f.checkpoint(), tmp.resolve("model"), ExportOptions.parse("fp32")).modelDir();
-            NamedTensor pixels = InterventionsGoldenTest.pixels(f);
+            VisionInput pixels = InterventionsGoldenTest.vision(f);
             long[][] ids = {f.inputIds()};
             try (ModelSession s = ModelSession.open(model, Device.CPU,
                     List.of("projector.hook_out", "blocks.*.hook_resid_post"));
@@ -51,7 +55,7 @@ class PreparedPromptGoldenTest {
         }
     }
 
-    private static void same(ModelSession s, PreparedPrompt prepared, NamedTensor pixels, long[][] ids, String name,
+    private static void same(ModelSession s, PreparedPrompt prepared, VisionInput pixels, long[][] ids, String name,
                              List<Intervention> condition, LensRequest lens, Forward.Logits logits) {
         String what = name + (lens == null ? "" : " + lens") + ", logits " + logits;
         Map<String, NamedTensor> reused = prepared.run(condition, lens, logits);

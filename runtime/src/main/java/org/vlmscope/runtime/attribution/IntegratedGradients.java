@@ -14,6 +14,7 @@ import org.vlmscope.core.vocab.GraphNames;
 import org.vlmscope.graph.passes.Gradient;
 import org.vlmscope.graph.passes.LogitPositions;
 import org.vlmscope.graph.passes.Pass;
+import org.vlmscope.runtime.image.VisionInput;
 import org.vlmscope.runtime.intervene.Positions;
 import org.vlmscope.runtime.run.DecoderInputs;
 import org.vlmscope.runtime.run.Forward;
@@ -112,6 +113,12 @@ public final class IntegratedGradients {
 
     public static Result run(ModelSession session, NamedTensor pixelValues, long[] inputIds, Baseline baseline,
                              Target target, Options options) {
+        return run(session, VisionInput.of(pixelValues), inputIds, baseline, target, options);
+    }
+
+    /** As above for the images of any family (their pixel values and, where each has its own grid, the grids). */
+    public static Result run(ModelSession session, VisionInput vision, long[] inputIds, Baseline baseline,
+                             Target target, Options options) {
         int d = session.manifest().dims().dModel();
         int vocab = session.manifest().dims().vocab();
         if (session.computeType() != DType.F32) {
@@ -120,9 +127,12 @@ public final class IntegratedGradients {
         }
         float[] x;
         int seq;
-        try (Forward.Prefill prefill = Forward.Prefill.plain(session, pixelValues, new long[][] {inputIds})) {
+        // The prompt's position ids (one row), for every point of the path: the embeddings change, the positions not.
+        long[][][] positions;
+        try (Forward.Prefill prefill = Forward.Prefill.plain(session, vision, new long[][] {inputIds})) {
             x = floats(prefill.inputsEmbeds());
             seq = prefill.length();
+            positions = prefill.promptPositions();
         }
         int position = target.position() < 0 ? seq - 1 : target.position();
         Positions.check(new int[] {position}, seq, "target");
@@ -145,7 +155,7 @@ public final class IntegratedGradients {
                     points[b * seq * d + i] = (float) (base[i] + a * (x[i] - base[i]));
                 }
             }
-            float[] grads = gradients(session, passes, points, n, seq, target, position, vocab);
+            float[] grads = gradients(session, passes, points, n, positions, target, position, vocab);
             for (int b = 0; b < n; b++) {
                 double w = weights[start + b];
                 for (int i = 0; i < seq * d; i++) {
@@ -172,8 +182,8 @@ public final class IntegratedGradients {
             }
             scores[p] = (float) (options.reduce() == Reduce.L2 ? Math.sqrt(s) : s);
         }
-        double fInput = targetValue(session, x, seq, target, position, vocab);
-        double fBaseline = targetValue(session, base, seq, target, position, vocab);
+        double fInput = targetValue(session, x, positions, target, position, vocab);
+        double fBaseline = targetValue(session, base, positions, target, position, vocab);
         return new Result(scores, attributions, fInput, fBaseline, total);
     }
 
@@ -198,13 +208,19 @@ public final class IntegratedGradients {
     /** Gradient x input: one backward pass at the input, attribution = x * grad (no baseline, no path). */
     public static Result gradientTimesInput(ModelSession session, NamedTensor pixelValues, long[] inputIds,
                                             Target target, Reduce reduce) {
+        return gradientTimesInput(session, VisionInput.of(pixelValues), inputIds, target, reduce);
+    }
+
+    /** As above for the images of any family. */
+    public static Result gradientTimesInput(ModelSession session, VisionInput vision, long[] inputIds,
+                                            Target target, Reduce reduce) {
         Baseline zero = new Baseline(new float[session.manifest().dims().dModel()], null);
-        return run(session, pixelValues, inputIds, zero, target, new Options(1, Rule.RIGHT, reduce, 1));
+        return run(session, vision, inputIds, zero, target, new Options(1, Rule.RIGHT, reduce, 1));
     }
 
     /** d/d inputs_embeds of the target for {@code n} points [n, seq, d], one decoder call. */
-    private static float[] gradients(ModelSession session, List<Pass> passes, float[] points, int n, int seq,
-                                     Target target, int position, int vocab) {
+    private static float[] gradients(ModelSession session, List<Pass> passes, float[] points, int n,
+                                     long[][][] positions, Target target, int position, int vocab) {
         float[] seed = new float[n * vocab];
         for (int b = 0; b < n; b++) {
             int at = b * vocab;
@@ -213,7 +229,7 @@ public final class IntegratedGradients {
                 seed[at + target.minusToken().intValue()] -= 1f;
             }
         }
-        try (DecoderInputs decoder = DecoderInputs.prompt(session, points, n, seq).logitsAt(session, position);
+        try (DecoderInputs decoder = DecoderInputs.prompt(session, points, n, positions).logitsAt(session, position);
              OnnxTensor seedTensor = OrtTensors.toOrt(session.env(), NamedTensor.ofFloats(Gradient.SEED,
                      new long[] {n, 1, vocab}, seed))) {
             Map<String, OnnxTensor> inputs = new HashMap<>(decoder.map());
@@ -225,8 +241,9 @@ public final class IntegratedGradients {
     }
 
     /** The target's value for embeddings {@code embeds} [seq, d] (a plain decoder run). */
-    private static double targetValue(ModelSession session, float[] embeds, int seq, Target target, int position, int vocab) {
-        try (DecoderInputs inputs = DecoderInputs.prompt(session, embeds, 1, seq).logitsAt(session, position);
+    private static double targetValue(ModelSession session, float[] embeds, long[][][] positions, Target target,
+                                      int position, int vocab) {
+        try (DecoderInputs inputs = DecoderInputs.prompt(session, embeds, 1, positions).logitsAt(session, position);
              OrtSession.Result r = session.run(GraphNames.DECODER, List.of(new LogitPositions()), inputs.map())) {
             FloatBuffer logits = ((OnnxTensor) r.get(GraphNames.LOGITS).orElseThrow()).getFloatBuffer();
             double v = logits.get((int) target.token());

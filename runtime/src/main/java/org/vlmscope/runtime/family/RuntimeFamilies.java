@@ -6,8 +6,7 @@ import org.vlmscope.core.VlmscopeException;
 
 /** The families the runtime can run, chosen by the manifest's {@code family}. */
 public final class RuntimeFamilies {
-    /** A second family (Qwen2-VL) is one more entry here. */
-    private static final List<RuntimeFamily> ALL = List.of(new LlavaRuntime());
+    private static final List<RuntimeFamily> ALL = List.of(new LlavaRuntime(), new Qwen2VlRuntime());
 
     private RuntimeFamilies() {
     }

@@ -1,16 +1,9 @@
 package org.vlmscope.runtime.image;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Locale;
 import org.vlmscope.core.SafetensorsWriter.NamedTensor;
-import org.vlmscope.core.JsonErrors;
 import org.vlmscope.core.VlmscopeException;
 import org.vlmscope.core.vocab.GraphNames;
 
@@ -32,12 +25,8 @@ public final class ClipImageProcessor implements ImageProcessor {
     /** Name of the vision graph's input. */
     public static final String PIXEL_VALUES = GraphNames.PIXEL_VALUES;
     /** The file Hugging Face saves an image processor's settings in, beside the model. */
-    public static final String CONFIG_FILE = "preprocessor_config.json";
+    public static final String CONFIG_FILE = ImageProcessor.CONFIG_FILE;
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final double[] OPENAI_CLIP_MEAN = {0.48145466, 0.4578275, 0.40821073};
-    private static final double[] OPENAI_CLIP_STD = {0.26862954, 0.26130258, 0.27577711};
-    private static final int PIL_BICUBIC = 3;
     /** Largest resize or crop side a config may ask for; CLIP-style processors use a few hundred pixels. */
     static final int MAX_SIDE = 4096;
     /**
@@ -54,19 +43,13 @@ public final class ClipImageProcessor implements ImageProcessor {
     private final boolean doCenterCrop;
     private final int cropHeight;
     private final int cropWidth;
-    private final boolean doRescale;
-    private final double rescaleFactor;
-    private final boolean doNormalize;
-    private final double[] mean;
-    private final float[] mean32;
-    private final float[] std32;
+    private final PixelNormalization normalization;
 
     /** The config file, named in errors about what it asks for. */
     private final Path config;
 
     private ClipImageProcessor(Path config, boolean doResize, int shortestEdge, int resizeHeight, int resizeWidth,
-            boolean doCenterCrop, int cropHeight, int cropWidth, boolean doRescale, double rescaleFactor,
-            boolean doNormalize, double[] mean, double[] std) {
+            boolean doCenterCrop, int cropHeight, int cropWidth, PixelNormalization normalization) {
         this.config = config;
         this.doResize = doResize;
         this.shortestEdge = shortestEdge;
@@ -75,12 +58,7 @@ public final class ClipImageProcessor implements ImageProcessor {
         this.doCenterCrop = doCenterCrop;
         this.cropHeight = cropHeight;
         this.cropWidth = cropWidth;
-        this.doRescale = doRescale;
-        this.rescaleFactor = rescaleFactor;
-        this.doNormalize = doNormalize;
-        this.mean = mean.clone();
-        this.mean32 = toFloats(mean);
-        this.std32 = toFloats(std);
+        this.normalization = normalization;
     }
 
     /**
@@ -92,28 +70,7 @@ public final class ClipImageProcessor implements ImageProcessor {
      *     processor, or asks for something other than bicubic resampling
      */
     public static ClipImageProcessor fromConfig(Path preprocessorConfigJson) {
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(preprocessorConfigJson);
-        } catch (NoSuchFileException e) {
-            throw new VlmscopeException(preprocessorConfigJson + " does not exist: expected the checkpoint's "
-                    + "preprocessor_config.json");
-        } catch (IOException e) {
-            throw new VlmscopeException("cannot read " + preprocessorConfigJson + ": " + e.getMessage(), e);
-        }
-        JsonNode root;
-        try {
-            root = JSON.readTree(bytes);
-        } catch (JsonProcessingException e) {
-            throw JsonErrors.notJson(preprocessorConfigJson, e);
-        } catch (IOException e) {
-            throw new VlmscopeException("cannot read " + preprocessorConfigJson + ": " + e.getMessage(), e);
-        }
-        if (root == null || !root.isObject()) {
-            throw new VlmscopeException(preprocessorConfigJson + " must hold a JSON object (a Hugging Face "
-                    + "preprocessor config)");
-        }
-        return new ConfigReader(preprocessorConfigJson, root).read();
+        return new ConfigReader(PreprocessorConfig.read(preprocessorConfigJson)).read();
     }
 
     /** The processed image, [3, H, W] channel-first float32 values. */
@@ -154,7 +111,7 @@ public final class ClipImageProcessor implements ImageProcessor {
         }
         int[] background = new int[3];
         for (int c = 0; c < 3; c++) {
-            background[c] = (int) (mean[c] * 255);
+            background[c] = (int) (normalization.mean(c) * 255);
         }
         return image.pastedOnto(side, side, background, (side - w) / 2, (side - h) / 2);
     }
@@ -177,9 +134,7 @@ public final class ClipImageProcessor implements ImageProcessor {
         byte[] rgb = x.rgb();
         for (int p = 0; p < plane; p++) {
             for (int c = 0; c < 3; c++) {
-                int v = rgb[p * 3 + c] & 0xFF;
-                float f = doRescale ? (float) (v * rescaleFactor) : v;
-                out[c * plane + p] = doNormalize ? (f - mean32[c]) / std32[c] : f;
+                out[c * plane + p] = normalization.apply(rgb[p * 3 + c] & 0xFF, c);
             }
         }
         return new Result(x.height(), x.width(), out);
@@ -223,49 +178,37 @@ public final class ClipImageProcessor implements ImageProcessor {
                 config, width, height, target, MAX_RESIZE_PIXELS));
     }
 
-    private static float[] toFloats(double[] values) {
-        float[] f = new float[values.length];
-        for (int i = 0; i < values.length; i++) {
-            f[i] = (float) values[i];
-        }
-        return f;
-    }
-
     private record Result(int height, int width, float[] values) {
         NamedTensor tensor() {
             return NamedTensor.ofFloats(PIXEL_VALUES, new long[] {1, 3, height, width}, values);
         }
     }
 
-    /** Parses the config fields with HF's defaults, naming the file and field in every error. */
+    /** Parses CLIPImageProcessor's resize and crop fields with HF's defaults, naming the file and field in every error. */
     private static final class ConfigReader {
+        private final PreprocessorConfig config;
         private final Path file;
-        private final JsonNode root;
 
-        ConfigReader(Path file, JsonNode root) {
-            this.file = file;
-            this.root = root;
+        ConfigReader(PreprocessorConfig config) {
+            this.config = config;
+            this.file = config.file;
         }
 
         ClipImageProcessor read() {
-            JsonNode type = root.get("image_processor_type");
+            JsonNode type = config.get("image_processor_type");
             if (type == null) {
-                type = root.get("feature_extractor_type");
+                type = config.get("feature_extractor_type");
             }
             if (type != null && !type.asText().equals("CLIPImageProcessor")
                     && !type.asText().equals("CLIPFeatureExtractor")) {
                 throw new VlmscopeException(file + ": image processor " + type.asText() + " is not supported: "
                         + "expected CLIPImageProcessor (the LLaVA 1.5 preprocessing this class reproduces)");
             }
-            int resample = integer("resample", PIL_BICUBIC);
-            if (resample != PIL_BICUBIC) {
-                throw new VlmscopeException(file + ": resample " + resample + " is not supported: expected 3 "
-                        + "(PIL bicubic), the only filter this preprocessing reproduces");
-            }
+            config.requireBicubic();
             int shortestEdge = 224;
             int resizeHeight = 0;
             int resizeWidth = 0;
-            JsonNode size = root.get("size");
+            JsonNode size = config.get("size");
             if (size != null && size.isInt()) {
                 shortestEdge = positive("size", size);
             } else if (size != null && size.has("shortest_edge")) {
@@ -280,7 +223,7 @@ public final class ClipImageProcessor implements ImageProcessor {
             }
             int cropHeight = 224;
             int cropWidth = 224;
-            JsonNode crop = root.get("crop_size");
+            JsonNode crop = config.get("crop_size");
             if (crop != null && crop.isInt()) {
                 cropHeight = cropWidth = positive("crop_size", crop);
             } else if (crop != null && crop.has("height") && crop.has("width")) {
@@ -290,83 +233,14 @@ public final class ClipImageProcessor implements ImageProcessor {
                 throw new VlmscopeException(file + ": crop_size " + crop + " is not understood: expected "
                         + "{\"height\": H, \"width\": W} or an integer");
             }
-            boolean doRescale = bool("do_rescale");
-            double rescaleFactor = number("rescale_factor", 1 / 255.0);
-            if (doRescale && !(rescaleFactor > 0 && Double.isFinite(rescaleFactor))) {
-                throw new VlmscopeException(file + ": rescale_factor is " + root.get("rescale_factor")
-                        + ": expected a positive number (1/255 maps pixels to 0..1)");
-            }
-            boolean doNormalize = bool("do_normalize");
-            double[] mean = triple("image_mean", OPENAI_CLIP_MEAN);
-            double[] std = triple("image_std", OPENAI_CLIP_STD);
-            for (int c = 0; c < 3 && doNormalize; c++) {
-                if (!Double.isFinite(mean[c]) || std[c] == 0 || !Double.isFinite(std[c])) {
-                    throw new VlmscopeException(file + ": image_mean " + Arrays.toString(mean) + " and image_std "
-                            + Arrays.toString(std) + ": expected finite numbers and a non-zero std for each channel "
-                            + "(normalisation divides by it)");
-                }
-            }
-            return new ClipImageProcessor(file, bool("do_resize"), shortestEdge, resizeHeight, resizeWidth,
-                    bool("do_center_crop"), cropHeight, cropWidth, doRescale, rescaleFactor, doNormalize, mean, std);
-        }
-
-        /** A flag; every CLIPImageProcessor flag defaults to true. */
-        private boolean bool(String field) {
-            JsonNode node = root.get(field);
-            if (node == null || node.isNull()) {
-                return true;
-            }
-            if (!node.isBoolean()) {
-                throw new VlmscopeException(file + ": " + field + " is " + node + ": expected true or false");
-            }
-            return node.booleanValue();
-        }
-
-        private int integer(String field, int fallback) {
-            JsonNode node = root.get(field);
-            if (node == null || node.isNull()) {
-                return fallback;
-            }
-            if (!node.isInt()) {
-                throw new VlmscopeException(file + ": " + field + " is " + node + ": expected an integer");
-            }
-            return node.intValue();
+            PixelNormalization normalization = config.normalization();
+            return new ClipImageProcessor(file, config.bool("do_resize"), shortestEdge, resizeHeight, resizeWidth,
+                    config.bool("do_center_crop"), cropHeight, cropWidth, normalization);
         }
 
         /** A resize or crop side: positive, and at most {@link #MAX_SIDE} so the images it makes stay bounded. */
         private int positive(String field, JsonNode node) {
-            if (!node.isInt() || node.intValue() <= 0 || node.intValue() > MAX_SIDE) {
-                throw new VlmscopeException(file + ": " + field + " is " + node + ": expected a positive integer up "
-                        + "to " + MAX_SIDE);
-            }
-            return node.intValue();
-        }
-
-        private double number(String field, double fallback) {
-            JsonNode node = root.get(field);
-            if (node == null || node.isNull()) {
-                return fallback;
-            }
-            if (!node.isNumber()) {
-                throw new VlmscopeException(file + ": " + field + " is " + node + ": expected a number");
-            }
-            return node.doubleValue();
-        }
-
-        /** Per-channel values; HF also accepts one number for all three channels. */
-        private double[] triple(String field, double[] fallback) {
-            JsonNode node = root.get(field);
-            if (node == null || node.isNull()) {
-                return fallback;
-            }
-            if (node.isNumber()) {
-                return new double[] {node.doubleValue(), node.doubleValue(), node.doubleValue()};
-            }
-            if (!node.isArray() || node.size() != 3 || !node.get(0).isNumber() || !node.get(1).isNumber()
-                    || !node.get(2).isNumber()) {
-                throw new VlmscopeException(file + ": " + field + " is " + node + ": expected 3 numbers (R, G, B)");
-            }
-            return new double[] {node.get(0).doubleValue(), node.get(1).doubleValue(), node.get(2).doubleValue()};
+            return config.positive(field, node, MAX_SIDE);
         }
     }
 }

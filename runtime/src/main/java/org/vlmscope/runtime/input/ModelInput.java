@@ -1,7 +1,9 @@
 package org.vlmscope.runtime.input;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -16,6 +18,10 @@ import org.vlmscope.core.VlmscopeException;
 import org.vlmscope.runtime.run.ImageTokens;
 import org.vlmscope.runtime.image.ClipImageProcessor;
 import org.vlmscope.runtime.family.RuntimeFamilies;
+import org.vlmscope.runtime.family.RuntimeFamily;
+import org.vlmscope.runtime.image.ImageGrid;
+import org.vlmscope.runtime.image.TokenGrid;
+import org.vlmscope.runtime.image.VisionInput;
 import org.vlmscope.runtime.image.ImageDecoder;
 import org.vlmscope.runtime.image.RgbImage;
 import org.vlmscope.runtime.text.PromptTemplate;
@@ -34,6 +40,9 @@ import org.vlmscope.runtime.text.Tokenizer;
 public final class ModelInput {
     static final String INPUT_IDS = GraphNames.INPUT_IDS;
     static final String PIXEL_VALUES = GraphNames.PIXEL_VALUES;
+    static final String POSITION_IDS = GraphNames.POSITION_IDS;
+    /** Hugging Face's name for the patch grid of each image (Qwen2-VL's processor output). */
+    static final String IMAGE_GRID_THW = "image_grid_thw";
     /** Copied into the model directory by export, next to the graphs. */
     public static final String PREPROCESSOR_CONFIG = ClipImageProcessor.CONFIG_FILE;
 
@@ -42,13 +51,17 @@ public final class ModelInput {
 
     /**
      * The model input of one run: {@code ids} one row per batch entry, as the runtime takes them;
-     * {@code pixelValues} null for a text-only prompt; {@code length} the sequence once the image placeholder is
+     * {@code vision} the images (pixel values, and each image's grid where the family's grid depends on the
+     * image), null for a text-only prompt; {@code length} the sequence once the image placeholder is
      * expanded; {@code tokenizer} the model's, open for decoding answers, when the prompt was text (else null);
      * {@code metadata} what a dump records about the input; {@code summary} one line saying what runs;
-     * {@code visualPositions} where the first row's visual tokens sit in the expanded sequence (empty for text).
+     * {@code visualPositions} where the first row's visual tokens sit in the expanded sequence (empty for text);
+     * {@code grid} the visual-token grid of the first row's first image (null for text), rows x cols, on which
+     * visual token k sits in cell (k / cols, k % cols).
      */
-    public record Prepared(long[][] ids, NamedTensor pixelValues, int length, Tokenizer tokenizer,
-                    Map<String, String> metadata, String summary, int[] visualPositions) implements AutoCloseable {
+    public record Prepared(long[][] ids, VisionInput vision, int length, Tokenizer tokenizer,
+                    Map<String, String> metadata, String summary, int[] visualPositions, TokenGrid grid)
+            implements AutoCloseable {
         @Override
         public void close() {
             if (tokenizer != null) {
@@ -57,8 +70,11 @@ public final class ModelInput {
         }
     }
 
-    /** What an inputs file holds, checked: ids one row per batch entry, pixels null when the file has none. */
-    public record Inputs(long[][] ids, NamedTensor pixelValues) {
+    /**
+     * What an inputs file holds, checked: ids one row per batch entry, the images null when the file has none,
+     * the prepared position_ids (as Hugging Face's processor and get_rope_index made them) null when it has none.
+     */
+    public record Inputs(long[][] ids, VisionInput vision, NamedTensor positionIds) {
     }
 
     /**
@@ -73,11 +89,15 @@ public final class ModelInput {
             if (image != null) {
                 checkIdsForImage(in, m, request);
             }
-            NamedTensor pixels = image != null ? image(modelDir, m, image, meta) : in.pixelValues();
+            VisionInput pixels = image != null ? image(modelDir, m, image, meta) : in.vision();
+            if (in.positionIds() != null) {
+                checkPositionIds(request.inputs(), in, pixels, m);
+            }
             meta.put("inputs", absolute(request.inputs()));
             return prepared(in.ids(), pixels, null, m, meta, "ids from " + request.inputs());
         }
-        NamedTensor pixels = image != null ? image(modelDir, m, image, meta) : null;
+        VisionInput pixels = image != null ? image(modelDir, m, image, meta) : null;
+        RuntimeFamily family = RuntimeFamilies.of(m);
         Tokenizer tokenizer = Tokenizer.load(modelDir);
         try {
             String text;
@@ -87,16 +107,17 @@ public final class ModelInput {
             if (question != null) {
                 Variant variant = request.variant();
                 Fidelity f = request.fidelity();
-                PromptTemplate template = RuntimeFamilies.of(m).promptTemplate(m, variant, f);
+                PromptTemplate template = family.promptTemplate(m, variant, f);
                 text = template.render(question);
-                ids = Prompts.build(tokenizer, template, question, m).ids();
+                ids = pixels == null ? Prompts.build(tokenizer, template, question, m).ids()
+                        : Prompts.build(tokenizer, template, question, m.imageTokenId(), oneGrid(family, m, pixels)).ids();
                 meta.put("prompt_template", template.family() + " " + lower(variant) + " " + lower(f));
             } else {
                 text = request.rawPrompt();
                 ids = tokenizer.encode(text);
                 if (image != null) {
-                    ModelManifest.Dims d = m.dims();
-                    ids = Sequence.expand(ids, m.imageTokenId(), d.visualTokens(), d.gridSize()).ids();
+                    TokenGrid grid = oneGrid(family, m, pixels);
+                    ids = Sequence.expand(ids, m.imageTokenId(), grid.tokens(), grid.cols()).ids();
                 }
                 meta.put("prompt_template", "raw");
             }
@@ -108,10 +129,15 @@ public final class ModelInput {
         }
     }
 
-    private static NamedTensor image(Path modelDir, ModelManifest m, Path image, Map<String, String> meta) {
-        NamedTensor pixels = pixelValues(modelDir, m, image);
+    private static VisionInput image(Path modelDir, ModelManifest m, Path image, Map<String, String> meta) {
+        VisionInput pixels = vision(modelDir, m, image);
         meta.put("image", absolute(image));
         return pixels;
+    }
+
+    /** The visual-token grid of the one image a prompt goes with. */
+    private static TokenGrid oneGrid(RuntimeFamily family, ModelManifest m, VisionInput pixels) {
+        return family.tokenGrids(m, pixels).get(0);
     }
 
     /**
@@ -125,10 +151,18 @@ public final class ModelInput {
 
     /** As {@link #pixelValues(Path, Path)} with the model's manifest already read. */
     public static NamedTensor pixelValues(Path modelDir, ModelManifest m, Path image) {
+        return vision(modelDir, m, image).pixelValues();
+    }
+
+    /**
+     * The image as the model's family preprocesses it: its pixel values and, where each image has its own grid
+     * (Qwen2-VL), that grid.
+     */
+    public static VisionInput vision(Path modelDir, ModelManifest m, Path image) {
         var processor = RuntimeFamilies.of(m).imageProcessor(modelDir);
         RgbImage decoded = ImageDecoder.read(image);
         try {
-            return processor.pixelValues(decoded);
+            return processor.vision(decoded);
         } catch (VlmscopeException e) {
             // The processor knows its config, not the file: an image it refuses (an extreme aspect ratio) is named.
             throw new VlmscopeException(image + ": " + e.getMessage(), e);
@@ -136,9 +170,9 @@ public final class ModelInput {
     }
 
     /** Adds the positions of the expanded sequence (first row) to the metadata and builds the summary line. */
-    private static Prepared prepared(long[][] ids, NamedTensor pixels, Tokenizer tokenizer, ModelManifest m,
+    private static Prepared prepared(long[][] ids, VisionInput pixels, Tokenizer tokenizer, ModelManifest m,
                                      Map<String, String> meta, String source) {
-        long[] expanded = ImageTokens.expand(ids[0], m.imageTokenId(), m.dims().visualTokens());
+        long[] expanded = RuntimeFamilies.of(m).expandImages(m, ids, pixels)[0];
         int visual = ImageTokens.count(expanded, m.imageTokenId());
         meta.put("sequence_length", Integer.toString(expanded.length));
         String where = "text only";
@@ -154,15 +188,17 @@ public final class ModelInput {
         }
         int[] visualPositions = java.util.stream.IntStream.range(0, expanded.length)
                 .filter(p -> expanded[p] == m.imageTokenId()).toArray();
+        List<TokenGrid> grids = RuntimeFamilies.of(m).tokenGrids(m, pixels);
         return new Prepared(ids, pixels, expanded.length, tokenizer, meta,
-                "input: " + expanded.length + " positions, " + where + "; " + source, visualPositions);
+                "input: " + expanded.length + " positions, " + where + "; " + source, visualPositions,
+                visual > 0 && !grids.isEmpty() ? grids.get(0) : null);
     }
 
     /** --image with --inputs: the file brings the ids, the image the pixels; each must be given once. */
     private static void checkIdsForImage(Inputs in, ModelManifest m, InputRequest request) {
         Path image = request.image();
         Path inputs = request.inputs();
-        if (in.pixelValues() != null) {
+        if (in.vision() != null) {
             throw new BadArgumentException("--image " + image + " and the " + PIXEL_VALUES + " in " + inputs
                     + " both give the image; drop one");
         }
@@ -200,18 +236,110 @@ public final class ModelInput {
             for (int b = 0; b < batch; b++) {
                 rows[b] = Arrays.copyOfRange(flat, b * len, (b + 1) * len);
             }
-            return new Inputs(rows, st.contains(PIXEL_VALUES) ? filePixels(st, batch) : null);
+            return new Inputs(rows, st.contains(PIXEL_VALUES) ? filePixels(st, batch) : null,
+                    st.contains(POSITION_IDS) ? filePositions(st) : null);
         }
     }
 
-    private static NamedTensor filePixels(SafetensorsFile st, int batch) {
+    /**
+     * The file's images: pixel_values [B, 3, H, W], one per row, or, with {@value #IMAGE_GRID_THW} [images, 3]
+     * beside them, the pixel rows of images of their own grids (Qwen2-VL's processor output), checked against the
+     * model when it runs.
+     */
+    private static VisionInput filePixels(SafetensorsFile st, int batch) {
         TensorInfo px = st.info(PIXEL_VALUES);
         long[] s = px.shape();
+        if (st.contains(IMAGE_GRID_THW)) {
+            return gridPixels(st, px);
+        }
         if (px.dtype() != DType.F32 || s.length != 4 || s[0] != batch || s[1] != 3) {
             throw new VlmscopeException("tensor '" + PIXEL_VALUES + "' in " + st.path() + " is " + px.dtype() + " "
                     + Arrays.toString(s) + "; expected F32 [" + batch + ",3,H,W] (one image per input_ids row)");
         }
-        return NamedTensor.ofFloats(PIXEL_VALUES, s, st.toFloatArray(PIXEL_VALUES));
+        return VisionInput.of(NamedTensor.ofFloats(PIXEL_VALUES, s, st.toFloatArray(PIXEL_VALUES)));
+    }
+
+    private static VisionInput gridPixels(SafetensorsFile st, TensorInfo px) {
+        TensorInfo thw = st.info(IMAGE_GRID_THW);
+        long[] g = thw.shape();
+        if ((thw.dtype() != DType.I64 && thw.dtype() != DType.I32) || g.length != 2 || g[0] == 0 || g[1] != 3) {
+            throw new VlmscopeException("tensor '" + IMAGE_GRID_THW + "' in " + st.path() + " is " + thw.dtype() + " "
+                    + Arrays.toString(g) + "; expected I64 [images, 3] (frames, patch rows, patch columns)");
+        }
+        long[] flat = st.toLongArray(IMAGE_GRID_THW);
+        List<ImageGrid> grids = new ArrayList<>();
+        long patches = 0;
+        for (int i = 0; i < g[0]; i++) {
+            if (flat[3 * i] <= 0 || flat[3 * i + 1] <= 0 || flat[3 * i + 2] <= 0
+                    || flat[3 * i] * flat[3 * i + 1] * flat[3 * i + 2] > Integer.MAX_VALUE) {
+                throw new VlmscopeException("image " + i + " of '" + IMAGE_GRID_THW + "' in " + st.path() + " is "
+                        + Arrays.toString(Arrays.copyOfRange(flat, 3 * i, 3 * i + 3)) + "; expected positive sizes");
+            }
+            ImageGrid grid = new ImageGrid((int) flat[3 * i], (int) flat[3 * i + 1], (int) flat[3 * i + 2]);
+            grids.add(grid);
+            patches += grid.patches();
+        }
+        long[] s = px.shape();
+        if (px.dtype() != DType.F32 || s.length != 2 || s[0] != patches) {
+            throw new VlmscopeException("tensor '" + PIXEL_VALUES + "' in " + st.path() + " is " + px.dtype() + " "
+                    + Arrays.toString(s) + "; expected F32 [" + patches + ", patch values], the rows of the images of "
+                    + IMAGE_GRID_THW + " " + grids);
+        }
+        return new VisionInput(NamedTensor.ofFloats(PIXEL_VALUES, s, st.toFloatArray(PIXEL_VALUES)), grids);
+    }
+
+    private static NamedTensor filePositions(SafetensorsFile st) {
+        TensorInfo info = st.info(POSITION_IDS);
+        if (info.dtype() != DType.I64 && info.dtype() != DType.I32) {
+            throw new VlmscopeException("tensor '" + POSITION_IDS + "' in " + st.path() + " has dtype " + info.dtype()
+                    + "; expected I64 or I32");
+        }
+        return NamedTensor.ofLongs(POSITION_IDS, info.shape(), st.toLongArray(POSITION_IDS));
+    }
+
+    /**
+     * An inputs file's position_ids must be what the model's family numbers for its ids and images ([S] or
+     * [B, S] for one axis; [axes, S] or [axes, B, S] for Qwen2-VL's three): the runtime derives them itself, and
+     * a file that disagrees was made for other ids, images or another model.
+     */
+    private static void checkPositionIds(Path file, Inputs in, VisionInput vision, ModelManifest m) {
+        RuntimeFamily family = RuntimeFamilies.of(m);
+        long[][] ids = family.expandImages(m, in.ids(), vision);
+        int seq = ids[0].length;
+        for (long[] row : ids) {
+            if (row.length != seq) {
+                throw new VlmscopeException(file + " holds " + POSITION_IDS + " for rows of different lengths; "
+                        + "expected rows of one length (no padding) when position_ids are given");
+            }
+        }
+        long[][][] want = family.positionIds(m).prompt(ids, new int[ids.length],
+                vision != null ? vision.grids() : List.of());
+        int axes = want.length;
+        int batch = ids.length;
+        long[] shape = in.positionIds().shape();
+        long[] full = axes == 1 ? new long[] {batch, seq} : new long[] {axes, batch, seq};
+        long[] single = axes == 1 ? new long[] {seq} : new long[] {axes, seq};
+        if (!Arrays.equals(shape, full) && !(batch == 1 && Arrays.equals(shape, single))) {
+            throw new VlmscopeException("tensor '" + POSITION_IDS + "' in " + file + " has shape "
+                    + Arrays.toString(shape) + "; expected " + Arrays.toString(full)
+                    + (batch == 1 ? " or " + Arrays.toString(single) : "") + " for " + (axes == 1 ? "one position axis"
+                    : axes + " position axes (temporal, height, width)") + " over the expanded ids");
+        }
+        long[] given = new long[Math.toIntExact(in.positionIds().spec().byteLength() / Long.BYTES)];
+        in.positionIds().data().duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN).asLongBuffer().get(given);
+        for (int a = 0; a < axes; a++) {
+            for (int b = 0; b < batch; b++) {
+                for (int i = 0; i < seq; i++) {
+                    long v = given[(a * batch + b) * seq + i];
+                    if (v != want[a][b][i]) {
+                        throw new VlmscopeException("tensor '" + POSITION_IDS + "' in " + file + " gives " + v
+                                + " at axis " + a + ", row " + b + ", position " + i + " where the model's numbering of "
+                                + "these ids and images gives " + want[a][b][i] + ": the file was made for other "
+                                + "inputs");
+                    }
+                }
+            }
+        }
     }
 
     private static String absolute(Path p) {

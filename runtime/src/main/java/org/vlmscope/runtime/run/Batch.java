@@ -1,7 +1,10 @@
 package org.vlmscope.runtime.run;
 
-import org.vlmscope.runtime.family.PositionIds;
+import java.util.List;
 import org.vlmscope.core.VlmscopeException;
+import org.vlmscope.runtime.family.PositionIds;
+import org.vlmscope.runtime.family.RopeDeltas;
+import org.vlmscope.runtime.image.ImageGrid;
 
 /**
  * Prompts of different lengths as one left-padded batch, as Hugging Face pads for generation: row b starts
@@ -12,19 +15,25 @@ import org.vlmscope.core.VlmscopeException;
 final class Batch {
     final long[][] ids;
     final int[] padding;
-    private final PositionIds positions;
+    /** position_ids of the prompt [axes][batch][length], numbered by the model family. */
+    private final long[][][] promptPositions;
+    private final RopeDeltas continuation;
     /** Number of positions so far, prompt plus generated tokens, padding included. */
     private int length;
 
-    private Batch(long[][] ids, int[] padding, PositionIds positions) {
+    private Batch(long[][] ids, int[] padding, PositionIds positions, List<ImageGrid> grids) {
         this.ids = ids;
         this.padding = padding;
-        this.positions = positions;
         this.length = ids[0].length;
+        this.promptPositions = positions.prompt(ids, padding, grids);
+        this.continuation = RopeDeltas.of(promptPositions, padding);
     }
 
-    /** Left-pads {@code rows} to the longest with {@code padId}; the model family numbers the positions. */
-    static Batch leftPadded(long[][] rows, long padId, PositionIds positions) {
+    /**
+     * Left-pads {@code rows} to the longest with {@code padId}; the model family numbers the positions, given the
+     * grids of the batch's images in order (empty for a fixed grid).
+     */
+    static Batch leftPadded(long[][] rows, long padId, PositionIds positions, List<ImageGrid> grids) {
         if (rows.length == 0) {
             throw new VlmscopeException("input_ids hold no rows");
         }
@@ -39,7 +48,7 @@ final class Batch {
             java.util.Arrays.fill(ids[b], 0, padding[b], padId);
             System.arraycopy(rows[b], 0, ids[b], padding[b], rows[b].length);
         }
-        return new Batch(ids, padding, positions);
+        return new Batch(ids, padding, positions, grids);
     }
 
     int size() {
@@ -73,14 +82,14 @@ final class Batch {
         return mask;
     }
 
-    /** position_ids of the prompt. */
-    long[][] promptPositions() {
-        return positions.prompt(padding, length);
+    /** position_ids of the prompt [axes][batch][prompt length]. */
+    long[][][] promptPositions() {
+        return promptPositions;
     }
 
-    /** Records one new token per row; returns the position_ids [batch, 1] of those tokens. */
-    long[][] append() {
-        long[][] pos = positions.next(padding, length);
+    /** Records one new token per row; returns the position_ids [axes][batch][1] of those tokens. */
+    long[][][] append() {
+        long[][][] pos = continuation.at(length);
         length++;
         return pos;
     }

@@ -13,7 +13,7 @@ import org.vlmscope.runtime.session.OrtTensors;
 
 /**
  * The decoder's inputs for one run, built in one place: input embeddings [batch, seq, d_model], attention_mask
- * [batch, past + seq], position_ids [batch, seq] and one past key and value per layer, either empty (a prompt) or
+ * [batch, past + seq], position_ids ([batch, seq], or [axes, batch, seq] for a multi-axis rotary) and one past key and value per layer, either empty (a prompt) or
  * the previous run's present tensors (a decode step). Closing releases the tensors made here; a previous run's
  * cache stays with that run.
  */
@@ -28,9 +28,9 @@ public final class DecoderInputs implements AutoCloseable {
      * A prompt run with an empty cache. Takes ownership of {@code embeds}.
      *
      * @param mask      [batch, seq], 0 on padding
-     * @param positions [batch, seq]
+     * @param positions [axes][batch][seq] (see {@link org.vlmscope.runtime.family.PositionIds})
      */
-    public static DecoderInputs prompt(ModelSession session, OnnxTensor embeds, long[][] mask, long[][] positions) {
+    public static DecoderInputs prompt(ModelSession session, OnnxTensor embeds, long[][] mask, long[][][] positions) {
         DecoderInputs d = new DecoderInputs();
         try {
             d.common(session, embeds, mask, positions);
@@ -50,10 +50,25 @@ public final class DecoderInputs implements AutoCloseable {
      * ({@code batch * seq * d_model} values): a full mask, positions 0..seq-1, an empty cache.
      */
     public static DecoderInputs prompt(ModelSession session, float[] embeds, int batch, int seq) {
+        return prompt(session, embeds, batch, new long[][][] {Inputs.range(1, 0, seq)});
+    }
+
+    /**
+     * As above with the position ids of one unpadded prompt, [axes][1][seq] (a family's own numbering, e.g.
+     * Qwen2-VL's M-RoPE), the same for every row.
+     */
+    public static DecoderInputs prompt(ModelSession session, float[] embeds, int batch, long[][][] rowPositions) {
+        int seq = rowPositions[0][0].length;
         int d = session.manifest().dims().dModel();
         OnnxTensor tensor = OrtTensors.toOrt(session.env(), NamedTensor.ofFloats(GraphNames.INPUTS_EMBEDS,
                 new long[] {batch, seq, d}, embeds));
-        return prompt(session, tensor, Inputs.filled(batch, seq, 1), Inputs.range(batch, 0, seq));
+        long[][][] positions = new long[rowPositions.length][batch][];
+        for (int axis = 0; axis < positions.length; axis++) {
+            for (int b = 0; b < batch; b++) {
+                positions[axis][b] = rowPositions[axis][0];
+            }
+        }
+        return prompt(session, tensor, Inputs.filled(batch, seq, 1), positions);
     }
 
     /**
@@ -61,9 +76,9 @@ public final class DecoderInputs implements AutoCloseable {
      * {@code embeds}.
      *
      * @param mask      [batch, past + seq]
-     * @param positions [batch, seq] of the new tokens
+     * @param positions [axes][batch][seq] of the new tokens
      */
-    public static DecoderInputs step(ModelSession session, OnnxTensor embeds, long[][] mask, long[][] positions,
+    public static DecoderInputs step(ModelSession session, OnnxTensor embeds, long[][] mask, long[][][] positions,
                                      OrtSession.Result previous) {
         DecoderInputs d = new DecoderInputs();
         try {
@@ -88,10 +103,10 @@ public final class DecoderInputs implements AutoCloseable {
         return this;
     }
 
-    private void common(ModelSession session, OnnxTensor embeds, long[][] mask, long[][] positions) {
+    private void common(ModelSession session, OnnxTensor embeds, long[][] mask, long[][][] positions) {
         own(GraphNames.INPUTS_EMBEDS, embeds);
         own(GraphNames.ATTENTION_MASK, Inputs.longs(session.env(), mask));
-        own(GraphNames.POSITION_IDS, Inputs.longs(session.env(), positions));
+        own(GraphNames.POSITION_IDS, Inputs.positions(session.env(), positions));
     }
 
     private void own(String name, OnnxTensor t) {

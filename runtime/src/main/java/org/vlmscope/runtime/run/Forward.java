@@ -5,7 +5,6 @@ import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtSession;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.HashMap;
 import java.util.List;
@@ -17,6 +16,8 @@ import org.vlmscope.core.VlmscopeException;
 import org.vlmscope.core.vocab.GraphNames;
 import org.vlmscope.graph.passes.Pass;
 import org.vlmscope.runtime.family.RuntimeFamilies;
+import org.vlmscope.runtime.family.RuntimeFamily;
+import org.vlmscope.runtime.image.VisionInput;
 import org.vlmscope.runtime.intervene.Intervention;
 import org.vlmscope.runtime.intervene.LensRequest;
 import org.vlmscope.runtime.session.ModelSession;
@@ -54,9 +55,18 @@ public final class Forward {
      */
     public static Map<String, NamedTensor> run(ModelSession session, NamedTensor pixelValues, long[][] inputIds,
                                                List<Intervention> interventions, LensRequest lens, Logits logits) {
+        return run(session, VisionInput.of(pixelValues), inputIds, interventions, lens, logits);
+    }
+
+    /**
+     * As above for the images of any family: {@code vision} holds their pixel values and, where each image has its
+     * own grid, the grids (null for a text-only prompt).
+     */
+    public static Map<String, NamedTensor> run(ModelSession session, VisionInput vision, long[][] inputIds,
+                                               List<Intervention> interventions, LensRequest lens, Logits logits) {
         InterventionPlan plan = new InterventionPlan(session, interventions, lens, logits == Logits.LAST);
         Map<String, NamedTensor> out = new LinkedHashMap<>();
-        try (Prefill prefill = Prefill.run(session, plan, pixelValues, inputIds, 0, out);
+        try (Prefill prefill = Prefill.run(session, plan, vision, inputIds, 0, out);
              OrtSession.Result r = prefill.runDecoder()) {
             collectDecoder(session, r, out);
         }
@@ -121,16 +131,21 @@ public final class Forward {
 
         /** A prompt without interventions, its hooks discarded: the embeddings a decoder run starts from. */
         public static Prefill plain(ModelSession session, NamedTensor pixelValues, long[][] inputIds) {
-            return run(session, new InterventionPlan(session, List.of(), null), pixelValues, inputIds, 0,
+            return plain(session, VisionInput.of(pixelValues), inputIds);
+        }
+
+        /** As above for the images of any family (null for a text-only prompt). */
+        public static Prefill plain(ModelSession session, VisionInput vision, long[][] inputIds) {
+            return run(session, new InterventionPlan(session, List.of(), null), vision, inputIds, 0,
                     new LinkedHashMap<>());
         }
 
         /** {@code newTokens}: how many tokens decoding may add after the prompt (0 for a single forward pass). */
-        static Prefill run(ModelSession session, InterventionPlan plan, NamedTensor pixelValues, long[][] inputIds,
+        static Prefill run(ModelSession session, InterventionPlan plan, VisionInput vision, long[][] inputIds,
                            int newTokens, Map<String, NamedTensor> hooks) {
             Prefill p = new Prefill(session, plan);
             try {
-                p.build(pixelValues, inputIds, newTokens, hooks);
+                p.build(vision, inputIds, newTokens, hooks);
                 return p;
             } catch (RuntimeException e) {
                 p.close();
@@ -157,6 +172,11 @@ public final class Forward {
             return decoderInputs.embeds();
         }
 
+        /** The prompt's position ids [axes][batch][length], as the model family numbers them. */
+        public long[][][] promptPositions() {
+            return batch.promptPositions();
+        }
+
         /** The prompt's length: image placeholders expanded, padding included. */
         public int length() {
             return batch.length();
@@ -166,41 +186,42 @@ public final class Forward {
             return plan;
         }
 
-        private void build(NamedTensor pixelValues, long[][] inputIds, int newTokens, Map<String, NamedTensor> hooks) {
+        private void build(VisionInput vision, long[][] inputIds, int newTokens, Map<String, NamedTensor> hooks) {
             ModelManifest m = session.manifest();
+            RuntimeFamily family = RuntimeFamilies.of(m);
             int rows = inputIds.length;
             if (rows == 0) {
                 throw new VlmscopeException("input_ids hold no rows");
             }
-            long[][] ids = new long[rows][];
-            for (int b = 0; b < rows; b++) {
-                ids[b] = ImageTokens.expand(inputIds[b], m.imageTokenId(), m.dims().visualTokens());
-            }
-            int images = ImageTokens.count(ids[0], m.imageTokenId());
+            long[][] ids = family.expandImages(m, inputIds, vision);
+            int images = 0;
             for (long[] row : ids) {
-                if (ImageTokens.count(row, m.imageTokenId()) != images) {
-                    throw new VlmscopeException("every row of a batch must hold the same number of image tokens");
-                }
+                images += ImageTokens.count(row, m.imageTokenId());
             }
-            if (images > 0 && pixelValues == null) {
+            if (images > 0 && vision == null) {
                 throw new VlmscopeException("input_ids contain the image token " + m.imageTokenId()
                         + " but no pixel_values were given");
             }
-            if (images == 0 && pixelValues != null) {
+            if (images == 0 && vision != null) {
                 throw new VlmscopeException("pixel_values were given but input_ids contain no image token (id "
                         + m.imageTokenId() + ")");
             }
-            batch = Batch.leftPadded(ids, m.padTokenId() != null ? m.padTokenId() : 0,
-                    RuntimeFamilies.of(m).positionIds());
+            family.checkVision(m, vision, ids);
+            batch = Batch.leftPadded(ids, m.padTokenId() != null ? m.padTokenId() : 0, family.positionIds(m),
+                    vision != null ? vision.grids() : List.of());
             plan.checkKnockouts(batch.shortestRow() + newTokens);
             OnnxTensor features;
-            if (pixelValues != null) {
-                checkPixels(pixelValues, rows, m.dims());
-                OnnxTensor px = own(OrtTensors.toOrt(session.env(), pixelValues));
+            if (vision != null) {
+                Map<String, OnnxTensor> feeds = new HashMap<>();
+                for (NamedTensor t : family.visionFeeds(m, vision)) {
+                    feeds.put(t.name(), own(OrtTensors.toOrt(session.env(), t)));
+                }
                 try (OrtSession.Result r = runGraph(session, plan, batch, GraphNames.VISION, false, 0,
-                        m.dims().visualTokens() + 1, Map.of(GraphNames.PIXEL_VALUES, px))) {
+                        m.dims().visualTokens() + 1, feeds)) {
                     collect(session, GraphNames.VISION, r, hooks);
-                    features = copy(r, GraphNames.IMAGE_FEATURES);
+                    NamedTensor raw = OrtTensors.fromOrt(GraphNames.IMAGE_FEATURES,
+                            (OnnxTensor) r.get(GraphNames.IMAGE_FEATURES).orElseThrow());
+                    features = own(OrtTensors.toOrt(session.env(), family.imageFeatures(m, raw, batch.ids)));
                 }
             } else {
                 features = own(emptyFeatures(session, rows));
@@ -215,22 +236,9 @@ public final class Forward {
             decoderInputs = DecoderInputs.prompt(session, embeds, batch.attentionMask(), batch.promptPositions());
         }
 
-        /** An output of a finished run, copied so it outlives the run's result, owned by this prefill. */
-        private OnnxTensor copy(OrtSession.Result r, String name) {
-            return own(copyOf(r, name));
-        }
-
         /** An output of a finished run, copied so it outlives the run's result; the caller closes it. */
         private OnnxTensor copyOf(OrtSession.Result r, String name) {
             return OrtTensors.toOrt(session.env(), OrtTensors.fromOrt(name, (OnnxTensor) r.get(name).orElseThrow()));
-        }
-
-        private static void checkPixels(NamedTensor px, int batch, ModelManifest.Dims d) {
-            long[] want = {batch, 3, d.imageSize(), d.imageSize()};
-            if (!Arrays.equals(px.shape(), want) || px.dtype() != DType.F32) {
-                throw new VlmscopeException("pixel_values must be float32 " + Arrays.toString(want) + ", got "
-                        + px.dtype() + " " + Arrays.toString(px.shape()));
-            }
         }
 
         private OnnxTensor own(OnnxTensor t) {

@@ -11,6 +11,8 @@ import org.vlmscope.core.BadArgumentException;
 import org.vlmscope.core.ModelManifest;
 import org.vlmscope.core.SafetensorsWriter.NamedTensor;
 import org.vlmscope.core.vocab.GraphNames;
+import org.vlmscope.runtime.family.RuntimeFamilies;
+import org.vlmscope.runtime.image.VisionInput;
 import org.vlmscope.runtime.intervene.Intervention;
 import org.vlmscope.runtime.intervene.LensRequest;
 import org.vlmscope.runtime.intervene.Positions;
@@ -52,7 +54,14 @@ public final class Greedy {
     public static Generation run(ModelSession session, NamedTensor pixelValues, long[][] inputIds, int maxNewTokens,
                                  Set<Long> eos, List<Intervention> interventions, LensRequest lens,
                                  Map<String, NamedTensor> prompt) {
-        checkBudget(session, inputIds, maxNewTokens);
+        return run(session, VisionInput.of(pixelValues), inputIds, maxNewTokens, eos, interventions, lens, prompt);
+    }
+
+    /** As above for the images of any family: their pixel values and, where each has its own grid, the grids. */
+    public static Generation run(ModelSession session, VisionInput vision, long[][] inputIds, int maxNewTokens,
+                                 Set<Long> eos, List<Intervention> interventions, LensRequest lens,
+                                 Map<String, NamedTensor> prompt) {
+        checkBudget(session, vision, inputIds, maxNewTokens);
         int batch = inputIds.length;
         int vocab = session.manifest().dims().vocab();
         long[][] tokens = new long[batch][maxNewTokens];
@@ -62,7 +71,7 @@ public final class Greedy {
         // The prompt's logits are needed at every position only when the caller asked for the prompt's outputs.
         InterventionPlan plan = new InterventionPlan(session, interventions, lens, prompt == null);
         Map<String, NamedTensor> promptOutputs = prompt != null ? prompt : new LinkedHashMap<>();
-        try (Forward.Prefill prefill = Forward.Prefill.run(session, plan, pixelValues, inputIds, maxNewTokens - 1,
+        try (Forward.Prefill prefill = Forward.Prefill.run(session, plan, vision, inputIds, maxNewTokens - 1,
                 promptOutputs)) {
             Batch padded = prefill.batch();
             long pad = session.manifest().padTokenId() != null ? session.manifest().padTokenId() : 0;
@@ -106,13 +115,20 @@ public final class Greedy {
      */
     public static Generation runWithoutCache(ModelSession session, NamedTensor pixelValues, long[][] inputIds,
                                              int maxNewTokens, List<Intervention> interventions) {
-        checkBudget(session, inputIds, maxNewTokens);
+        return runWithoutCache(session, VisionInput.of(pixelValues), inputIds, maxNewTokens, interventions);
+    }
+
+    /** As above for the images of any family. */
+    public static Generation runWithoutCache(ModelSession session, VisionInput vision, long[][] inputIds,
+                                             int maxNewTokens, List<Intervention> interventions) {
+        checkBudget(session, vision, inputIds, maxNewTokens);
         int batch = inputIds.length;
         long[][] sequences = inputIds.clone();
         long[][] tokens = new long[batch][maxNewTokens];
         float[][][] stepLogits = new float[batch][maxNewTokens][];
         for (int step = 0; step < maxNewTokens; step++) {
-            NamedTensor logits = Forward.run(session, pixelValues, sequences, interventions, null).get(GraphNames.LOGITS);
+            NamedTensor logits = Forward.run(session, vision, sequences, interventions, null, Forward.Logits.ALL)
+                    .get(GraphNames.LOGITS);
             int seq = (int) logits.shape()[1];
             int vocab = (int) logits.shape()[2];
             java.nio.FloatBuffer all = logits.data().duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
@@ -141,7 +157,7 @@ public final class Greedy {
                     (OnnxTensor) e.get(GraphNames.INPUTS_EMBEDS).orElseThrow()));
         }
         int past = padded.length();
-        long[][] positions = padded.append();
+        long[][][] positions = padded.append();
         try (DecoderInputs inputs = DecoderInputs.step(session, embeds, padded.attentionMask(), positions, previous)) {
             return Forward.runGraph(session, plan, padded, GraphNames.DECODER, true, past, 1, inputs.map());
         }
@@ -185,14 +201,14 @@ public final class Greedy {
      * language model's max_position_embeddings); a manifest written before that was recorded bounds the budget by
      * {@link Positions#MAX_VALUE} instead.
      */
-    static void checkBudget(ModelSession session, long[][] inputIds, int maxNewTokens) {
+    static void checkBudget(ModelSession session, VisionInput vision, long[][] inputIds, int maxNewTokens) {
         if (maxNewTokens < 0) {
             throw new BadArgumentException("max new tokens must be 0 or more, got " + maxNewTokens);
         }
         ModelManifest m = session.manifest();
         long prompt = 0;
-        for (long[] row : inputIds) {
-            prompt = Math.max(prompt, ImageTokens.expand(row, m.imageTokenId(), m.dims().visualTokens()).length);
+        for (long[] row : RuntimeFamilies.of(m).expandImages(m, inputIds, vision)) {
+            prompt = Math.max(prompt, row.length);
         }
         Integer context = m.dims().contextLength();
         long limit = context != null ? context : Positions.MAX_VALUE;

@@ -29,6 +29,30 @@ final class Inputs {
         }
     }
 
+    /**
+     * position_ids from [axes][batch][seq]: [batch, seq] for one axis, [axes, batch, seq] for more (Qwen2-VL's
+     * M-RoPE).
+     */
+    static OnnxTensor positions(OrtEnvironment env, long[][][] positions) {
+        if (positions.length == 1) {
+            return longs(env, positions[0]);
+        }
+        int batch = positions[0].length;
+        int seq = positions[0][0].length;
+        LongBuffer buf = LongBuffer.allocate(positions.length * batch * seq);
+        for (long[][] axis : positions) {
+            for (long[] row : axis) {
+                buf.put(row);
+            }
+        }
+        buf.flip();
+        try {
+            return OnnxTensor.createTensor(env, buf, new long[] {positions.length, batch, seq});
+        } catch (OrtException e) {
+            throw new VlmscopeException("cannot create an int64 input: " + e.getMessage(), e);
+        }
+    }
+
     /** A 1-D int64 tensor (positions that apply to every row). */
     static OnnxTensor vector(OrtEnvironment env, long... values) {
         try {

@@ -13,6 +13,7 @@ import org.vlmscope.core.SafetensorsWriter.NamedTensor;
 import org.vlmscope.core.vocab.GraphNames;
 import org.vlmscope.core.vocab.HookName;
 import org.vlmscope.graph.passes.Expose;
+import org.vlmscope.runtime.image.VisionInput;
 import org.vlmscope.runtime.intervene.Intervention;
 import org.vlmscope.runtime.intervene.LensRequest;
 import org.vlmscope.runtime.session.ModelSession;
@@ -32,15 +33,20 @@ public final class PreparedPrompt implements AutoCloseable {
     /** The clean residual stream entering decoder layers, kept by {@link #runKeeping} for {@link #runFrom}. */
     private final Map<Integer, OnnxTensor> residuals = new TreeMap<>();
 
-    private PreparedPrompt(ModelSession session, NamedTensor pixelValues, long[][] inputIds) {
+    private PreparedPrompt(ModelSession session, VisionInput vision, long[][] inputIds) {
         this.session = session;
-        this.prefill = Forward.Prefill.run(session, new InterventionPlan(session, List.of(), null), pixelValues,
+        this.prefill = Forward.Prefill.run(session, new InterventionPlan(session, List.of(), null), vision,
                 inputIds, 0, imageHooks);
     }
 
     /** Runs the vision and embed graphs for the prompt ({@link Forward#run}'s arguments). */
     public static PreparedPrompt of(ModelSession session, NamedTensor pixelValues, long[][] inputIds) {
-        return new PreparedPrompt(session, pixelValues, inputIds);
+        return of(session, VisionInput.of(pixelValues), inputIds);
+    }
+
+    /** As above for the images of any family. */
+    public static PreparedPrompt of(ModelSession session, VisionInput vision, long[][] inputIds) {
+        return new PreparedPrompt(session, vision, inputIds);
     }
 
     /** The decoder under {@code interventions} (and the lens when set), logits as asked: {@link Forward#run}'s result. */

@@ -32,10 +32,16 @@ final class ManifestShapes {
     private void check(String name, Graph graph, Path file) {
         switch (name) {
             case GraphNames.VISION -> {
-                expect(file, input(graph, GraphNames.PIXEL_VALUES), 2, "imageSize", dims.imageSize());
-                expect(file, input(graph, GraphNames.PIXEL_VALUES), 3, "imageSize", dims.imageSize());
-                expect(file, output(graph, GraphNames.IMAGE_FEATURES), 1, "visualTokens", dims.visualTokens());
-                expect(file, output(graph, GraphNames.IMAGE_FEATURES), 2, "dModel", dims.dModel());
+                if (dims.visualTokens() > 0) {
+                    // A fixed grid (LLaVA): [batch, 3, S, S] -> [batch, visual tokens, d_model].
+                    expect(file, input(graph, GraphNames.PIXEL_VALUES), 2, "imageSize", dims.imageSize());
+                    expect(file, input(graph, GraphNames.PIXEL_VALUES), 3, "imageSize", dims.imageSize());
+                    expect(file, output(graph, GraphNames.IMAGE_FEATURES), 1, "visualTokens", dims.visualTokens());
+                    expect(file, output(graph, GraphNames.IMAGE_FEATURES), 2, "dModel", dims.dModel());
+                } else {
+                    // A grid per image (the manifest's visualTokens is 0): patch rows -> [visual tokens, d_model].
+                    expect(file, output(graph, GraphNames.IMAGE_FEATURES), 1, "dModel", dims.dModel());
+                }
             }
             case GraphNames.EMBED -> expect(file, output(graph, GraphNames.INPUTS_EMBEDS), 2, "dModel", dims.dModel());
             case GraphNames.DECODER -> {

@@ -3,6 +3,7 @@ package org.vlmscope.runtime.text;
 import java.util.Arrays;
 import org.vlmscope.core.ModelManifest;
 import org.vlmscope.core.VlmscopeException;
+import org.vlmscope.runtime.image.TokenGrid;
 import org.vlmscope.runtime.run.ImageTokens;
 
 /** Question text to the model's input: template, tokenizer, image-placeholder expansion. */
@@ -16,24 +17,31 @@ public final class Prompts {
      */
     public static Sequence build(Tokenizer tokenizer, PromptTemplate template, String question, int visualTokens,
                                  long imageTokenId, int gridWidth) {
+        String image = template.image();
         if (!template.hasImage()) {
             throw new VlmscopeException("the " + template.family() + " prompt template "
-                    + PromptTemplate.quote(template.text()) + " has no " + PromptTemplate.IMAGE
-                    + " placeholder, but this prompt goes with an image: put " + PromptTemplate.IMAGE
+                    + PromptTemplate.quote(template.text()) + " has no " + image
+                    + " placeholder, but this prompt goes with an image: put " + image
                     + " where the visual tokens belong");
         }
-        if (question.contains(PromptTemplate.IMAGE)) {
+        if (question.contains(image)) {
             throw new VlmscopeException("the question " + PromptTemplate.quote(question) + " holds "
-                    + PromptTemplate.IMAGE + "; the template places the one image itself");
+                    + image + "; the template places the one image itself");
         }
         String text = template.render(question);
         long[] ids = tokenizer.encode(text);
         if (ImageTokens.count(ids, imageTokenId) == 0) {
             throw new VlmscopeException("the tokenizer turned " + PromptTemplate.quote(text) + " into "
                     + Arrays.toString(ids) + ", without the image token id " + imageTokenId + " for "
-                    + PromptTemplate.IMAGE + ": the tokenizer and the model's image token id do not match");
+                    + image + ": the tokenizer and the model's image token id do not match");
         }
         return Sequence.expand(ids, imageTokenId, visualTokens, gridWidth);
+    }
+
+    /** As above for one image whose visual tokens lie on {@code grid} (a family whose grid depends on the image). */
+    public static Sequence build(Tokenizer tokenizer, PromptTemplate template, String question, long imageTokenId,
+                                 TokenGrid grid) {
+        return build(tokenizer, template, question, grid.tokens(), imageTokenId, grid.cols());
     }
 
     /** {@link #build(Tokenizer, PromptTemplate, String, int, long, int)} with the model's image token and grid. */

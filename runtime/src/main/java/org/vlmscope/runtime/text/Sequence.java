@@ -2,6 +2,7 @@ package org.vlmscope.runtime.text;
 
 import java.util.Arrays;
 import org.vlmscope.core.VlmscopeException;
+import org.vlmscope.runtime.image.TokenGrid;
 import org.vlmscope.runtime.run.ImageTokens;
 
 /**
@@ -44,6 +45,28 @@ public record Sequence(long[] ids, int start, int visualTokens, int gridWidth) {
         }
         return new Sequence(ImageTokens.expand(promptIds, imageTokenId, visualTokens), placeholder, visualTokens,
                 gridWidth);
+    }
+
+    /**
+     * The sequence of ids whose image is already expanded: its one run of {@code grid.tokens()} image tokens lies on
+     * {@code grid} (an image's own grid, for a family whose grid depends on the image).
+     */
+    public static Sequence ofExpanded(long[] ids, long imageTokenId, TokenGrid grid) {
+        int start = 0;
+        while (start < ids.length && ids[start] != imageTokenId) {
+            start++;
+        }
+        int count = ImageTokens.count(ids, imageTokenId);
+        int run = 0;
+        while (start + run < ids.length && ids[start + run] == imageTokenId) {
+            run++;
+        }
+        if (count != grid.tokens() || run != count) {
+            throw new VlmscopeException("the ids hold " + count + " image tokens (id " + imageTokenId + ")"
+                    + (run != count ? " in more than one run" : "") + "; expected one run of " + grid.tokens()
+                    + " for a " + grid + " grid of visual tokens");
+        }
+        return new Sequence(ids, start, grid.tokens(), grid.cols());
     }
 
     @Override
