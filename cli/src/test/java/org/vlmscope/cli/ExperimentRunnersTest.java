@@ -300,6 +300,16 @@ class ExperimentRunnersTest {
                     .count();
             assertEquals((double) hits / lens.objectCells().size(), lens.layerFractions().get(layer), 1e-12);
         }
+        // run.json says how the final norm was applied: once (paper); twice at the last layer (the paper's code).
+        assertEquals("once", finalNorm(results));
+        Path codeDataset = tmp.resolve("code-dataset.jsonl");
+        Cli.ok("dataset", "coco", "--annotations", coco.instances().toString(), "--images", coco.images().toString(),
+                "--model", demo.model().toString(), "--fidelity", "code", "-o", codeDataset.toString());
+        Path codeLens = tmp.resolve("code-lens");
+        Cli.ok("logit-lens", demo.model().toString(), "--dataset", codeDataset.toString(), "--images",
+                coco.images().toString(), "--fidelity", "code", "--limit", "1", "--device", "cpu", "-o",
+                codeLens.toString());
+        assertEquals("twice at the last layer", finalNorm(codeLens));
 
         Path knockout = tmp.resolve("knockout");
         Cli.ok("knockout", demo.model().toString(), "--dataset", vqa.toString(), "--images",
@@ -423,6 +433,11 @@ class ExperimentRunnersTest {
         try (SafetensorsFile f = SafetensorsFile.open(cache)) {
             return (int) f.info("logits").shape()[1] - 1;
         }
+    }
+
+    private static String finalNorm(Path results) throws IOException {
+        return new ObjectMapper().readTree(results.resolve("run.json").toFile()).path("options").path("final_norm")
+                .asText();
     }
 
     private static long readManifestLayers() {

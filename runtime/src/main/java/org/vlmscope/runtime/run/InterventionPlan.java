@@ -83,7 +83,7 @@ final class InterventionPlan {
                 passes.add(new AttentionBias(List.copyOf(layers)));
             }
             if (!decode && lens != null) {
-                passes.add(new LogitLens(lens.k(), lens.targets()));
+                passes.add(new LogitLens(lens.k(), lens.targets(), lens.lastRowNormedTwice()));
             }
             if (!decode && lastLogitsOnly) {
                 passes.add(new LogitPositions());
