@@ -17,6 +17,7 @@ import org.vlmscope.graph.passes.Pass;
 import org.vlmscope.runtime.intervene.Positions;
 import org.vlmscope.runtime.run.DecoderInputs;
 import org.vlmscope.runtime.run.Forward;
+import org.vlmscope.runtime.run.PreparedPrompt;
 import org.vlmscope.runtime.session.ModelSession;
 import org.vlmscope.runtime.session.OrtTensors;
 
@@ -112,18 +113,37 @@ public final class IntegratedGradients {
 
     public static Result run(ModelSession session, NamedTensor pixelValues, long[] inputIds, Baseline baseline,
                              Target target, Options options) {
+        checkFloat32(session);
+        try (Forward.Prefill prefill = Forward.Prefill.plain(session, pixelValues, new long[][] {inputIds})) {
+            return run(session, floats(prefill.inputsEmbeds()), prefill.length(), baseline, target, options);
+        }
+    }
+
+    /** As above on a one-row prompt whose image and embeddings were computed already. */
+    public static Result run(ModelSession session, PreparedPrompt prompt, Baseline baseline, Target target,
+                             Options options) {
+        checkFloat32(session);
         int d = session.manifest().dims().dModel();
-        int vocab = session.manifest().dims().vocab();
+        float[] x = prompt.inputsEmbeds();
+        if (x.length != (long) prompt.length() * d) {
+            throw new BadArgumentException("integrated gradients attribute one prompt; the prepared prompt has "
+                    + x.length / ((long) prompt.length() * d) + " rows");
+        }
+        return run(session, x, prompt.length(), baseline, target, options);
+    }
+
+    private static void checkFloat32(ModelSession session) {
         if (session.computeType() != DType.F32) {
             throw new VlmscopeException("integrated gradients run on fp32 exports; " + session.dir() + " is "
                     + session.manifest().dtype());
         }
-        float[] x;
-        int seq;
-        try (Forward.Prefill prefill = Forward.Prefill.plain(session, pixelValues, new long[][] {inputIds})) {
-            x = floats(prefill.inputsEmbeds());
-            seq = prefill.length();
-        }
+    }
+
+    /** Integrated gradients from the prompt's input embeddings {@code x} [seq, d_model]. */
+    private static Result run(ModelSession session, float[] x, int seq, Baseline baseline, Target target,
+                              Options options) {
+        int d = session.manifest().dims().dModel();
+        int vocab = session.manifest().dims().vocab();
         int position = target.position() < 0 ? seq - 1 : target.position();
         Positions.check(new int[] {position}, seq, "target");
         checkToken(target.token(), vocab);

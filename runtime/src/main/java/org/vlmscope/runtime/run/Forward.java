@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.vlmscope.core.BadArgumentException;
 import org.vlmscope.core.DType;
 import org.vlmscope.core.ModelManifest;
 import org.vlmscope.core.SafetensorsWriter.NamedTensor;
@@ -115,9 +116,26 @@ public final class Forward {
         /** {@code newTokens}: how many tokens decoding may add after the prompt (0 for a single forward pass). */
         static Prefill run(ModelSession session, InterventionPlan plan, NamedTensor pixelValues, long[][] inputIds,
                            int newTokens, Map<String, NamedTensor> hooks) {
+            return run(session, plan, pixelValues, null, inputIds, newTokens, hooks);
+        }
+
+        /** As above with the image's features computed already: the vision graph does not run. */
+        static Prefill run(ModelSession session, InterventionPlan plan, ImageFeatures image, long[][] inputIds,
+                           int newTokens, Map<String, NamedTensor> hooks) {
+            List<String> visionPatches = plan.patchedHooks(GraphNames.VISION);
+            if (!visionPatches.isEmpty()) {
+                throw new BadArgumentException("the image's features are computed once, without patches; the patch "
+                        + "of " + visionPatches.get(0) + " changes the vision graph: run it from the pixels");
+            }
+            return run(session, plan, null, image, inputIds, newTokens, hooks);
+        }
+
+        private static Prefill run(ModelSession session, InterventionPlan plan, NamedTensor pixelValues,
+                                   ImageFeatures image, long[][] inputIds, int newTokens,
+                                   Map<String, NamedTensor> hooks) {
             Prefill p = new Prefill(session, plan);
             try {
-                p.build(pixelValues, inputIds, newTokens, hooks);
+                p.build(pixelValues, image, inputIds, newTokens, hooks);
                 return p;
             } catch (RuntimeException e) {
                 p.close();
@@ -153,7 +171,8 @@ public final class Forward {
             return plan;
         }
 
-        private void build(NamedTensor pixelValues, long[][] inputIds, int newTokens, Map<String, NamedTensor> hooks) {
+        private void build(NamedTensor pixelValues, ImageFeatures image, long[][] inputIds, int newTokens,
+                           Map<String, NamedTensor> hooks) {
             ModelManifest m = session.manifest();
             int rows = inputIds.length;
             if (rows == 0) {
@@ -169,7 +188,7 @@ public final class Forward {
                     throw new VlmscopeException("every row of a batch must hold the same number of image tokens");
                 }
             }
-            if (images > 0 && pixelValues == null) {
+            if (images > 0 && pixelValues == null && image == null) {
                 throw new VlmscopeException("input_ids contain the image token " + m.imageTokenId()
                         + " but no pixel_values were given");
             }
@@ -181,14 +200,15 @@ public final class Forward {
                     RuntimeFamilies.of(m).positionIds());
             plan.checkKnockouts(batch.shortestRow() + newTokens);
             OnnxTensor features;
-            if (pixelValues != null) {
-                checkPixels(pixelValues, rows, m.dims());
-                OnnxTensor px = own(OrtTensors.toOrt(session.env(), pixelValues));
-                try (OrtSession.Result r = runGraph(session, plan, batch, GraphNames.VISION, false, 0,
-                        m.dims().visualTokens() + 1, Map.of(GraphNames.PIXEL_VALUES, px))) {
-                    collect(session, GraphNames.VISION, r, hooks);
-                    features = copy(r, GraphNames.IMAGE_FEATURES);
+            if (image != null) {
+                if (images == 0) {
+                    throw new VlmscopeException("image features were given but input_ids contain no image token (id "
+                            + m.imageTokenId() + ")");
                 }
+                hooks.putAll(image.hooks());
+                features = own(OrtTensors.toOrt(session.env(), image.forRows(rows)));
+            } else if (pixelValues != null) {
+                features = own(OrtTensors.toOrt(session.env(), vision(session, plan, pixelValues, rows, hooks)));
             } else {
                 features = own(emptyFeatures(session, rows));
             }
@@ -200,11 +220,6 @@ public final class Forward {
                 embeds = copyOf(r, GraphNames.INPUTS_EMBEDS);
             }
             decoderInputs = DecoderInputs.prompt(session, embeds, batch.attentionMask(), batch.promptPositions());
-        }
-
-        /** An output of a finished run, copied so it outlives the run's result, owned by this prefill. */
-        private OnnxTensor copy(OrtSession.Result r, String name) {
-            return own(copyOf(r, name));
         }
 
         /** An output of a finished run, copied so it outlives the run's result; the caller closes it. */
@@ -232,6 +247,24 @@ public final class Forward {
             if (decoderInputs != null) {
                 decoderInputs.close();
             }
+        }
+    }
+
+    /**
+     * The vision graph on {@code pixelValues} [rows, 3, H, W] under the plan's vision patches: image_features, its
+     * exposed hooks added to {@code hooks}.
+     */
+    static NamedTensor vision(ModelSession session, InterventionPlan plan, NamedTensor pixelValues, int rows,
+                              Map<String, NamedTensor> hooks) {
+        ModelManifest m = session.manifest();
+        Prefill.checkPixels(pixelValues, rows, m.dims());
+        // A vision patch covers the image's own token count, whatever the prompt: no batch of prompts is needed.
+        try (OnnxTensor px = OrtTensors.toOrt(session.env(), pixelValues);
+             OrtSession.Result r = runGraph(session, plan, null, GraphNames.VISION, false, 0,
+                     m.dims().visualTokens() + 1, Map.of(GraphNames.PIXEL_VALUES, px))) {
+            collect(session, GraphNames.VISION, r, hooks);
+            return OrtTensors.fromOrt(GraphNames.IMAGE_FEATURES,
+                    (OnnxTensor) r.get(GraphNames.IMAGE_FEATURES).orElseThrow());
         }
     }
 
