@@ -49,7 +49,8 @@ final class AblationCommand implements Callable<Integer> {
     int maxNewTokens;
 
     @Option(names = "--batch", defaultValue = "10", paramLabel = "B",
-            description = "Integrated-gradients path points per decoder call (default: ${DEFAULT-VALUE}).")
+            description = "Rows per decoder call: integrated-gradients path points, or the ablation sets of one "
+                    + "prompt decoded together; changes speed and memory, not the records (default: ${DEFAULT-VALUE}).")
     int batch;
 
     @Mixin

@@ -111,6 +111,11 @@ class ExperimentRunnersTest {
         // Generative: 3 greedy tokens of the description prompt; polling (paper): the next token.
         AblationRecord generative = ablationRecord(records, "1", "generative", "object+1");
         assertEquals(runAnswer(picture, "Describe this image.", false, 3), generative.baselineAnswer().tokenIds());
+        // The ablated sets of a prompt are decoded together, as rows of one batch: each row is what `run` decodes.
+        String buffer = generative.positions().stream().map(k -> Integer.toString(start + k))
+                .collect(Collectors.joining(","));
+        assertEquals(runAnswer(picture, "Describe this image.", false, 3, "--ablate", buffer, "--ablate-with",
+                mean.toString()), generative.ablatedAnswer().tokenIds());
         AblationRecord polling = ablationRecord(records, "1", "polling", "object");
         assertEquals(runAnswer(picture, "Is there a cat in this image?", false, 1),
                 polling.baselineAnswer().tokenIds());
