@@ -111,10 +111,12 @@ public final class AblationRunner {
         Map<String, Path> files = new LinkedHashMap<>();
         files.put("dataset", inputs.dataset());
         files.put("mean", inputs.mean());
+        Map<String, String> options = settings.options();
         if (inputs.vqa() != null) {
             files.put("vqa", inputs.vqa());
+            options.put(VqaQuestions.OPTION, VqaQuestions.FIRST_PER_IMAGE);
         }
-        RunManifest manifest = context.manifest(RunManifest.ABLATION, model, files, settings.options());
+        RunManifest manifest = context.manifest(RunManifest.ABLATION, model, files, options);
         int appended = 0;
         try (ExperimentRun run = ExperimentRun.open(context.results(), manifest)) {
             ExperimentRun.Plan<Item> plan = run.plan(items, context.selection(), this::keysOf);
