@@ -122,7 +122,7 @@ class ExperimentGoldenTest {
         throw new AssertionError("no case " + name);
     }
 
-    private static int argmax(float[] v) {
+    static int argmax(float[] v) {
         int best = 0;
         for (int i = 1; i < v.length; i++) {
             if (v[i] > v[best]) {

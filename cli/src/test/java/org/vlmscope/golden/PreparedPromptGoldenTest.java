@@ -127,7 +127,7 @@ class PreparedPromptGoldenTest {
                             Forward.Logits.LAST).get("logits").toFloatArray();
                     float[] row = java.util.Arrays.copyOfRange(batched, b * vocab, (b + 1) * vocab);
                     Compare.allClose("row " + b, alone, row, f.atol("logits"), f.rtol("logits"));
-                    assertEquals(argmax(alone), argmax(row), "row " + b);
+                    assertEquals(ExperimentGoldenTest.argmax(alone), ExperimentGoldenTest.argmax(row), "row " + b);
                     Greedy.Generation single = Greedy.run(s, pixels, new long[][] {f.inputIds()}, 6, Set.of(),
                             rows.get(b));
                     assertArrayEquals(single.tokens()[0], decoded.tokens()[b], "decoding, row " + b);
@@ -164,16 +164,6 @@ class PreparedPromptGoldenTest {
         long[] other = ids.clone();
         other[other.length - 1] = (other[other.length - 1] + 1) % 1000;
         return other;
-    }
-
-    private static int argmax(float[] v) {
-        int best = 0;
-        for (int i = 1; i < v.length; i++) {
-            if (v[i] > v[best]) {
-                best = i;
-            }
-        }
-        return best;
     }
 
     private static void same(ModelSession s, PreparedPrompt prepared, NamedTensor pixels, long[][] ids, String name,
