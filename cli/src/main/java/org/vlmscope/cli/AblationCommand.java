@@ -50,7 +50,8 @@ final class AblationCommand implements Callable<Integer> {
 
     @Option(names = "--batch", defaultValue = "10", paramLabel = "B",
             description = "Rows per decoder call: integrated-gradients path points, or the ablation sets of one "
-                    + "prompt decoded together; changes speed and memory, not the records (default: ${DEFAULT-VALUE}).")
+                    + "prompt decoded together; changes speed and memory, and the logits only by float rounding "
+                    + "(default: ${DEFAULT-VALUE}).")
     int batch;
 
     @Mixin
