@@ -211,15 +211,35 @@ def loss_of(model, px, ids, mask, labels, probe=None, patch=None):
 
 
 class PatchProbe(torch.nn.Module):
-    """Linear read-outs of shape and colour per visual token; used in training only, never saved."""
+    """Read-outs of shape and colour per visual token, tied to the language model's input embeddings: a visual
+    token's shape logits are its dot products with the embeddings of the shape words (" circle", " star", ...)
+    plus a learned background row, and likewise for colours. Pulling an object's visual tokens towards the
+    embedding of its name lets one attention pattern (match the question's word to the patches that look like it)
+    serve every shape at once; with an untied probe the language model stayed image-blind for 400 steps. Used in
+    training only; the checkpoint has no trace of it beyond the embeddings it shaped."""
 
-    def __init__(self, d):
+    def __init__(self, model):
         super().__init__()
-        self.shape = torch.nn.Linear(d, len(SHAPES) + 1)
-        self.colour = torch.nn.Linear(d, len(COLORS) + 1)
+        d = CONFIG["text_config"]["hidden_size"]
+        self.embeddings = model.language_model.model.embed_tokens
+        self.shape_ids = torch.tensor([word_id(w) for w in SHAPES])
+        self.colour_ids = torch.tensor([word_id(w) for w in COLORS])
+        self.shape_background = torch.nn.Parameter(torch.zeros(1, d))
+        self.colour_background = torch.nn.Parameter(torch.zeros(1, d))
+        self.scale = torch.nn.Parameter(torch.tensor(10.0))
 
     def forward(self, features):
-        return self.shape(features), self.colour(features)
+        weight = self.embeddings.weight
+        shapes = torch.cat([self.shape_background, weight[self.shape_ids.to(weight.device)]])
+        colours = torch.cat([self.colour_background, weight[self.colour_ids.to(weight.device)]])
+        return self.scale * features @ shapes.T, self.scale * features @ colours.T
+
+
+def word_id(word):
+    """The one token id of a spaced word of the vocabulary (" star")."""
+    ids = o.encode_segment(" " + word, first=False)
+    assert len(ids) == 1, f"{word!r} is not one token: {ids}"
+    return ids[0]
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -227,6 +247,7 @@ class PatchProbe(torch.nn.Module):
 
 def train(args):
     torch.set_num_threads(1)
+    torch.set_flush_denormal(True)  # tiny weights' gradients go subnormal, which costs many times a normal float
     torch.manual_seed(args.seed)
     rng = random.Random(args.seed)
     t0 = time.time()
@@ -237,13 +258,14 @@ def train(args):
     dev = torch.device(args.device)
     model = o.Llava(model_config())
     init_weights(model)
-    probe = PatchProbe(CONFIG["text_config"]["hidden_size"])
+    probe = PatchProbe(model)
     model.to(dev)
     probe.to(dev)
     state_path = os.path.join(args.work, "state.pt")
     step = 0
     decay, no_decay = [], []
-    for name, p in list(model.named_parameters()) + list(probe.named_parameters()):
+    probe_own = [p for n, p in probe.named_parameters() if not n.startswith("embeddings.")]
+    for name, p in list(model.named_parameters()) + [(f"probe.{k}", p) for k, p in enumerate(probe_own)]:
         (no_decay if p.dim() < 2 or "embedding" in name else decay).append(p)
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": no_decay, "weight_decay": 0.0}],
                             lr=args.lr, betas=(0.9, 0.98))
@@ -256,21 +278,26 @@ def train(args):
         rng.setstate(state["rng"])
         torch.set_rng_state(state["torch_rng"])
         print(f"resumed at step {step}", flush=True)
+    # A curriculum: scenes of one object first. There the answer is in every object token alike, so even attention
+    # spread evenly over the image carries it, and the language model learns to read shapes from visual tokens
+    # before it has to find the right object among several.
+    single = [i for i, r in enumerate(records) if len(r["objects"]) == 1]
     start, losses, aux_losses = time.time(), [], []
     while step < args.steps:
         lr = args.lr * min(1.0, (step + 1) / args.warmup) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * step / args.steps)))
         for g in opt.param_groups:
             g["lr"] = lr
         items = []
+        pool = single if step < args.single_object_steps else range(len(records))
         for _ in range(args.batch):
-            i = rng.randrange(len(records))
+            i = rng.choice(pool)
             items.append((i, *conversation(records[i], rng, args.turns)))
         ids, mask, labels = (t.to(dev) for t in batch(items))
         index = [i for i, _, _ in items]
         loss, aux = loss_of(model, pixels(images, index).to(dev), ids, mask, labels, probe, patches[index].to(dev))
         opt.zero_grad(set_to_none=True)
         (loss + args.aux_weight * aux).backward()
-        torch.nn.utils.clip_grad_norm_(list(model.parameters()) + list(probe.parameters()), 1.0)
+        torch.nn.utils.clip_grad_norm_(list(model.parameters()) + probe_own, 1.0)
         opt.step()
         losses.append(loss.item())
         aux_losses.append(aux.item())
@@ -477,6 +504,8 @@ def main():
     t.add_argument("--save-every", type=int, default=250)
     t.add_argument("--resume", action="store_true")
     t.add_argument("--aux-weight", type=float, default=0.5)
+    t.add_argument("--single-object-steps", type=int, default=0,
+                   help="train on one-object scenes only until this step (a curriculum)")
     t.add_argument("--device", default="cpu", help="cpu, or cuda where a GPU is at hand")
     e = sub.add_parser("export")
     e.add_argument("--heldout", required=True)

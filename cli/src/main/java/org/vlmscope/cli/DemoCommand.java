@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.vlmscope.core.BadArgumentException;
 import org.vlmscope.core.Directories;
 import org.vlmscope.core.ModelManifest;
 import org.vlmscope.core.SafetensorsWriter.NamedTensor;
@@ -26,6 +27,7 @@ import org.vlmscope.experiments.dataset.DatasetSummary;
 import org.vlmscope.experiments.dataset.ImageGeometry;
 import org.vlmscope.experiments.mean.ImageFolder;
 import org.vlmscope.experiments.mean.MeanVisualToken;
+import org.vlmscope.experiments.run.ExperimentModel;
 import org.vlmscope.experiments.scenes.Scene;
 import org.vlmscope.experiments.scenes.SceneGenerator;
 import org.vlmscope.experiments.scenes.SceneQuiz;
@@ -62,21 +64,23 @@ import picocli.CommandLine.Spec;
  * {@code vlmscope demo}: the pipeline on the shipped model organism, with no download and no input. Export it,
  * draw a held-out scene set (COCO files), run the paper's dataset filter and mean visual token on it, put the
  * paper's prompts to the model and check its answers against the scenes, then look inside one scene: residual
- * stream per layer, next tokens, and what mean-ablating the visual tokens does to the answer and to each layer.
- * Each step is a method; the experiment verbs join as steps after the quiz.
+ * stream per layer, next tokens, and what mean-ablating the visual tokens does to the answer and to each layer;
+ * then the paper's three experiments and the report ({@link DemoPaper}). Each step is a method.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Run the pipeline on the shipped model organism (a small LLaVA trained on synthetic scenes): "
                 + "export it, draw held-out scenes as a COCO dataset, filter them as the paper does, compute the "
                 + "mean visual token, ask the paper's description, polling and VQA prompts and check the answers; "
-                + "then one scene with residual-stream hooks, and with its visual tokens mean-ablated.")
+                + "then one scene with residual-stream hooks, and with its visual tokens mean-ablated; then the ablation "
+                + "grid (Table 1), the logit lens, the knockout grid (Table 2) and the report.")
 final class DemoCommand implements Callable<Integer> {
     /** Marks a work directory as the demo's own, so a rerun may delete it and nothing else. */
     static final String MARKER = ".vlmscope-demo";
     static final String EMBEDDINGS = HookName.residPre(0);
     static final List<String> HOOKS = List.of(HookName.EVERY_RESID_POST, EMBEDDINGS);
-    /** Scenes drawn; their answers are counted. The first {@link #SHOWN} are printed question by question. */
-    static final int SCENES = 24;
+    /** Scenes drawn by default; their answers are counted. The first {@link #SHOWN} are printed question by question. */
+    static final int SCENES = 64;
+    static final String MEAN = "mean.safetensors";
     static final int SHOWN = 3;
     private static final int TOP_K = 5;
     private static final int NEW_TOKENS = 10;
@@ -85,6 +89,10 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--work", paramLabel = "DIR",
             description = "Work directory, replaced on each run (default: vlmscope-demo in the system temp dir).")
     Path work = Path.of(System.getProperty("java.io.tmpdir"), "vlmscope-demo");
+
+    @Option(names = "--scenes", paramLabel = "N", defaultValue = "" + SCENES,
+            description = "Held-out scenes to draw and run the experiments on (default: ${DEFAULT-VALUE}).")
+    int sceneCount;
 
     @Option(names = "--fidelity", paramLabel = "paper|code", converter = PromptInput.FidelityConverter.class,
             defaultValue = "paper",
@@ -104,12 +112,17 @@ final class DemoCommand implements Callable<Integer> {
         Exporter.Result exported = exportOrganism(out);
         ModelManifest m = exported.manifest();
         Path scenes = drawScenes(out);
-        filterDataset(out, scenes, m);
+        Path dataset = filterDataset(out, scenes, m);
         try (Tokenizer tokenizer = Tokenizer.load(exported.modelDir());
              ModelSession session = runtime.open(exported.modelDir(), HOOKS)) {
             float[] mean = meanVisualToken(out, session, scenes);
             quiz(out, session, tokenizer, scenes);
             lookInside(out, session, tokenizer, scenes, mean);
+        }
+        out.println();
+        try (ExperimentModel model = ExperimentModel.open(exported.modelDir(), runtime.device, runtime.threads.value(),
+                fidelity)) {
+            new DemoPaper(out, spec.commandLine().getErr(), work, scenes).run(model, dataset, work.resolve(MEAN));
         }
         out.flush();
         return 0;
@@ -130,9 +143,12 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private Path drawScenes(PrintWriter out) {
+        if (sceneCount < 1) {
+            throw new BadArgumentException("--scenes " + sceneCount + ": expected at least 1");
+        }
         long t = System.nanoTime();
         Path scenes = work.resolve("scenes");
-        SceneSetWriter.Summary s = SceneSetWriter.write(scenes, SCENES, OrganismCheckpoint.HELDOUT_SEED, id -> { });
+        SceneSetWriter.Summary s = SceneSetWriter.write(scenes, sceneCount, OrganismCheckpoint.HELDOUT_SEED, id -> { });
         out.printf(Locale.ROOT, "== %d scenes (seed %d, held out from training; %d objects, %d small, %d large) "
                 + "written to %s as a COCO dataset (images/, %s, %s, %s) in %.2f s%n", s.images(),
                 OrganismCheckpoint.HELDOUT_SEED, s.annotations(), s.smallObjects(), s.largeObjects(), scenes,
@@ -141,7 +157,7 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     /** The paper's dataset step on the scenes' COCO file, with the model's own token grid. */
-    private void filterDataset(PrintWriter out, Path scenes, ModelManifest m) {
+    private Path filterDataset(PrintWriter out, Path scenes, ModelManifest m) {
         Path dataset = work.resolve("dataset.jsonl");
         CocoFilter filter = CocoFilter.preset("ablation");
         ImageGeometry geometry = ImageGeometry.of(m);
@@ -151,13 +167,14 @@ final class DemoCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "== dataset coco (at most %d annotations, one target of area %s, %dx%d grid): "
                 + "%d of %d scenes kept -> %s%n", filter.maxAnnotations(), filter.area(), geometry.grid().side(),
                 geometry.grid().side(), d.kept(), d.considered(), dataset);
+        return dataset;
     }
 
     private float[] meanVisualToken(PrintWriter out, ModelSession session, Path scenes) {
         long t = System.nanoTime();
         MeanVisualToken.Result r = MeanVisualToken.compute(session,
                 ImageFolder.list(scenes.resolve(SceneSetWriter.IMAGES)), MEAN_BATCH, ProgressListener.NONE);
-        Path file = work.resolve("mean.safetensors");
+        Path file = work.resolve(MEAN);
         MeanVisualToken.write(r, file, Map.of("images", scenes.resolve(SceneSetWriter.IMAGES).toString()));
         out.printf(Locale.ROOT, "== mean visual token over %d images (%d tokens) -> %s in %.2f s%n%n", r.images(),
                 r.tokens(), file, Units.secondsSince(t));
@@ -172,7 +189,7 @@ final class DemoCommand implements Callable<Integer> {
         int[] polling = new int[2];
         int[] vqa = new int[2];
         int[] objects = new int[2];
-        for (int id = 1; id <= SCENES; id++) {
+        for (int id = 1; id <= sceneCount; id++) {
             Scene scene = generator.scene(id);
             NamedTensor pixels = ModelInput.pixelValues(session.dir(),
                     scenes.resolve(SceneSetWriter.IMAGES).resolve(scene.fileName()));
@@ -198,7 +215,7 @@ final class DemoCommand implements Callable<Integer> {
             }
         }
         out.printf(Locale.ROOT, "== answers on all %d scenes (%.1f s): polling %s, descriptions name %s of the "
-                + "objects, VQA %s%n", SCENES, Units.secondsSince(t), share(polling), share(objects), share(vqa));
+                + "objects, VQA %s%n", sceneCount, Units.secondsSince(t), share(polling), share(objects), share(vqa));
         // Said here so nobody reads the answers above as a model that looks: the shipped checkpoint does not yet.
         out.printf("   (chance is about 50%% for polling and 12%% for the others: the shipped organism answers from its "
                 + "language prior and does not yet use the image; see models/organism/README.md)%n%n");

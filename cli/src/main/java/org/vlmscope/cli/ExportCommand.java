@@ -16,9 +16,9 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.TypeConversionException;
 
-/** {@code vlmscope export}: a Hugging Face LLaVA checkpoint to a vlmscope model directory. */
+/** {@code vlmscope export}: a Hugging Face LLaVA or Qwen2-VL checkpoint to a vlmscope model directory. */
 @Command(name = "export", mixinStandardHelpOptions = true,
-        description = "Export a Hugging Face LLaVA checkpoint (config.json + *.safetensors) to a model directory "
+        description = "Export a Hugging Face LLaVA or Qwen2-VL checkpoint (config.json + *.safetensors) to a model directory "
                 + "of ONNX graphs (vision, embed, decoder).")
 final class ExportCommand implements Callable<Integer> {
     @Parameters(paramLabel = "CHECKPOINT_DIR", description = "Hugging Face checkpoint directory.")

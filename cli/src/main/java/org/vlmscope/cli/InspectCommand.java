@@ -68,9 +68,16 @@ final class InspectCommand implements Callable<Integer> {
         out.printf("  family %s, text model %s, dtype %s%n", m.family(), m.textModelType(), m.dtype());
         out.printf("  text:   %d layers, d_model %d, %d heads (%d kv, head_dim %d), vocab %d%n",
                 d.layers(), d.dModel(), d.heads(), d.kvHeads(), d.headDim(), d.vocab());
-        out.printf("  vision: %d layers, d_model %d, image %d px, patch %d, grid %dx%d, %d visual tokens%n",
-                d.visionLayers(), d.visionDModel(), d.imageSize(), d.patchSize(), d.gridSize(), d.gridSize(),
-                d.visualTokens());
+        if (m.qwen2vl() == null) {
+            out.printf("  vision: %d layers, d_model %d, image %d px, patch %d, grid %dx%d, %d visual tokens%n",
+                    d.visionLayers(), d.visionDModel(), d.imageSize(), d.patchSize(), d.gridSize(), d.gridSize(),
+                    d.visualTokens());
+        } else {
+            ModelManifest.Qwen2Vl q = m.qwen2vl();
+            out.printf("  vision: %d layers, d_model %d, patch %d x %d frames, %dx%d patches per visual token, grid "
+                    + "per image; rotary sections %s%n", d.visionLayers(), d.visionDModel(), d.patchSize(),
+                    q.temporalPatchSize(), q.spatialMergeSize(), q.spatialMergeSize(), q.mropeSection());
+        }
         out.printf("  tokens: image %d, bos %s, eos %s, pad %s%n", m.imageTokenId(), m.bosTokenId(),
                 m.eosTokenIds(), m.padTokenId());
         if (m.source() != null) {

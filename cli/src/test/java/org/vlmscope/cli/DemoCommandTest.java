@@ -8,12 +8,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class DemoCommandTest {
+    /** Fewer scenes than the demo's default, to keep the suite fast. */
+    private static final int SCENES = 32;
     private static final Pattern LAYER_ROW = Pattern.compile(
             "(?m)^\\s+(\\d)\\s+(\\d+\\.\\d{4})\\s+(\\d+\\.\\d{4})\\s+(-?\\d\\.\\d{4})$");
     private static final Pattern DIFF_ROW = Pattern.compile(
@@ -32,11 +35,18 @@ class DemoCommandTest {
     @Test
     void runsTheModelOrganismEndToEnd() throws Exception {
         Path work = tmp.resolve("work");
-        Cli.Result r = Cli.ok("demo", "--work", work.toString(), "--device", "cpu");
+        Cli.Result r = Cli.ok("demo", "--work", work.toString(), "--scenes", Integer.toString(SCENES), "--device", "cpu");
         String out = r.out();
         assertTrue(Files.exists(work.resolve("model/vlmscope.json")), out);
         assertTrue(Files.exists(work.resolve("mean.safetensors")), out);
-        assertEquals(DemoCommand.SCENES, Files.readAllLines(work.resolve("dataset.jsonl")).size(), "one line per scene");
+        assertEquals(SCENES, Files.readAllLines(work.resolve("dataset.jsonl")).size(), "one line per scene");
+        for (String experiment : List.of(DemoPaper.ABLATION, DemoPaper.LENS, DemoPaper.KNOCKOUT)) {
+            Path records = work.resolve(DemoPaper.RESULTS).resolve(experiment).resolve("records.jsonl");
+            assertFalse(Files.readAllLines(records).isEmpty(), records + "\n" + out);
+        }
+        assertTrue(Files.exists(work.resolve(DemoPaper.REPORT).resolve("index.html")), out);
+        assertTrue(out.contains("# Table 1: ablation") && out.contains("# Table 2: attention knockout")
+                && out.contains("# Logit lens"), out);
 
         JsonNode questions = new ObjectMapper().readTree(work.resolve("scenes/questions.json").toFile()).path("images");
         int polling = 0;
@@ -49,7 +59,7 @@ class DemoCommandTest {
         }
         Matcher totals = TOTALS.matcher(out);
         assertTrue(totals.find(), out);
-        assertEquals(DemoCommand.SCENES, Integer.parseInt(totals.group(1)));
+        assertEquals(SCENES, Integer.parseInt(totals.group(1)));
         assertEquals(polling, Integer.parseInt(totals.group(3)), "polling questions");
         assertEquals(objects, Integer.parseInt(totals.group(5)), "objects");
         assertEquals(vqa, Integer.parseInt(totals.group(7)), "VQA questions");

@@ -177,6 +177,61 @@ class PreparedPromptGoldenTest {
         }
     }
 
+    /**
+     * A knockout in layers k and later, run from the clean residual stream kept at layer k, gives what the whole
+     * decoder gives: the logits and the hooks of layers k and later, bit for bit (the same arithmetic on the same
+     * inputs), and no hook of an earlier layer. Each fixture knockout case is moved to every start layer.
+     */
+    @Test
+    void aKnockoutRunFromAKeptResidualEqualsTheWholeDecoder() {
+        try (GoldenFixture f = GoldenFixture.load("llava-tiny")) {
+            Path model = Exporter.export(f.checkpoint(), tmp.resolve("model"), ExportOptions.parse("fp32")).modelDir();
+            NamedTensor pixels = InterventionsGoldenTest.pixels(f);
+            try (ModelSession s = ModelSession.open(model, Device.CPU, List.of("blocks.*.hook_resid_post"));
+                 PreparedPrompt prepared = PreparedPrompt.of(s, pixels, new long[][] {f.inputIds()})) {
+                int depth = s.manifest().dims().layers();
+                int[] starts = java.util.stream.IntStream.range(1, depth).toArray();
+                Map<String, NamedTensor> clean = prepared.runKeeping(Forward.Logits.ALL, starts);
+                assertEquals(prepared.run(List.of(), null, Forward.Logits.ALL).keySet(), clean.keySet());
+                for (int start : starts) {
+                    for (JsonNode c : f.manifest.path("knockout").path("cases")) {
+                        int[] layers = java.util.stream.IntStream.range(start, depth).toArray();
+                        var k = List.<Intervention>of(new Intervention.Knockout(
+                                InterventionsGoldenTest.ints(c.path("key_positions")),
+                                new int[] {c.path("query_position").asInt()}, layers));
+                        for (Forward.Logits logits : Forward.Logits.values()) {
+                            String what = c.path("name").asText() + " from layer " + start + ", logits " + logits;
+                            Map<String, NamedTensor> whole = prepared.run(k, null, logits);
+                            Map<String, NamedTensor> cut = prepared.runFrom(start, k, logits);
+                            for (String tensor : whole.keySet()) {
+                                Integer layer = layerOf(tensor);
+                                if (layer != null && layer < start) {
+                                    assertEquals(false, cut.containsKey(tensor), what + ": " + tensor);
+                                } else {
+                                    assertEquals(whole.get(tensor).data(), cut.get(tensor).data(), what + ": " + tensor);
+                                }
+                            }
+                        }
+                    }
+                }
+                var early = new Intervention.Knockout(new int[] {5}, new int[] {f.inputIds().length - 1}, new int[] {0, 1});
+                var e = assertThrows(BadArgumentException.class,
+                        () -> prepared.runFrom(1, List.of(early), Forward.Logits.LAST));
+                assertEquals(true, e.getMessage().contains("layers 1 and later"), e.getMessage());
+                var zero = assertThrows(BadArgumentException.class, () -> prepared.runKeeping(Forward.Logits.LAST, 0));
+                assertEquals(true, zero.getMessage().contains("a plain run"), zero.getMessage());
+                var notKept = assertThrows(BadArgumentException.class, () -> prepared.runFrom(depth, List.of(),
+                        Forward.Logits.LAST));
+                assertEquals(true, notKept.getMessage().contains("no residual stream was kept"), notKept.getMessage());
+            }
+        }
+    }
+
+    private static Integer layerOf(String hook) {
+        var m = org.vlmscope.core.vocab.HookName.LAYER_INDEX.matcher(hook);
+        return m.matches() && m.group(1).equals("blocks.") ? Integer.valueOf(m.group(2)) : null;
+    }
+
     @Test
     void aPatchOfTheVisionTowerIsRefused() {
         try (GoldenFixture f = GoldenFixture.load("llava-tiny")) {

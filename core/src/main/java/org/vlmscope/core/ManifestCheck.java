@@ -14,7 +14,14 @@ import java.util.Set;
  * opened (runtime), since this module does not read ONNX.
  */
 final class ManifestCheck {
-    static final Set<String> FAMILIES = Set.of("llava");
+    static final String LLAVA = "llava";
+    static final String QWEN2_VL = "qwen2_vl";
+    static final Set<String> FAMILIES = Set.of(LLAVA, QWEN2_VL);
+    /**
+     * The dims that describe a fixed image grid. A Qwen2-VL image's grid and token count depend on the image, so its
+     * manifest holds 0 there; LLaVA's are the fixed grid every image is resized to.
+     */
+    private static final Set<String> FIXED_GRID_DIMS = Set.of("imageSize", "gridSize", "visualTokens");
     static final Set<String> DTYPES = Set.of("fp32", "fp16");
     static final List<String> GRAPHS = List.of("vision", "embed", "decoder");
     /**
@@ -48,21 +55,34 @@ final class ManifestCheck {
             throw new VlmscopeException(file + " has format " + format + "; this vlmscope reads format "
                     + ModelManifest.FORMAT + ": export the model again");
         }
-        oneOf(root, "family", FAMILIES);
+        String family = oneOf(root, "family", FAMILIES);
+        boolean qwen2vl = family.equals(QWEN2_VL);
         text(root, "textModelType");
         oneOf(root, "dtype", DTYPES);
         bool(root, "graphsOnly");
         JsonNode dims = object(root, "dims");
         for (String key : DIM_LIMITS.keySet()) {
-            integer(dims, "dims." + key, key, 1, DIM_LIMITS.get(key));
+            if (qwen2vl && FIXED_GRID_DIMS.contains(key)) {
+                JsonNode value = dims.get(key);
+                if (value == null || !value.isIntegralNumber() || value.longValue() != 0) {
+                    throw wrong("dims." + key, value, "0 for family qwen2_vl (its grid and visual token count "
+                            + "depend on the image)");
+                }
+            } else {
+                integer(dims, "dims." + key, key, 1, DIM_LIMITS.get(key));
+            }
         }
-        dimsAgree(dims);
+        headsAgree(dims);
+        if (!qwen2vl) {
+            gridAgrees(dims);
+        }
         JsonNode context = dims.get("contextLength");
         if (context != null && !context.isNull()) {
             integer(dims, "dims.contextLength", "contextLength", 1, 1 << 24);
         }
         long vocab = dims.get("vocab").asLong();
         integer(root, "imageTokenId", 0, Long.MAX_VALUE);
+        qwen2vl(root, qwen2vl, vocab, dims.get("headDim").asLong());
         tokenOrNull(root, "bosTokenId", vocab);
         JsonNode eos = root.get("eosTokenIds");
         if (eos != null && !eos.isNull()) {
@@ -103,13 +123,17 @@ final class ManifestCheck {
     }
 
     /** What the exporter derives from the others must agree with them. */
-    private void dimsAgree(JsonNode dims) {
+    private void headsAgree(JsonNode dims) {
         long heads = dims.get("heads").asLong();
         long kvHeads = dims.get("kvHeads").asLong();
         if (heads % kvHeads != 0) {
             throw new VlmscopeException(file + ": dims.heads " + heads + " is not a multiple of dims.kvHeads "
                     + kvHeads);
         }
+    }
+
+    /** A fixed grid: the image is gridSize patches wide, and the visual tokens are its cells (plus CLS). */
+    private void gridAgrees(JsonNode dims) {
         long image = dims.get("imageSize").asLong();
         long patch = dims.get("patchSize").asLong();
         long grid = dims.get("gridSize").asLong();
@@ -121,6 +145,42 @@ final class ManifestCheck {
         if (visual != grid * grid && visual != grid * grid + 1) {
             throw new VlmscopeException(file + ": dims.visualTokens " + visual + " is neither gridSize^2 ("
                     + grid * grid + ") nor gridSize^2 + 1");
+        }
+    }
+
+    /**
+     * The {@code qwen2vl} object: present for family qwen2_vl only, its token ids in the vocabulary, its mrope
+     * sections covering the rotary frequency pairs of a head exactly (the decoder splits them by it).
+     */
+    private void qwen2vl(JsonNode root, boolean required, long vocab, long headDim) {
+        JsonNode node = root.get("qwen2vl");
+        boolean present = node != null && !node.isNull();
+        if (!required) {
+            if (present) {
+                throw wrong("qwen2vl", node, "null (only family qwen2_vl has a qwen2vl object)");
+            }
+            return;
+        }
+        JsonNode q = object(root, "qwen2vl");
+        tokenId("qwen2vl.visionStartTokenId", q.get("visionStartTokenId"), vocab);
+        tokenId("qwen2vl.visionEndTokenId", q.get("visionEndTokenId"), vocab);
+        integer(q, "qwen2vl.spatialMergeSize", "spatialMergeSize", 1, 64);
+        integer(q, "qwen2vl.temporalPatchSize", "temporalPatchSize", 1, 64);
+        JsonNode sections = q.get("mropeSection");
+        String expected = "3 non-negative integers (temporal, height, width) that sum to dims.headDim / 2 = "
+                + headDim / 2;
+        if (sections == null || !sections.isArray() || sections.size() != 3) {
+            throw wrong("qwen2vl.mropeSection", sections, expected);
+        }
+        long sum = 0;
+        for (JsonNode section : sections) {
+            if (!section.isIntegralNumber() || !section.canConvertToInt() || section.intValue() < 0) {
+                throw wrong("qwen2vl.mropeSection", sections, expected);
+            }
+            sum += section.intValue();
+        }
+        if (sum * 2 != headDim) {
+            throw wrong("qwen2vl.mropeSection", sections, expected);
         }
     }
 
@@ -177,11 +237,12 @@ final class ManifestCheck {
         return node.textValue();
     }
 
-    private void oneOf(JsonNode parent, String key, Set<String> allowed) {
+    private String oneOf(JsonNode parent, String key, Set<String> allowed) {
         JsonNode node = parent.get(key);
         if (node == null || !node.isTextual() || !allowed.contains(node.textValue())) {
             throw wrong(key, node, "one of " + String.join(", ", allowed.stream().sorted().toList()));
         }
+        return node.textValue();
     }
 
     private void bool(JsonNode parent, String key) {
@@ -213,7 +274,7 @@ final class ManifestCheck {
     }
 
     private void tokenId(String key, JsonNode node, long vocab) {
-        if (!node.isIntegralNumber() || !node.canConvertToLong() || node.longValue() < 0
+        if (node == null || !node.isIntegralNumber() || !node.canConvertToLong() || node.longValue() < 0
                 || node.longValue() >= vocab) {
             throw wrong(key, node, "a token id in the vocabulary (0.." + (vocab - 1) + ")");
         }

@@ -32,7 +32,8 @@ public record ModelManifest(
         Long padTokenId,
         Map<String, String> promptTemplates,
         Map<String, GraphEntry> graphs,
-        Source source) {
+        Source source,
+        Qwen2Vl qwen2vl) {
 
     public static final int FORMAT = 1;
     public static final String FILE = "vlmscope.json";
@@ -57,6 +58,17 @@ public record ModelManifest(
             this(layers, dModel, heads, kvHeads, headDim, intermediate, vocab, visionLayers, visionDModel, imageSize,
                     patchSize, gridSize, visualTokens, null);
         }
+    }
+
+    /**
+     * What a Qwen2-VL run needs beyond the dims (null for LLaVA): the tokens that frame an image in the prompt, the
+     * side of the square of patches merged into one visual token, the frames per patch, and how the rotary
+     * frequency pairs of a head are split over the temporal, height and width position ids (HF's
+     * {@code rope_scaling.mrope_section}; the three sum to {@code dims.headDim / 2}).
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Qwen2Vl(long visionStartTokenId, long visionEndTokenId, int spatialMergeSize, int temporalPatchSize,
+                          List<Integer> mropeSection) {
     }
 
     /** One ONNX graph of the directory and the hook tensors it carries, in graph order. */

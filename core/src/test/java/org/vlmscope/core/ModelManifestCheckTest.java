@@ -37,7 +37,16 @@ class ModelManifestCheckTest {
         graphs.put("decoder", new ModelManifest.GraphEntry("decoder.onnx", List.of("blocks.0.hook_resid_pre")));
         return new ModelManifest(ModelManifest.FORMAT, "llava", "llama", "fp32", false, dims, 32000L, 1L, List.of(2L),
                 null, Map.of("llava-1.5", "USER: <image>\n{prompt} ASSISTANT:"), graphs,
-                new ModelManifest.Source("/ckpt", "sha256:00", "0.1.0", "family default"));
+                new ModelManifest.Source("/ckpt", "sha256:00", "0.1.0", "family default"), null);
+    }
+
+    /** The qwen2vl-dev golden model's manifest: no fixed grid, the Qwen2-VL facts in their own object. */
+    static ModelManifest validQwen2Vl() {
+        var dims = new ModelManifest.Dims(3, 64, 4, 2, 16, 112, 1250, 2, 48, 0, 14, 0, 0, 32768);
+        ModelManifest llava = valid();
+        return new ModelManifest(ModelManifest.FORMAT, "qwen2_vl", "qwen2", "fp32", false, dims, 1244L, 1240L,
+                List.of(1241L), 1249L, Map.of(), llava.graphs(), llava.source(),
+                new ModelManifest.Qwen2Vl(1242L, 1243L, 2, 2, List.of(2, 3, 3)));
     }
 
     @BeforeEach
@@ -120,6 +129,47 @@ class ModelManifestCheckTest {
         writeValid();
         edit(r -> r.put("family", "qwen9"));
         refused("family is \"qwen9\"", "llava");
+    }
+
+    @Test
+    void aQwen2VlManifestWithoutAFixedGridReadsBack() {
+        validQwen2Vl().write(dir);
+        assertEquals(validQwen2Vl(), ModelManifest.read(dir));
+    }
+
+    @Test
+    void onlyQwen2VlMayHaveNoFixedGrid() throws IOException {
+        for (String key : List.of("imageSize", "gridSize", "visualTokens")) {
+            writeValid();
+            edit(r -> dims(r).put(key, 0));
+            refused("dims." + key + " is 0", "1..");
+        }
+        validQwen2Vl().write(dir);
+        edit(r -> dims(r).put("gridSize", 24));
+        refused("dims.gridSize is 24", "expected 0 for family qwen2_vl");
+    }
+
+    @Test
+    void theQwen2VlObjectBelongsToQwen2VlAndIsChecked() throws IOException {
+        validQwen2Vl().write(dir);
+        edit(r -> r.remove("qwen2vl"));
+        refused("qwen2vl missing", "expected an object");
+        writeValid();
+        edit(r -> r.putPOJO("qwen2vl", validQwen2Vl().qwen2vl()));
+        refused("qwen2vl is {", "only family qwen2_vl");
+        validQwen2Vl().write(dir);
+        edit(r -> ((ObjectNode) r.get("qwen2vl")).put("visionEndTokenId", 1250));
+        refused("qwen2vl.visionEndTokenId is 1250", "0..1249");
+        validQwen2Vl().write(dir);
+        edit(r -> ((ObjectNode) r.get("qwen2vl")).put("spatialMergeSize", 0));
+        refused("qwen2vl.spatialMergeSize is 0");
+        validQwen2Vl().write(dir);
+        // head dim 16 has 8 rotary frequency pairs; [2, 3, 4] would split 9
+        edit(r -> ((ObjectNode) r.get("qwen2vl")).putArray("mropeSection").add(2).add(3).add(4));
+        refused("qwen2vl.mropeSection is [2,3,4]", "sum to dims.headDim / 2 = 8");
+        validQwen2Vl().write(dir);
+        edit(r -> ((ObjectNode) r.get("qwen2vl")).putArray("mropeSection").add(4).add(4));
+        refused("qwen2vl.mropeSection is [4,4]", "3 non-negative integers");
     }
 
     @Test

@@ -2,8 +2,6 @@ package org.vlmscope.exporter;
 
 import ai.onnx.proto.OnnxMl.TensorProto.DataType;
 import org.vlmscope.exporter.config.TextConfig;
-import org.vlmscope.core.DType;
-import org.vlmscope.core.vocab.BlockedScore;
 import org.vlmscope.core.vocab.GraphNames;
 import org.vlmscope.core.vocab.HookName;
 import org.vlmscope.core.vocab.MetadataKeys;
@@ -13,9 +11,10 @@ import org.vlmscope.graph.Value;
 
 /**
  * decoder.onnx: the language model with a KV cache. Inputs inputs_embeds [batch, seq, d_model] (float32),
- * attention_mask [batch, past+seq] (1 = attend), position_ids [batch, seq], past_key_values.{i}.key|value
+ * attention_mask [batch, past+seq] (1 = attend), position_ids [batch, seq] (Qwen2-VL: [3, batch, seq], see
+ * {@link TextModel#positions()}), past_key_values.{i}.key|value
  * [batch, kv_heads, past, head_dim]; outputs logits [batch, seq, vocab] (float32) and present.{i}.key|value.
- * One builder serves Llama, Mistral and Phi-3 (whose fused projections the checkpoint reader splits). Attention
+ * One builder serves Llama, Mistral, Phi-3 (whose fused projections the checkpoint reader splits) and Qwen2. Attention
  * is unfused (MatMul, Softmax) so scores and pattern are tensors with hook names.
  */
 final class DecoderGraph {
@@ -26,18 +25,18 @@ final class DecoderGraph {
     private record Shared(Value mask, Value cos, Value sin) {
     }
 
-    static void build(LayerBuilder lb, Checkpoint ckpt) {
-        TextConfig tc = ckpt.config.text();
+    static void build(LayerBuilder lb, TextModel m) {
+        TextConfig tc = m.config();
         var ops = lb.ops;
         var graph = lb.graph;
         long d = tc.hiddenSize();
-        String prefix = ckpt.layout.text();
+        String prefix = m.prefix();
         lb.metadata.put(MetadataKeys.LAYERS, Integer.toString(tc.numLayers()));
         lb.metadata.put(MetadataKeys.RMS_NORM_EPS, Double.toString(tc.rmsNormEps()));
 
         Value embeds = graph.addInput(GraphNames.INPUTS_EMBEDS, TensorType.of(DataType.FLOAT, "batch", "sequence", d));
         Value attentionMask = graph.addInput(GraphNames.ATTENTION_MASK, TensorType.of(DataType.INT64, "batch", "total_sequence"));
-        Value positionIds = graph.addInput(GraphNames.POSITION_IDS, TensorType.of(DataType.INT64, "batch", "sequence"));
+        Value[] cosSin = m.positions().cosSin(lb, tc);
         TensorType cacheType = TensorType.of(lb.compute, "batch", tc.numKvHeads(), "past_sequence", tc.headDim());
         Value[] pastKeys = new Value[tc.numLayers()];
         Value[] pastValues = new Value[tc.numLayers()];
@@ -46,14 +45,13 @@ final class DecoderGraph {
             pastValues[i] = graph.addInput(GraphNames.pastValue(i), cacheType);
         }
 
-        Value[] cosSin = Rotary.cosSin(lb, positionIds, tc);
         Shared shared = new Shared(causalMask(lb, embeds, attentionMask, tc), cosSin[0], cosSin[1]);
 
         Value x = lb.toCompute(embeds);
         for (int i = 0; i < tc.numLayers(); i++) {
             x = lb.hook(ops.op("Identity").in(x).out(HookName.residPre(i)), "batch", "sequence", d);
             Value[] present = new Value[2];
-            x = layer(lb, ckpt, i, x, pastKeys[i], pastValues[i], shared, present);
+            x = layer(lb, m, i, x, pastKeys[i], pastValues[i], shared, present);
             for (int kv = 0; kv < 2; kv++) {
                 present[kv].setType(TensorType.of(lb.compute, "batch", tc.numKvHeads(), "total_sequence", tc.headDim()));
                 graph.addOutput(present[kv]);
@@ -61,11 +59,10 @@ final class DecoderGraph {
         }
 
         Value normed = lb.rmsNormalized(x, tc.rmsNormEps(), HookName.LN_FINAL, "batch", "sequence", d);
-        Value h = ops.op("Mul").in(normed, lb.tensor(GraphNames.FINAL_NORM_WEIGHT, prefix + ckpt.textSpec.tensors().get("final_norm")
+        Value h = ops.op("Mul").in(normed, lb.tensor(GraphNames.FINAL_NORM_WEIGHT, prefix + m.spec().tensors().get("final_norm")
                 + ".weight", d)).out();
-        String unembed = tc.tieWordEmbeddings() ? prefix + ckpt.textSpec.tensors().get("embed_tokens")
-                : ckpt.layout.lmHead();
-        var lmHead = new LinearRef(ckpt.tensor(unembed, tc.vocabSize(), d), null, 0, tc.vocabSize());
+        String unembed = tc.tieWordEmbeddings() ? prefix + m.spec().tensors().get("embed_tokens") : m.lmHead();
+        var lmHead = new LinearRef(m.checkpoint().tensor(unembed, tc.vocabSize(), d), null, 0, tc.vocabSize());
         Value logits = lb.linear(h, lmHead, GraphNames.UNEMBED);
         Value out = lb.compute == DataType.FLOAT ? ops.op("Identity").in(logits).out(GraphNames.LOGITS)
                 : ops.op("Cast").in(logits).attr("to", (long) DataType.FLOAT_VALUE).out(GraphNames.LOGITS);
@@ -74,12 +71,13 @@ final class DecoderGraph {
         lb.hooks().add(HookName.LOGITS);
     }
 
-    private static Value layer(LayerBuilder lb, Checkpoint ckpt, int i, Value x, Value pastKey, Value pastValue,
+    private static Value layer(LayerBuilder lb, TextModel m, int i, Value x, Value pastKey, Value pastValue,
                                Shared shared, Value[] present) {
-        TextConfig tc = ckpt.config.text();
+        TextConfig tc = m.config();
         Ops ops = lb.ops;
-        String prefix = ckpt.layout.text();
-        var spec = ckpt.textSpec;
+        String prefix = m.prefix();
+        var spec = m.spec();
+        HfCheckpoint ckpt = m.checkpoint();
         String base = HookName.block(i);
         long d = tc.hiddenSize();
         long heads = tc.numHeads();
@@ -120,7 +118,7 @@ final class DecoderGraph {
         Value z = lb.hook(ops.op("Transpose").in(ops.op("MatMul").in(pattern, values).out())
                 .attr("perm", toHeads).out(HookName.z(i)), "batch", "sequence", heads, headDim);
         z = ops.op("Reshape").in(z, ops.ints(0, 0, heads * headDim)).out();
-        Value attnOut = lb.linear(z, ckpt.linear(spec, prefix, "o", i, heads * headDim, rows, tc.attentionBias()),
+        Value attnOut = lb.linear(z, ckpt.linear(spec, prefix, "o", i, heads * headDim, rows, m.outputBias()),
                 base + ".attn.o");
         attnOut = lb.hook(ops.op("Identity").in(attnOut).out(HookName.attnOut(i)), "batch", "sequence", d);
         Value mid = lb.hook(ops.op("Add").in(x, attnOut).out(HookName.residMid(i)), "batch", "sequence", d);
@@ -167,7 +165,6 @@ final class DecoderGraph {
         Value notPadding = ops.op("Unsqueeze").in(
                 ops.op("Cast").in(attentionMask).attr("to", (long) DataType.BOOL_VALUE).out(), ops.ints(1, 2)).out();
         allowed = ops.op("And").in(allowed, notPadding).out();
-        double lowest = BlockedScore.mask(lb.compute == DataType.FLOAT16 ? DType.F16 : DType.F32);
-        return ops.op("Where").in(allowed, lb.constant(0.0), lb.constant(lowest)).out();
+        return lb.additiveMask(allowed);
     }
 }

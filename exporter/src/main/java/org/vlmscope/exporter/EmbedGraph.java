@@ -16,17 +16,17 @@ final class EmbedGraph {
     private EmbedGraph() {
     }
 
-    static void build(LayerBuilder lb, Checkpoint ckpt) {
+    static void build(LayerBuilder lb, TextModel m) {
         var ops = lb.ops;
-        var tc = ckpt.config.text();
+        var tc = m.config();
         long d = tc.hiddenSize();
         Value ids = lb.graph.addInput(GraphNames.INPUT_IDS, TensorType.of(DataType.INT64, "batch", "sequence"));
         Value features = lb.graph.addInput(GraphNames.IMAGE_FEATURES,
                 TensorType.of(DataType.FLOAT, "batch", "image_tokens", d));
-        Value table = lb.tensor("embed.W_E", ckpt.layout.text() + ckpt.textSpec.tensors().get("embed_tokens"),
+        Value table = lb.tensor("embed.W_E", m.prefix() + m.spec().tensors().get("embed_tokens"),
                 tc.vocabSize(), d);
 
-        Value isImage = ops.op("Equal").in(ids, ops.scalarInt(ckpt.config.imageTokenIndex())).out();
+        Value isImage = ops.op("Equal").in(ids, ops.scalarInt(m.imageTokenId())).out();
         // The image token id may lie outside the vocabulary; those positions are overwritten anyway.
         Value safeIds = ops.op("Where").in(isImage, ops.scalarInt(0), ids).out();
         Value tokens = lb.hook(ops.op("Gather").in(table, safeIds).attr("axis", 0L).out(HookName.EMBED), "batch", "sequence", d);

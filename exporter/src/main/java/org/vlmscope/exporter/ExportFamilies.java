@@ -6,11 +6,16 @@ import java.util.ArrayList;
 import java.util.List;
 import org.vlmscope.core.VlmscopeException;
 import org.vlmscope.exporter.config.HfConfigReader;
+import org.vlmscope.exporter.config.Qwen2VlConfigReader;
 
 /** The model families the exporter knows, and the choice of one from a checkpoint's config.json. */
 final class ExportFamilies {
-    /** A second family (Qwen2-VL) is one more entry here, with its own config reader, layout and graph builders. */
-    private static final List<ExportFamily> ALL = List.of(new LlavaFamily());
+    /** Each family brings its own config reader, key layouts and graph builders. */
+    private static final List<ExportFamily> ALL = List.of(
+            new ExportFamily(LlavaCheckpoint.FAMILY, HfConfigReader.LLAVA_SUPPORTED, HfConfigReader::isLlava,
+                    (dir, options) -> LlavaCheckpoint.open(dir, options.allowUnusedLayers())),
+            new ExportFamily(Qwen2VlCheckpoint.FAMILY, Qwen2VlConfigReader.SUPPORTED, Qwen2VlConfigReader::claims,
+                    (dir, options) -> Qwen2VlCheckpoint.open(dir, options.allowUnusedLayers())));
 
     private ExportFamilies() {
     }

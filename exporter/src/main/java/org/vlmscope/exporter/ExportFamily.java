@@ -2,23 +2,29 @@ package org.vlmscope.exporter;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
+import java.util.function.Predicate;
 
 /**
- * What the exporter needs from a model family (LLaVA now, Qwen2-VL next): which config.json it claims, and for a
- * checkpoint of it the config read with Hugging Face's defaults, the weights' key layout, the graph builders and
- * the manifest facts ({@link FamilyCheckpoint}). {@link ExportFamilies} picks one from config.json; the rest of
- * the exporter (staging, weight streaming, the manifest file) is shared and knows no family.
+ * What the exporter needs from a model family (LLaVA, Qwen2-VL), as data: its name as vlmscope.json records it (the
+ * runtime picks its side of the family by it), what it exports (for the message when no family claims a checkpoint),
+ * which config.json it claims (its model_type and architectures), and how it opens a checkpoint into its config read
+ * with Hugging Face's defaults, its key layout, graph builders and manifest facts ({@link FamilyCheckpoint}).
+ * {@link ExportFamilies} picks one from config.json; the rest of the exporter (staging, weight streaming, the manifest
+ * file) is shared and knows no family.
  */
-interface ExportFamily {
-    /** The family's name as vlmscope.json records it; the runtime picks its side of the family by it. */
-    String id();
+record ExportFamily(String id, String supported, Predicate<JsonNode> claimed, Opener opener) {
 
-    /** What this family exports, for the message when no family claims a checkpoint. */
-    String supported();
+    /** Opens a checkpoint of the family for an export with {@code options}; the caller closes it. */
+    interface Opener {
+        FamilyCheckpoint open(Path checkpointDir, ExportOptions options);
+    }
 
-    /** Whether config.json, as written, is a checkpoint of this family (its model_type and architectures). */
-    boolean claims(JsonNode config);
+    /** Whether config.json, as written, is a checkpoint of this family. */
+    boolean claims(JsonNode config) {
+        return claimed.test(config);
+    }
 
-    /** Opens a checkpoint of this family for an export with {@code options}; the caller closes it. */
-    FamilyCheckpoint open(Path checkpointDir, ExportOptions options);
+    FamilyCheckpoint open(Path checkpointDir, ExportOptions options) {
+        return opener.open(checkpointDir, options);
+    }
 }

@@ -3,8 +3,11 @@ package org.vlmscope.exporter;
 import ai.onnx.proto.OnnxMl.TensorProto.DataType;
 import java.util.ArrayList;
 import java.util.List;
+import org.vlmscope.core.DType;
 import org.vlmscope.core.TensorInfo;
+import org.vlmscope.core.vocab.BlockedScore;
 import org.vlmscope.core.VlmscopeException;
+import org.vlmscope.exporter.config.HfActivations;
 import org.vlmscope.graph.ElemTypes;
 import org.vlmscope.graph.Graph;
 import org.vlmscope.graph.Ops;
@@ -134,8 +137,17 @@ final class LayerBuilder {
             case "silu", "swish" -> ops.op("Mul").in(x, ops.op("Sigmoid").in(x).out()).out();
             case "relu" -> ops.op("Relu").in(x).out();
             default -> throw new VlmscopeException("activation '" + name
-                    + "' is not supported; supported: gelu, gelu_new, gelu_pytorch_tanh, quick_gelu, silu, relu");
+                    + "' is not supported; supported: " + String.join(", ", HfActivations.SUPPORTED));
         };
+    }
+
+    /**
+     * The additive attention mask of a boolean {@code allowed}: 0 where a query may attend a key, the compute type's
+     * lowest finite value elsewhere, as Hugging Face's eager attention fills it.
+     */
+    Value additiveMask(Value allowed) {
+        double lowest = BlockedScore.mask(compute == DataType.FLOAT16 ? DType.F16 : DType.F32);
+        return ops.op("Where").in(allowed, constant(0.0), constant(lowest)).out();
     }
 
     /** A scalar in the compute type. */

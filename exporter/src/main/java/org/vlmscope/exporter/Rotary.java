@@ -1,6 +1,9 @@
 package org.vlmscope.exporter;
 
 import ai.onnx.proto.OnnxMl.TensorProto.DataType;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import org.vlmscope.core.VlmscopeException;
 import org.vlmscope.exporter.config.RopeScaling;
 import org.vlmscope.exporter.config.TextConfig;
@@ -13,6 +16,9 @@ import org.vlmscope.graph.Value;
  * cos and sin of [angles, angles], applied as x * cos + rotate_half(x) * sin.
  */
 final class Rotary {
+    /** Qwen2-VL's vision tower uses VisionRotaryEmbedding's default base. */
+    static final double VISION_THETA = 10000.0;
+
     private Rotary() {
     }
 
@@ -38,12 +44,71 @@ final class Rotary {
         if (type.equals("dynamic")) {
             inv = dynamicInverseFrequencies(lb, positionIds, tc, inv);
         }
-        Value pos = ops.op("Unsqueeze").in(ops.op("Cast").in(positionIds).attr("to", (long) DataType.FLOAT_VALUE).out(),
+        Value angles = ops.op("Mul").in(floatColumn(lb, positionIds), inv).out();
+        return cosSinOfAngles(lb, angles, true);
+    }
+
+    /**
+     * Qwen2-VL's multimodal rotary (HF apply_multimodal_rotary_pos_emb): position_ids [3, batch, seq] hold a
+     * temporal, a height and a width position per token; the first {@code sections[0]} frequency pairs of a head turn
+     * with the temporal one, the next {@code sections[1]} with the height, the last {@code sections[2]} with the
+     * width (the frequencies are the plain ones). Returns cos and sin [batch, 1, seq, head_dim] in the compute type.
+     */
+    static Value[] multimodalCosSin(LayerBuilder lb, Value positionIds, TextConfig tc, List<Integer> sections) {
+        Ops ops = lb.ops;
+        float[] invFreq = inverseFrequencies(tc.ropeTheta(), tc.headDim());
+        List<Value> parts = new ArrayList<>();
+        int start = 0;
+        for (int axis = 0; axis < sections.size(); axis++) {
+            int size = sections.get(axis);
+            if (size == 0) {
+                continue;
+            }
+            Value axisIds = ops.op("Gather").in(positionIds, ops.scalarInt(axis)).attr("axis", 0L).out();
+            Value inv = ops.floats(DataType.FLOAT, new long[] {size},
+                    toDoubles(Arrays.copyOfRange(invFreq, start, start + size)));
+            parts.add(ops.op("Mul").in(floatColumn(lb, axisIds), inv).out());
+            start += size;
+        }
+        Value angles = ops.op("Concat").in(parts).attr("axis", -1L).out();
+        return cosSinOfAngles(lb, angles, true);
+    }
+
+    /**
+     * Qwen2-VL's vision rotary (HF VisionRotaryEmbedding with rot_pos_emb): each patch's (row, column) on its image's
+     * grid, positions [patches, 2], turns the first head_dim / 4 frequency pairs of a head with the row and the next
+     * head_dim / 4 with the column, frequencies 10000^(-4j/head_dim). Returns cos and sin [1, patches, head_dim] in
+     * float32: HF applies this rotary in float32 whatever the model's type.
+     */
+    static Value[] visionCosSin(LayerBuilder lb, Value positions, long headDim) {
+        Ops ops = lb.ops;
+        float[] invFreq = inverseFrequencies(VISION_THETA, (int) (headDim / 2));
+        Value inv = ops.floats(DataType.FLOAT, new long[] {invFreq.length}, toDoubles(invFreq));
+        // [patches, 2, 1] * [head_dim / 4] -> [patches, 2, head_dim / 4] -> rows' angles, then columns'
+        Value angles = ops.op("Reshape").in(ops.op("Mul").in(floatColumn(lb, positions), inv).out(),
+                ops.ints(0, -1)).out();
+        return cosSinOfAngles(lb, angles, false);
+    }
+
+    /** int64 positions [...] as float32 [..., 1], ready to multiply by a row of frequencies. */
+    private static Value floatColumn(LayerBuilder lb, Value positionIds) {
+        Ops ops = lb.ops;
+        return ops.op("Unsqueeze").in(ops.op("Cast").in(positionIds).attr("to", (long) DataType.FLOAT_VALUE).out(),
                 ops.ints(-1)).out();
-        Value angles = ops.op("Mul").in(pos, inv).out();
+    }
+
+    /**
+     * cos and sin of [angles, angles] (angles [..., seq, head_dim / 2], float32) with a unit heads axis inserted
+     * before the sequence axis (they multiply x [..., heads, seq, head_dim]), in the compute type when
+     * {@code inCompute}, else in float32.
+     */
+    private static Value[] cosSinOfAngles(LayerBuilder lb, Value angles, boolean inCompute) {
+        Ops ops = lb.ops;
         Value emb = ops.op("Concat").in(angles, angles).attr("axis", -1L).out();
-        Value cos = ops.op("Unsqueeze").in(lb.toCompute(ops.op("Cos").in(emb).out()), ops.ints(1)).out();
-        Value sin = ops.op("Unsqueeze").in(lb.toCompute(ops.op("Sin").in(emb).out()), ops.ints(1)).out();
+        Value cos = ops.op("Cos").in(emb).out();
+        Value sin = ops.op("Sin").in(emb).out();
+        cos = ops.op("Unsqueeze").in(inCompute ? lb.toCompute(cos) : cos, ops.ints(-3)).out();
+        sin = ops.op("Unsqueeze").in(inCompute ? lb.toCompute(sin) : sin, ops.ints(-3)).out();
         return new Value[] {cos, sin};
     }
 

@@ -18,7 +18,7 @@ final class VisionGraph {
     private VisionGraph() {
     }
 
-    static void build(LayerBuilder lb, Checkpoint ckpt) {
+    static void build(LayerBuilder lb, LlavaCheckpoint ckpt) {
         LlavaConfig config = ckpt.config;
         VisionConfig vc = config.vision();
         String prefix = ckpt.layout.vision();
@@ -82,7 +82,7 @@ final class VisionGraph {
         lb.graph.addOutput(imageFeatures);
     }
 
-    private static Value encoderLayer(LayerBuilder lb, Checkpoint ckpt, int i, Value x) {
+    private static Value encoderLayer(LayerBuilder lb, LlavaCheckpoint ckpt, int i, Value x) {
         VisionConfig vc = ckpt.config.vision();
         String prefix = ckpt.layout.vision();
         var spec = ckpt.visionSpec;

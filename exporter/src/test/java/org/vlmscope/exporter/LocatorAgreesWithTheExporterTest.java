@@ -8,7 +8,8 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.io.TempDir;
 import org.vlmscope.core.vocab.HookName;
 import org.vlmscope.graph.Graph;
@@ -28,18 +29,12 @@ class LocatorAgreesWithTheExporterTest {
     @TempDir
     Path tmp;
 
-    @Test
-    void locatedHooksAreTheExportersInFp32() {
-        check("fp32");
-    }
-
-    @Test
-    void locatedHooksAreTheExportersInFp16() {
-        check("fp16");
-    }
-
-    private void check(String dtype) {
-        Path model = Exporter.export(golden(), tmp.resolve(dtype), ExportOptions.parse(dtype)).modelDir();
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource({"llava-tiny, fp32", "llava-tiny, fp16", "qwen2vl-dev, fp32", "qwen2vl-dev, fp16"})
+    void locatedHooksAreTheExporters(String fixture, String dtype) {
+        Exporter.Result export = Exporter.export(golden(fixture), tmp.resolve(dtype), ExportOptions.parse(dtype));
+        Path model = export.modelDir();
+        int layers = export.manifest().dims().layers();
         OnnxModel m = OnnxModel.load(model.resolve("decoder.onnx"));
         Graph g = m.graph();
         List<String> hooks = Hooks.of(m);
@@ -63,7 +58,7 @@ class LocatorAgreesWithTheExporterTest {
         m.metadata().keySet().removeIf(k -> k.startsWith("vlmscope."));
 
         Location location = HookLocator.locate(m);
-        assertEquals(4, location.layers());
+        assertEquals(layers, location.layers());
         assertEquals(64L, location.dModel());
         for (Map.Entry<String, String> e : location.tensors().entrySet()) {
             String found = e.getValue();
@@ -71,7 +66,7 @@ class LocatorAgreesWithTheExporterTest {
                     "tensor '" + found + "' located as " + e.getKey() + " is the exporter's " + hookOf.get(found)
                             + (copiedBy.containsKey(found) ? ", copied as " + copiedBy.get(found) : ""));
         }
-        for (int i = 0; i < 4; i++) {
+        for (int i = 0; i < layers; i++) {
             for (String hook : List.of(HookName.residPre(i), HookName.residMid(i), HookName.residPost(i),
                     HookName.attnScores(i), HookName.pattern(i), HookName.attnOut(i), HookName.mlpOut(i),
                     HookName.ln1Normalized(i), HookName.ln2Normalized(i))) {
@@ -88,13 +83,13 @@ class LocatorAgreesWithTheExporterTest {
         return hookOf.entrySet().stream().filter(e -> e.getValue().equals(hook)).findFirst().orElseThrow().getKey();
     }
 
-    private static Path golden() {
+    static Path golden(String fixture) {
         for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            Path candidate = dir.resolve("testdata/golden/llava-tiny/model");
+            Path candidate = dir.resolve("testdata/golden/" + fixture + "/model");
             if (Files.isDirectory(candidate)) {
                 return candidate;
             }
         }
-        throw new IllegalStateException("testdata/golden/llava-tiny not found");
+        throw new IllegalStateException("testdata/golden/" + fixture + " not found");
     }
 }

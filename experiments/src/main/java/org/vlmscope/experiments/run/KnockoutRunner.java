@@ -18,6 +18,7 @@ import org.vlmscope.experiments.records.RunManifest;
 import org.vlmscope.experiments.records.WorkUnit;
 import org.vlmscope.runtime.image.ImageDecoder;
 import org.vlmscope.runtime.intervene.Intervention;
+import org.vlmscope.runtime.run.Forward;
 import org.vlmscope.runtime.run.PreparedPrompt;
 import org.vlmscope.runtime.text.PromptTemplates.Variant;
 import org.vlmscope.runtime.text.Sequence;
@@ -105,9 +106,11 @@ public final class KnockoutRunner {
         if (cells.isEmpty()) {
             return out;
         }
-        // The vision and embed graphs run once; each condition runs the decoder alone.
+        // The vision and embed graphs run once; each condition runs the decoder alone, from the first layer of
+        // its window: the clean run keeps the residual stream entering each window, which a knockout leaves as is.
+        int[] starts = cells.stream().mapToInt(c -> c.window().first()).filter(l -> l > 0).distinct().toArray();
         try (PreparedPrompt prepared = PreparedPrompt.of(model.session(), pixels, new long[][] {seq.ids()})) {
-            PromptProbe.NextToken clean = PromptProbe.next(prepared, List.of());
+            PromptProbe.NextToken clean = PromptProbe.nextOf(prepared.runKeeping(Forward.Logits.LAST, starts));
             Answer cleanAnswer = AblationTask.next(model, clean.token());
             boolean cleanCorrect = SuccessRules.vqa(model.fidelity(), cleanAnswer, object.text(), object.id());
             for (Cell c : cells) {
@@ -124,8 +127,10 @@ public final class KnockoutRunner {
                                                 boolean cleanCorrect) {
         int[] from = c.scenario().from(seq, image);
         int[] to = c.scenario().to(seq);
-        PromptProbe.NextToken knocked = PromptProbe.next(prepared,
-                List.of(new Intervention.Knockout(from, to, c.window().layers())));
+        List<Intervention> knockout = List.of(new Intervention.Knockout(from, to, c.window().layers()));
+        PromptProbe.NextToken knocked = PromptProbe.nextOf(c.window().first() > 0
+                ? prepared.runFrom(c.window().first(), knockout, Forward.Logits.LAST)
+                : prepared.run(knockout, null, Forward.Logits.LAST));
         Answer knockedAnswer = AblationTask.next(model, knocked.token());
         return new KnockoutRecord(Long.toString(image.imageId()), question, image.object(),
                 c.scenario().label(), c.window().name(), c.window().first(), c.window().last(), from.length,

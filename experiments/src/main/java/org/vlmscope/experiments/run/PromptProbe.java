@@ -5,6 +5,7 @@ import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.vlmscope.core.SafetensorsWriter.NamedTensor;
 import org.vlmscope.core.vocab.GraphNames;
 import org.vlmscope.runtime.intervene.Intervention;
@@ -41,7 +42,12 @@ public final class PromptProbe {
 
     /** The next token of a prompt whose image and embeddings were computed once: the decoder alone runs. */
     public static NextToken next(PreparedPrompt prompt, List<Intervention> interventions) {
-        return nextOf(prompt.run(interventions, null, Forward.Logits.LAST).get(GraphNames.LOGITS));
+        return nextOf(prompt.run(interventions, null, Forward.Logits.LAST));
+    }
+
+    /** The next token of a decoder run's result (its logits at the last position, or at every position). */
+    public static NextToken nextOf(Map<String, NamedTensor> result) {
+        return nextOf(result.get(GraphNames.LOGITS));
     }
 
     /**

@@ -53,6 +53,6 @@ class ImageGeometryTest {
         ModelManifest.Dims dims = new ModelManifest.Dims(4, 64, 4, 2, 16, 128, 1024, 3, 64, imageSize, 14, grid,
                 grid * grid);
         return new ModelManifest(ModelManifest.FORMAT, family, "llama", "fp32", false, dims, 1000, 1L, List.of(2L),
-                1001L, Map.of(), Map.of(), null);
+                1001L, Map.of(), Map.of(), null, null);
     }
 }

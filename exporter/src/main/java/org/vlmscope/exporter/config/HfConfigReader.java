@@ -118,13 +118,13 @@ public final class HfConfigReader {
                 : modelType == null ? "(no model_type)" : "model_type " + modelType;
     }
 
-    private static List<String> architectures(JsonNode root) {
+    static List<String> architectures(JsonNode root) {
         List<String> architectures = new ArrayList<>();
         root.path("architectures").forEach(a -> architectures.add(a.asText()));
         return architectures;
     }
 
-    private static String modelType(JsonNode root) {
+    static String modelType(JsonNode root) {
         return root.path("model_type").isTextual() ? root.get("model_type").asText() : null;
     }
 
@@ -205,7 +205,7 @@ public final class HfConfigReader {
         int hiddenSize = fields.positiveIntOr("hidden_size", d.hiddenSize());
         int numHeads = fields.positiveIntOr("num_attention_heads", d.numHeads());
         // None (absent where the class default is None, or an explicit null) means one kv head per head.
-        Integer kvHeads = positiveOrNull(fields, "num_key_value_heads", d.numKvHeads());
+        Integer kvHeads = fields.positiveOrNullOr("num_key_value_heads", d.numKvHeads());
         int numKvHeads = kvHeads == null ? numHeads : kvHeads;
         if (numHeads % numKvHeads != 0) {
             throw new VlmscopeException(fields.path("num_attention_heads") + " " + numHeads
@@ -236,7 +236,7 @@ public final class HfConfigReader {
                 llama && fields.boolOr("mlp_bias", false),
                 fields.stringOr("hidden_act", d.hiddenAct()),
                 // LlamaConfig has no sliding window.
-                llama ? null : positiveOrNull(fields, "sliding_window", d.slidingWindow()),
+                llama ? null : fields.positiveOrNullOr("sliding_window", d.slidingWindow()),
                 fields.nullableIntOr("bos_token_id", d.bosTokenId()),
                 fields.intOrIntListOr("eos_token_id", d.eosTokenIds()),
                 fields.nullableIntOr("pad_token_id", d.padTokenId()));
@@ -248,14 +248,6 @@ public final class HfConfigReader {
             throw new VlmscopeException(fields.path("partial_rotary_factor") + " must be in (0, 1], found " + factor);
         }
         return factor;
-    }
-
-    private static Integer positiveOrNull(JsonFields fields, String key, Integer defaultValue) {
-        Integer value = fields.nullableIntOr(key, defaultValue);
-        if (value != null && value <= 0) {
-            throw new VlmscopeException(fields.path(key) + " must be positive or null, found " + value);
-        }
-        return value;
     }
 
     private static RopeScaling ropeScaling(JsonFields fields, String modelType, int maxPositionEmbeddings) {

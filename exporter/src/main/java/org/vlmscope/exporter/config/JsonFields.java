@@ -68,6 +68,15 @@ final class JsonFields {
         return intOr(key, 0);
     }
 
+    /** Absent gives the default; an explicit null gives null; a value must be positive. */
+    Integer positiveOrNullOr(String key, Integer defaultValue) {
+        Integer value = nullableIntOr(key, defaultValue);
+        if (value != null && value <= 0) {
+            throw new VlmscopeException(where + key + " must be positive or null, found " + value);
+        }
+        return value;
+    }
+
     double doubleOr(String key, double defaultValue) {
         JsonNode value = object.get(key);
         if (value == null) {

@@ -16,6 +16,7 @@ import org.vlmscope.core.ModelManifest;
 import org.vlmscope.core.SafetensorsWriter.NamedTensor;
 import org.vlmscope.core.VlmscopeException;
 import org.vlmscope.core.vocab.GraphNames;
+import org.vlmscope.graph.passes.Pass;
 import org.vlmscope.runtime.family.RuntimeFamilies;
 import org.vlmscope.runtime.intervene.Intervention;
 import org.vlmscope.runtime.intervene.LensRequest;
@@ -83,11 +84,23 @@ public final class Forward {
     /** Runs one graph variant of the plan with its extra inputs; tensors made for it are closed on return. */
     static OrtSession.Result runGraph(ModelSession session, InterventionPlan plan, Batch batch, String graph,
                                       boolean decode, int past, int seq, Map<String, OnnxTensor> inputs) {
+        return runGraph(session, plan, List.of(), batch, graph, decode, past, seq, inputs);
+    }
+
+    /** As above, with {@code first} applied before the plan's passes (an expose of hooks this run alone reads). */
+    static OrtSession.Result runGraph(ModelSession session, InterventionPlan plan, List<Pass> first, Batch batch,
+                                      String graph, boolean decode, int past, int seq, Map<String, OnnxTensor> inputs) {
         Map<String, OnnxTensor> all = new HashMap<>(inputs);
         List<OnnxTensor> owned = new ArrayList<>();
         try {
             plan.feed(graph, decode, past, seq, batch, all, owned);
-            return session.run(graph, plan.passes(graph, decode), all);
+            List<Pass> passes = new ArrayList<>(first);
+            passes.addAll(plan.passes(graph, decode));
+            if (!decode && plan.startLayer() > 0) {
+                // The graph cut at a layer has lost the embeddings and the earlier layers' cache and bias inputs.
+                all.keySet().retainAll(session.variant(graph, passes).getInputNames());
+            }
+            return session.run(graph, passes, all);
         } finally {
             owned.forEach(OnnxTensor::close);
         }

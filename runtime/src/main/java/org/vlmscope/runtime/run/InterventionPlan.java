@@ -22,6 +22,7 @@ import org.vlmscope.graph.passes.LogitLens;
 import org.vlmscope.graph.passes.LogitPositions;
 import org.vlmscope.graph.passes.Pass;
 import org.vlmscope.graph.passes.Patch;
+import org.vlmscope.graph.passes.StartAt;
 import org.vlmscope.runtime.intervene.Intervention;
 import org.vlmscope.runtime.intervene.LensRequest;
 import org.vlmscope.runtime.intervene.Positions;
@@ -44,13 +45,20 @@ final class InterventionPlan {
     private final LensRequest lens;
     /** Whether the prefill computes logits at the last position only (all rows end there: padding is on the left). */
     private final boolean lastLogitsOnly;
+    /** The decoder layer the prefill starts at, fed that layer's residual stream (0: from the embeddings). */
+    private final int startLayer;
 
     InterventionPlan(ModelSession session, List<Intervention> interventions, LensRequest lens) {
         this(session, interventions, lens, false);
     }
 
     InterventionPlan(ModelSession session, List<Intervention> interventions, LensRequest lens, boolean lastLogitsOnly) {
-        this(session, interventions, null, lens, lastLogitsOnly);
+        this(session, interventions, lens, lastLogitsOnly, 0);
+    }
+
+    InterventionPlan(ModelSession session, List<Intervention> interventions, LensRequest lens, boolean lastLogitsOnly,
+                     int startLayer) {
+        this(session, interventions, null, lens, lastLogitsOnly, startLayer);
     }
 
     /**
@@ -60,7 +68,7 @@ final class InterventionPlan {
     static InterventionPlan perRow(ModelSession session, List<List<Intervention>> perRow, boolean lastLogitsOnly) {
         List<Intervention> all = perRow.stream().flatMap(List::stream).toList();
         InterventionPlan plan = new InterventionPlan(session, all, perRow.stream().map(List::copyOf).toList(), null,
-                lastLogitsOnly);
+                lastLogitsOnly, 0);
         List<String> vision = plan.patchedHooks(GraphNames.VISION);
         if (!vision.isEmpty()) {
             throw new BadArgumentException("conditions by row cannot patch " + vision.get(0) + ": the vision graph "
@@ -70,12 +78,13 @@ final class InterventionPlan {
     }
 
     private InterventionPlan(ModelSession session, List<Intervention> interventions, List<List<Intervention>> perRow,
-                             LensRequest lens, boolean lastLogitsOnly) {
+                             LensRequest lens, boolean lastLogitsOnly, int startLayer) {
         this.session = session;
         this.interventions = List.copyOf(interventions);
         this.perRow = perRow;
         this.lens = lens;
         this.lastLogitsOnly = lastLogitsOnly;
+        this.startLayer = startLayer;
         for (Intervention i : interventions) {
             if (i instanceof Intervention.HookPatch p) {
                 session.graphOf(p.hook());
@@ -84,13 +93,12 @@ final class InterventionPlan {
         }
     }
 
-    boolean isEmpty() {
-        return interventions.isEmpty() && lens == null;
+    int startLayer() {
+        return startLayer;
     }
 
-    /** The number of rows a per-row plan was made for; -1 when every row has the same interventions. */
-    int rows() {
-        return perRow == null ? -1 : perRow.size();
+    boolean isEmpty() {
+        return interventions.isEmpty() && lens == null;
     }
 
     /** The hooks of {@code graph} that the interventions patch. */
@@ -122,6 +130,9 @@ final class InterventionPlan {
             }
             if (!decode && lastLogitsOnly) {
                 passes.add(new LogitPositions());
+            }
+            if (!decode && startLayer > 0) {
+                passes.add(new StartAt(startLayer)); // last: it removes the hooks of the layers before it
             }
         }
         return passes;

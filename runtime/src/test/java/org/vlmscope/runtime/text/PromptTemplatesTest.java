@@ -103,6 +103,6 @@ class PromptTemplatesTest {
     static ModelManifest manifest(Map<String, String> templates) {
         ModelManifest.Dims dims = new ModelManifest.Dims(4, 64, 4, 2, 16, 128, 1024, 3, 64, 336, 14, 24, 576);
         return new ModelManifest(ModelManifest.FORMAT, "llava", "llama", "fp32", false, dims, 1000, 1L, List.of(2L),
-                1001L, templates, Map.of(), null);
+                1001L, templates, Map.of(), null, null);
     }
 }

@@ -7,7 +7,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.ToLongFunction;
 import org.vlmscope.core.CheckpointWeights;
 import org.vlmscope.core.ModelManifest;
@@ -15,36 +16,36 @@ import org.vlmscope.core.TensorInfo;
 import org.vlmscope.core.VlmscopeException;
 import org.vlmscope.core.WeightSource;
 import org.vlmscope.core.vocab.GraphNames;
-import org.vlmscope.exporter.config.HfConfigReader;
-import org.vlmscope.exporter.config.LlavaConfig;
 import org.vlmscope.exporter.config.TextConfig;
-import org.vlmscope.exporter.config.VisionConfig;
 import org.vlmscope.models.ArchitectureSpec;
-import org.vlmscope.models.LlavaLayout;
+import org.vlmscope.models.CheckpointLayout;
 
 /**
- * A Hugging Face LLaVA checkpoint opened for export: its config (with HF defaults filled in), its tensors, the
- * key layout they use and the architecture specs of its vision tower and language model. Every tensor the
- * exporter takes is checked against the shape config.json implies.
+ * What every family's checkpoint shares: its directory and tensors, tensors fetched with the shape config.json
+ * implies, Linear modules found by role (whole or as rows of a fused module), and the check that config.json's layer
+ * counts agree with the layers the tensors hold. A family's subclass adds its config, key layout and graphs.
  */
-final class Checkpoint implements FamilyCheckpoint {
+abstract class HfCheckpoint implements FamilyCheckpoint {
     final Path dir;
-    final LlavaConfig config;
     final WeightSource weights;
-    final LlavaLayout layout;
+    /** Where the text model, vision tower, projector and lm_head keys start in this checkpoint. */
+    final CheckpointLayout layout;
     final ArchitectureSpec visionSpec;
     final ArchitectureSpec textSpec;
-    /** The projector's Linear modules, named by llava.json. */
+    /** The projector's modules (LLaVA's projector, Qwen2-VL's patch merger), named by the family's layout file. */
     final ArchitectureSpec projectorSpec;
 
-    private Checkpoint(Path dir, LlavaConfig config, WeightSource weights) {
+    /**
+     * {@code family}'s checkpoint in {@code dir}: its key layout detected from the tensor names, the vision tower and
+     * language model described by the specs {@code visionSpec} and {@code textSpec} of models' arch/.
+     */
+    HfCheckpoint(Path dir, WeightSource weights, String family, String visionSpec, String textSpec) {
         this.dir = dir;
-        this.config = config;
         this.weights = weights;
-        this.layout = LlavaLayout.detect(weights.names(), dir.toString());
-        this.visionSpec = ArchitectureSpec.load(config.vision().modelType());
-        this.textSpec = ArchitectureSpec.load(config.text().modelType());
-        this.projectorSpec = new ArchitectureSpec("llava projector", Map.of(), layout.projectorModules(), Map.of());
+        this.layout = CheckpointLayout.detect(family, weights.names(), dir.toString());
+        this.visionSpec = ArchitectureSpec.load(visionSpec);
+        this.textSpec = ArchitectureSpec.load(textSpec);
+        this.projectorSpec = new ArchitectureSpec(family + " projector", Map.of(), layout.projectorModules(), Map.of());
     }
 
     @Override
@@ -57,62 +58,45 @@ final class Checkpoint implements FamilyCheckpoint {
         return weights;
     }
 
+    /** The family's vision graph: pixels in, image_features out. */
+    abstract void buildVision(LayerBuilder lb);
+
+    /** The language model as the embed and decoder graphs read it. */
+    abstract TextModel textModel();
+
+    /** The vision graph of the family, then the embed and decoder graphs every family shares. */
     @Override
     public Map<String, GraphBuilder> graphs() {
         Map<String, GraphBuilder> graphs = new LinkedHashMap<>();
-        graphs.put(GraphNames.VISION, builder(VisionGraph::build));
-        graphs.put(GraphNames.EMBED, builder(EmbedGraph::build));
-        graphs.put(GraphNames.DECODER, builder(DecoderGraph::build));
+        graphs.put(GraphNames.VISION, builder(this::buildVision));
+        graphs.put(GraphNames.EMBED, builder(lb -> EmbedGraph.build(lb, textModel())));
+        graphs.put(GraphNames.DECODER, builder(lb -> DecoderGraph.build(lb, textModel())));
         return graphs;
     }
 
-    private GraphBuilder builder(BiConsumer<LayerBuilder, Checkpoint> build) {
+    /** The manifest's dims: the language model's from its config, the vision tower's and image grid's as given. */
+    static ModelManifest.Dims dims(TextConfig t, int visionLayers, int visionDModel, int imageSize, int patchSize,
+                                   int gridSize, int visualTokens) {
+        return new ModelManifest.Dims(t.numLayers(), t.hiddenSize(), t.numHeads(), t.numKvHeads(), t.headDim(),
+                t.intermediateSize(), t.vocabSize(), visionLayers, visionDModel, imageSize, patchSize, gridSize,
+                visualTokens, t.maxPositionEmbeddings());
+    }
+
+    static Long bos(TextConfig t) {
+        return t.bosTokenId() == null ? null : Long.valueOf(t.bosTokenId());
+    }
+
+    static List<Long> eos(TextConfig t) {
+        return t.eosTokenIds() == null ? List.of() : t.eosTokenIds().stream().map(Integer::longValue).toList();
+    }
+
+    /** A graph built by {@code build} into a fresh LayerBuilder, with the hooks and metadata it recorded. */
+    private GraphBuilder builder(Consumer<LayerBuilder> build) {
         return (ops, weightWriter) -> {
             LayerBuilder lb = new LayerBuilder(ops, weightWriter, this);
-            build.accept(lb, this);
+            build.accept(lb);
             return new BuiltGraph(List.copyOf(lb.hooks()), new LinkedHashMap<>(lb.metadata));
         };
-    }
-
-    @Override
-    public ModelManifest manifest(ExportOptions options, Map<String, ModelManifest.GraphEntry> graphs,
-                                  ModelManifest.Source source) {
-        LlavaConfig c = config;
-        TextConfig t = c.text();
-        VisionConfig v = c.vision();
-        int grid = v.imageSize() / v.patchSize();
-        int visual = grid * grid + (c.visionFeatureSelectStrategy().equals("full") ? 1 : 0);
-        var dims = new ModelManifest.Dims(t.numLayers(), t.hiddenSize(), t.numHeads(), t.numKvHeads(), t.headDim(),
-                t.intermediateSize(), t.vocabSize(), v.numLayers(), v.hiddenSize(), v.imageSize(), v.patchSize(), grid, visual,
-                t.maxPositionEmbeddings());
-        ChatTemplateSource template = ChatTemplateSource.of(dir, t.modelType().equals("phi3") ? "llava-phi-3" : "llava-1.5");
-        List<Long> eos = t.eosTokenIds() == null ? List.of() : t.eosTokenIds().stream().map(Integer::longValue).toList();
-        Long pad = c.padTokenId() != null ? Long.valueOf(c.padTokenId())
-                : t.padTokenId() != null ? Long.valueOf(t.padTokenId()) : null;
-        return new ModelManifest(ModelManifest.FORMAT, LlavaFamily.ID, t.modelType(), options.dtypeName(), options.graphsOnly(), dims,
-                c.imageTokenIndex(), t.bosTokenId() == null ? null : Long.valueOf(t.bosTokenId()), eos, pad,
-                Map.of(template.family(), template.template()), graphs, source.withPromptTemplate(template.source()));
-    }
-
-    /**
-     * Opens the checkpoint and checks that its layers and config.json agree before any graph is sized from the
-     * config: a layer count beyond the weights is refused, and so are layers the config leaves out (their weights
-     * would have no place in the graph) unless {@code allowUnusedLayers}.
-     */
-    static Checkpoint open(Path dir, boolean allowUnusedLayers) {
-        LlavaConfig config = HfConfigReader.read(dir);
-        WeightSource weights = CheckpointWeights.open(dir);
-        try {
-            Checkpoint ckpt = new Checkpoint(dir, config, weights);
-            ckpt.checkLayers("text_config", config.text().numLayers(), ckpt.layout.text(), ckpt.textSpec,
-                    allowUnusedLayers);
-            ckpt.checkLayers("vision_config", config.vision().numLayers(), ckpt.layout.vision(), ckpt.visionSpec,
-                    allowUnusedLayers);
-            return ckpt;
-        } catch (RuntimeException e) {
-            weights.close();
-            throw e;
-        }
     }
 
     @Override
@@ -134,11 +118,12 @@ final class Checkpoint implements FamilyCheckpoint {
     }
 
     /**
-     * Compares {@code section.num_hidden_layers} with the layer indices the checkpoint's tensors carry under
-     * {@code prefix} + the spec's layer path (e.g. {@code language_model.model.layers.}).
+     * Compares {@code key} (config.json's layer count for a tower, e.g. {@code text_config.num_hidden_layers}) with
+     * the layer indices the checkpoint's tensors carry under {@code prefix} + the spec's layer path (e.g.
+     * {@code language_model.model.layers.}). A count beyond the weights is refused, and so are layers the config
+     * leaves out (their weights would have no place in the graph) unless {@code allowUnused}.
      */
-    private void checkLayers(String section, int configured, String prefix, ArchitectureSpec spec,
-                             boolean allowUnused) {
+    void checkLayers(String key, int configured, String prefix, ArchitectureSpec spec, boolean allowUnused) {
         String template = spec.layer().values().iterator().next();
         String layers = prefix + template.substring(0, template.indexOf("{i}"));
         TreeMap<Integer, List<String>> byLayer = new TreeMap<>();
@@ -151,17 +136,33 @@ final class Checkpoint implements FamilyCheckpoint {
             }
         }
         int present = byLayer.isEmpty() ? 0 : byLayer.lastKey() + 1;
-        String key = "config.json " + section + ".num_hidden_layers " + configured;
+        String what = "config.json " + key + " " + configured;
         if (configured > present) {
-            throw new VlmscopeException(key + " exceeds the " + present + " layers of the checkpoint " + dir
+            throw new VlmscopeException(what + " exceeds the " + present + " layers of the checkpoint " + dir
                     + " (" + layers + "0-" + (present - 1) + ")");
         }
         if (configured < present && !allowUnused) {
             List<String> unused = byLayer.tailMap(configured).values().stream().flatMap(List::stream).toList();
-            throw new VlmscopeException(key + " leaves out layers " + configured + "-" + (present - 1) + " of the "
+            throw new VlmscopeException(what + " leaves out layers " + configured + "-" + (present - 1) + " of the "
                     + "checkpoint " + dir + ": " + unused.size() + " weights would have no place in the graph ("
                     + layers + configured + "-" + (present - 1) + ".*, e.g. " + unused.get(0)
                     + "); fix config.json, or export anyway with --allow-unused-layers");
+        }
+    }
+
+    /**
+     * The checkpoint {@code create} makes of {@code dir}'s weights, once {@code check} accepts it; the weights are
+     * closed when either fails.
+     */
+    static <C extends HfCheckpoint> C open(Path dir, Function<WeightSource, C> create, Consumer<C> check) {
+        WeightSource weights = CheckpointWeights.open(dir);
+        try {
+            C checkpoint = create.apply(weights);
+            check.accept(checkpoint);
+            return checkpoint;
+        } catch (RuntimeException e) {
+            weights.close();
+            throw e;
         }
     }
 
