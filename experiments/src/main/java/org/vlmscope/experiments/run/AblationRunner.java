@@ -34,7 +34,8 @@ import org.vlmscope.runtime.text.Sequence;
  * The ablation experiment (Table 1): per kept dataset image, for each task its clean baseline once, then each
  * token set replaced by the mean vector on the prefill, one {@link AblationRecord} per task and set; with the
  * hallucination filter on, one {@link FilterRecord} per image (its clean description is the generative baseline).
- * Work for an image is done only for records the results folder lacks, so a resumed run redoes nothing.
+ * Work for an image is done only for records the results folder lacks, so a resumed run redoes nothing. The vision
+ * tower runs once per image (and once for its noise-masked crop), and a task's sets run as the rows of one batch.
  */
 public final class AblationRunner {
     static final String TASK = "ablation";
