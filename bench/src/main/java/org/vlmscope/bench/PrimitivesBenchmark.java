@@ -105,7 +105,10 @@ public final class PrimitivesBenchmark {
             steps.add(time("d_ablation", reps, () -> Forward.run(session, pixels, ids, ablation, null, LAST), null));
 
             listener.starting("e_knockout");
-            List<Intervention> knockout = List.of(new Intervention.Knockout(region, new int[] {last}, KNOCKOUT_LAYERS));
+            // Layers 2-5, those the model has (2-3 of a 4-layer model).
+            int[] layers = java.util.Arrays.stream(KNOCKOUT_LAYERS)
+                    .filter(l -> l < session.manifest().dims().layers()).toArray();
+            List<Intervention> knockout = List.of(new Intervention.Knockout(region, new int[] {last}, layers));
             steps.add(time("e_knockout", reps, () -> Forward.run(session, pixels, ids, knockout, null, LAST), null));
 
             listener.starting("f_ig");
@@ -136,11 +139,16 @@ public final class PrimitivesBenchmark {
         return Sequence.expand(tokenizer.encode(text), m.imageTokenId(), m.dims().visualTokens(), m.dims().gridSize());
     }
 
-    /** Sequence positions of the visual tokens in patch rows 9-14, columns 7-16. */
+    /**
+     * Sequence positions of the visual tokens in patch rows 9-14, columns 7-16 of a 24x24 grid (60 tokens), the
+     * same share of a grid of another size (rows 4-7, columns 3-8 of a 12x12 one).
+     */
     static int[] region(Sequence s) {
         List<Integer> positions = new ArrayList<>();
-        for (int row = 9; row <= 14; row++) {
-            for (int col = 7; col <= 16; col++) {
+        int rows = s.gridHeight();
+        int cols = s.gridWidth();
+        for (int row = 9 * rows / 24; row <= 14 * rows / 24; row++) {
+            for (int col = 7 * cols / 24; col <= 16 * cols / 24; col++) {
                 positions.add(s.position(row, col));
             }
         }

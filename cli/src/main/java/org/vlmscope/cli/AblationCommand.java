@@ -49,7 +49,9 @@ final class AblationCommand implements Callable<Integer> {
     int maxNewTokens;
 
     @Option(names = "--batch", defaultValue = "10", paramLabel = "B",
-            description = "Integrated-gradients path points per decoder call (default: ${DEFAULT-VALUE}).")
+            description = "Rows per decoder call: integrated-gradients path points, or the ablation sets of one "
+                    + "prompt decoded together; changes speed and memory, and the logits only by float rounding "
+                    + "(default: ${DEFAULT-VALUE}).")
     int batch;
 
     @Mixin

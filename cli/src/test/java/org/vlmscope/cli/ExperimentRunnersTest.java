@@ -42,6 +42,8 @@ class ExperimentRunnersTest {
     static final String[] SETS = {"object", "object+1", "object+2", "register", "random-5", "random-10"};
     static final String QUESTION_1 = "What animal is on the right?";
     static final String QUESTION_3 = "What is in the corner?";
+    /** Image 1 has two questions; the runners ask the first of each image, as the paper's set has one per image. */
+    static final String SECOND_QUESTION_1 = "Which animal sits on the mat?";
 
     @TempDir
     static Path shared;
@@ -67,7 +69,8 @@ class ExperimentRunnersTest {
         Cli.ok("mean", demo.model().toString(), "--images", coco.images().toString(), "-o", mean.toString(),
                 "--device", "cpu");
         Path questions = Files.writeString(shared.resolve("q.json"),
-                "{\"1\": [\"" + QUESTION_1 + "\"], \"3\": [\"" + QUESTION_3 + "\"]}");
+                "{\"1\": [\"" + QUESTION_1 + "\", \"" + SECOND_QUESTION_1 + "\"], \"3\": [\"" + QUESTION_3
+                        + "\"]}");
         vqa = shared.resolve("vqa.jsonl");
         Cli.ok("dataset", "vqa", "--questions", questions.toString(), "--dataset", dataset.toString(), "-o",
                 vqa.toString());
@@ -111,6 +114,11 @@ class ExperimentRunnersTest {
         // Generative: 3 greedy tokens of the description prompt; polling (paper): the next token.
         AblationRecord generative = ablationRecord(records, "1", "generative", "object+1");
         assertEquals(runAnswer(picture, "Describe this image.", false, 3), generative.baselineAnswer().tokenIds());
+        // The ablated sets of a prompt are decoded together, as rows of one batch: each row is what `run` decodes.
+        String buffer = generative.positions().stream().map(k -> Integer.toString(start + k))
+                .collect(Collectors.joining(","));
+        assertEquals(runAnswer(picture, "Describe this image.", false, 3, "--ablate", buffer, "--ablate-with",
+                mean.toString()), generative.ablatedAnswer().tokenIds());
         AblationRecord polling = ablationRecord(records, "1", "polling", "object");
         assertEquals(runAnswer(picture, "Is there a cat in this image?", false, 1),
                 polling.baselineAnswer().tokenIds());
@@ -230,6 +238,10 @@ class ExperimentRunnersTest {
         KnockoutRecord all = (KnockoutRecord) records.stream()
                 .filter(x -> x.key().equals(ExperimentRecord.key(KnockoutRecord.KIND, "1", "O->last", "all")))
                 .findFirst().orElseThrow();
+        // One question per image, the first: the second question of image 1 is not asked (nor counted above).
+        assertEquals(QUESTION_1, all.question());
+        assertEquals("first-per-image", option(results, "vqa_questions"));
+        assertEquals("first-per-image", option(ablation, "vqa_questions"));
         assertEquals(image1.get("object_cells").size(), all.nFrom());
         assertEquals(1, all.nTo());
         assertEquals(0, all.firstLayer());
@@ -300,6 +312,16 @@ class ExperimentRunnersTest {
                     .count();
             assertEquals((double) hits / lens.objectCells().size(), lens.layerFractions().get(layer), 1e-12);
         }
+        // run.json says how the final norm was applied: once (paper); twice at the last layer (the paper's code).
+        assertEquals("once", option(results, "final_norm"));
+        Path codeDataset = tmp.resolve("code-dataset.jsonl");
+        Cli.ok("dataset", "coco", "--annotations", coco.instances().toString(), "--images", coco.images().toString(),
+                "--model", demo.model().toString(), "--fidelity", "code", "-o", codeDataset.toString());
+        Path codeLens = tmp.resolve("code-lens");
+        Cli.ok("logit-lens", demo.model().toString(), "--dataset", codeDataset.toString(), "--images",
+                coco.images().toString(), "--fidelity", "code", "--limit", "1", "--device", "cpu", "-o",
+                codeLens.toString());
+        assertEquals("twice at the last layer", option(codeLens, "final_norm"));
 
         Path knockout = tmp.resolve("knockout");
         Cli.ok("knockout", demo.model().toString(), "--dataset", vqa.toString(), "--images",
@@ -423,6 +445,11 @@ class ExperimentRunnersTest {
         try (SafetensorsFile f = SafetensorsFile.open(cache)) {
             return (int) f.info("logits").shape()[1] - 1;
         }
+    }
+
+    /** An option of a results folder's run.json. */
+    private static String option(Path results, String name) throws IOException {
+        return new ObjectMapper().readTree(results.resolve("run.json").toFile()).path("options").path(name).asText();
     }
 
     private static long readManifestLayers() {

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -24,7 +25,7 @@ import org.vlmscope.experiments.run.LayerWindow;
 import org.vlmscope.experiments.run.ObjectToken;
 import org.vlmscope.exporter.ExportOptions;
 import org.vlmscope.exporter.Exporter;
-import org.vlmscope.runtime.run.PreparedPrompt;
+import org.vlmscope.runtime.run.ImageFeatures;
 import org.vlmscope.runtime.session.Device;
 import org.vlmscope.runtime.text.PromptTemplates.Fidelity;
 import org.vlmscope.runtime.text.Sequence;
@@ -49,24 +50,32 @@ class ExperimentGoldenTest {
             ObjectToken object = new ObjectToken("t" + target, target, "t" + target, "t" + target);
             Sequence seq = new Sequence(f.inputIds(), 4, 576, 24);
             var pixels = InterventionsGoldenTest.pixels(f);
-            try (ExperimentModel m = ExperimentModel.open(model, Device.CPU, 1, Fidelity.PAPER);
-                 PreparedPrompt prepared = PreparedPrompt.of(m.session(), pixels, new long[][] {seq.ids()})) {
-                // The runner's path: the image and embeddings computed once, the decoder per condition.
+            try (ExperimentModel m = ExperimentModel.open(model, Device.CPU, 1, Fidelity.PAPER)) {
+                // The runner's path: the image's features computed once, the cases batched as rows of one call.
+                ImageFeatures features = ImageFeatures.of(m.session(), pixels);
                 AblationTask.Prompt prompt = new AblationTask.Prompt(AblationTask.VQA, seq, "", object, 0, 1);
-                AblationTask.Outcome baseline = AblationTask.answer(m, pixels, prepared, prompt, List.of());
+                AblationTask.Outcome baseline = AblationTask.answers(m, features, prompt, List.of(List.of()), 1).get(0);
                 assertEquals(List.of(target), baseline.answer().tokenIds());
                 assertTrue(baseline.correct());
                 float[] mean = f.floats("ablation.mean_vector");
+                List<String> names = new ArrayList<>();
+                List<int[]> visual = new ArrayList<>();
                 for (JsonNode c : f.manifest.path("ablation").path("cases")) {
-                    int[] visual = ints(c.path("visual_indices"));
+                    names.add(c.path("name").asText());
+                    visual.add(ints(c.path("visual_indices")));
+                }
+                List<AblationRecord> ablated = AblationRunner.ablate(m, features, prompt, "golden", object.object(),
+                        names, visual, mean, baseline, 10);
+                for (int i = 0; i < names.size(); i++) {
+                    JsonNode c = f.manifest.path("ablation").path("cases").get(i);
                     float[] reference = f.floats(c.path("tensor").asText());
                     int argmax = argmax(reference);
                     assertTrue(margin(reference, argmax) > 4 * f.atol("logits"),
                             "the reference's top two are too close");
-                    AblationRecord r = AblationRunner.ablate(m, pixels, prepared, prompt, "golden", object.object(),
-                            "object", visual, mean, baseline);
-                    assertEquals(visual.length, r.nTokens());
-                    assertEquals(List.of((long) argmax), r.ablatedAnswer().tokenIds(), c.path("name").asText());
+                    AblationRecord r = ablated.get(i);
+                    assertEquals(names.get(i), r.set());
+                    assertEquals(visual.get(i).length, r.nTokens());
+                    assertEquals(List.of((long) argmax), r.ablatedAnswer().tokenIds(), names.get(i));
                     assertEquals(argmax == target, r.ablatedCorrect());
                 }
 
@@ -113,7 +122,7 @@ class ExperimentGoldenTest {
         throw new AssertionError("no case " + name);
     }
 
-    private static int argmax(float[] v) {
+    static int argmax(float[] v) {
         int best = 0;
         for (int i = 1; i < v.length; i++) {
             if (v[i] > v[best]) {

@@ -1,19 +1,24 @@
 package org.vlmscope.golden;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.ByteOrder;
 import java.nio.LongBuffer;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.vlmscope.core.SafetensorsFile;
 import org.vlmscope.core.SafetensorsWriter.NamedTensor;
 import org.vlmscope.exporter.ExportOptions;
 import org.vlmscope.exporter.Exporter;
@@ -104,23 +109,8 @@ class InterventionsGoldenTest {
             // Golden layer i is lens row i + 1 (row 0 is the embeddings).
             float[] gotLayers = Compare.rows(gotValues, 1, layers + 1, rowSize);
             Compare.allClose("logit_lens.top5_values", wantValues, gotLayers, f.atol("logits"), f.rtol("logits"));
-            int exact = 0;
-            int ambiguous = 0;
-            for (int i = 0; i < wantIds.length; i++) {
-                long got = gotIds[rowSize + i];
-                if (got == wantIds[i]) {
-                    exact++;
-                    continue;
-                }
-                // A different id is acceptable only where the reference's neighbouring values are closer than the tolerance.
-                int slot = i % 5;
-                double gapBefore = slot > 0 ? wantValues[i - 1] - wantValues[i] : Double.POSITIVE_INFINITY;
-                double gapAfter = slot < 4 ? wantValues[i] - wantValues[i + 1] : Double.POSITIVE_INFINITY;
-                assertTrue(Math.min(gapBefore, gapAfter) < f.atol("logits"),
-                        "lens id differs at flat index " + i + " where the reference gap is " + Math.min(gapBefore, gapAfter));
-                ambiguous++;
-            }
-            System.out.printf("%s lens: %d ids exact, %d swapped within near-ties%n", name, exact, ambiguous);
+            assertTopIds(name + " lens", wantIds, wantValues, Arrays.copyOfRange(gotIds, rowSize, gotIds.length),
+                    f.atol("logits"));
             float[] probs = out.get("lens.top_probs").toFloatArray();
             float[] fullLogits = out.get("logits").toFloatArray();
             int vocab = s.manifest().dims().vocab();
@@ -129,6 +119,111 @@ class InterventionsGoldenTest {
             assertEquals(last[(int) gotIds[(layers * seq + seq - 1) * 5]], lastRowTopProb, 1e-6,
                     "the last lens row's probabilities are the model's own softmax");
         }
+    }
+
+    /**
+     * The code fidelity's lens (the paper's code norms Hugging Face's hidden states, whose last one is already
+     * normed): every row but the last is the once-normed lens bit for bit, so Hugging Face's top-5; the last row is
+     * lm_head(norm(h)) for h = Hugging Face's last hidden state, computed here in double precision from the
+     * checkpoint's final-norm weight and lm_head.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"llava-tiny", "llava-phi3-dev"})
+    void codeLensNormsTheLastLayerTwice(String name) throws java.io.IOException {
+        try (GoldenFixture f = GoldenFixture.load(name);
+             ModelSession s = ModelSession.open(MODELS.get(name), Device.CPU, List.of())) {
+            Map<String, NamedTensor> once = Forward.run(s, pixels(f), new long[][] {f.inputIds()}, List.of(),
+                    new LensRequest(5, List.of()));
+            Map<String, NamedTensor> twice = Forward.run(s, pixels(f), new long[][] {f.inputIds()}, List.of(),
+                    new LensRequest(5, List.of(), true));
+            int layers = s.manifest().dims().layers();
+            int seq = f.inputIds().length;
+            int rowSize = seq * 5;
+            long[] onceIds = longs(once.get("lens.top_ids"));
+            long[] twiceIds = longs(twice.get("lens.top_ids"));
+            float[] onceValues = once.get("lens.top_logits").toFloatArray();
+            float[] twiceValues = twice.get("lens.top_logits").toFloatArray();
+            assertArrayEquals(Arrays.copyOf(onceIds, layers * rowSize), Arrays.copyOf(twiceIds, layers * rowSize));
+            assertArrayEquals(Arrays.copyOf(onceValues, layers * rowSize), Arrays.copyOf(twiceValues, layers * rowSize));
+            long[] wantIds = f.longs("logit_lens.top5_ids");
+            float[] wantValues = f.floats("logit_lens.top5_values");
+            // Golden layers 0..L-2 are lens rows 1..L-1.
+            Compare.allClose("logit_lens.top5_values", Arrays.copyOf(wantValues, (layers - 1) * rowSize),
+                    Compare.rows(twiceValues, 1, layers, rowSize), f.atol("logits"), f.rtol("logits"));
+            assertTopIds(name + " code lens", Arrays.copyOf(wantIds, (layers - 1) * rowSize),
+                    Arrays.copyOf(wantValues, (layers - 1) * rowSize),
+                    Arrays.copyOfRange(twiceIds, rowSize, layers * rowSize), f.atol("logits"));
+
+            int width = s.manifest().dims().dModel();
+            float[] normedByHf = Compare.rows(f.floats("lm.hidden_states"), layers, layers + 1, seq * width);
+            float[] weight;
+            float[] unembed;
+            try (SafetensorsFile ckpt = SafetensorsFile.open(f.checkpoint().resolve("model.safetensors"))) {
+                weight = ckpt.toFloatArray("language_model.model.norm.weight");
+                unembed = ckpt.toFloatArray("language_model.lm_head.weight");
+            }
+            double eps = new ObjectMapper().readTree(f.checkpoint().resolve("config.json").toFile())
+                    .path("text_config").path("rms_norm_eps").asDouble();
+            float[] wantLastValues = new float[rowSize];
+            long[] wantLastIds = new long[rowSize];
+            for (int p = 0; p < seq; p++) {
+                double[] logits = normThenUnembed(Arrays.copyOfRange(normedByHf, p * width, (p + 1) * width), weight,
+                        unembed, eps);
+                int[] top = IntStream.range(0, logits.length).boxed()
+                        .sorted((a, b) -> Double.compare(logits[b], logits[a])).limit(5).mapToInt(i -> i).toArray();
+                for (int j = 0; j < 5; j++) {
+                    wantLastIds[p * 5 + j] = top[j];
+                    wantLastValues[p * 5 + j] = (float) logits[top[j]];
+                }
+            }
+            float[] gotLast = Compare.rows(twiceValues, layers, layers + 1, rowSize);
+            Compare.allClose("last lens row, normed twice", wantLastValues, gotLast, f.atol("logits"),
+                    f.rtol("logits"));
+            assertTopIds(name + " last code-lens row", wantLastIds, wantLastValues,
+                    Arrays.copyOfRange(twiceIds, layers * rowSize, (layers + 1) * rowSize), f.atol("logits"));
+            assertTrue(Compare.maxAbsDiff(Compare.rows(onceValues, layers, layers + 1, rowSize), gotLast)
+                    > 100 * f.atol("logits"), "the second norm changes the last row");
+        }
+    }
+
+    /** RMSNorm with {@code weight}, then the unembedding [vocab, width], in double precision. */
+    private static double[] normThenUnembed(float[] x, float[] weight, float[] unembed, double eps) {
+        double squares = 0;
+        for (float v : x) {
+            squares += (double) v * v;
+        }
+        double scale = 1 / Math.sqrt(squares / x.length + eps);
+        double[] logits = new double[unembed.length / x.length];
+        for (int t = 0; t < logits.length; t++) {
+            double sum = 0;
+            for (int j = 0; j < x.length; j++) {
+                sum += weight[j] * x[j] * scale * unembed[t * x.length + j];
+            }
+            logits[t] = sum;
+        }
+        return logits;
+    }
+
+    /**
+     * Top-k ids equal to the reference's, except where the reference's neighbouring values are closer than
+     * {@code atol} (a near-tie fp32 noise may reorder).
+     */
+    static void assertTopIds(String what, long[] wantIds, float[] wantValues, long[] gotIds, double atol) {
+        int exact = 0;
+        int ambiguous = 0;
+        for (int i = 0; i < wantIds.length; i++) {
+            if (gotIds[i] == wantIds[i]) {
+                exact++;
+                continue;
+            }
+            int slot = i % 5;
+            double gapBefore = slot > 0 ? wantValues[i - 1] - wantValues[i] : Double.POSITIVE_INFINITY;
+            double gapAfter = slot < 4 ? wantValues[i] - wantValues[i + 1] : Double.POSITIVE_INFINITY;
+            assertTrue(Math.min(gapBefore, gapAfter) < atol,
+                    what + ": id differs at flat index " + i + " where the reference gap is " + Math.min(gapBefore, gapAfter));
+            ambiguous++;
+        }
+        System.out.printf("%s: %d ids exact, %d swapped within near-ties%n", what, exact, ambiguous);
     }
 
     static NamedTensor pixels(GoldenFixture f) {

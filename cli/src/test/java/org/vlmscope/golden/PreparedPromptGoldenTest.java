@@ -1,5 +1,6 @@
 package org.vlmscope.golden;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -9,6 +10,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -20,7 +22,10 @@ import org.vlmscope.exporter.Exporter;
 import org.vlmscope.runtime.image.VisionInput;
 import org.vlmscope.runtime.intervene.Intervention;
 import org.vlmscope.runtime.intervene.LensRequest;
+import org.vlmscope.runtime.attribution.IntegratedGradients;
 import org.vlmscope.runtime.run.Forward;
+import org.vlmscope.runtime.run.Greedy;
+import org.vlmscope.runtime.run.ImageFeatures;
 import org.vlmscope.runtime.run.PreparedPrompt;
 import org.vlmscope.runtime.session.Device;
 import org.vlmscope.runtime.session.ModelSession;
@@ -53,6 +58,116 @@ class PreparedPromptGoldenTest {
                 same(s, prepared, pixels, ids, "clean", List.of(), new LensRequest(5, List.of(7L)), Forward.Logits.ALL);
             }
         }
+    }
+
+    /**
+     * The image's features computed once serve every prompt about it: a prompt prepared from them, and a second
+     * prompt with other text, give every condition's outputs (vision hooks included) bit for bit as runs from
+     * scratch.
+     */
+    @Test
+    void featuresComputedOnceServeEveryPromptAndCondition() {
+        try (GoldenFixture f = GoldenFixture.load("llava-tiny")) {
+            Path model = Exporter.export(f.checkpoint(), tmp.resolve("model"), ExportOptions.parse("fp32")).modelDir();
+            NamedTensor pixels = InterventionsGoldenTest.pixels(f);
+            try (ModelSession s = ModelSession.open(model, Device.CPU,
+                    List.of("projector.hook_out", "blocks.*.hook_resid_post"))) {
+                ImageFeatures image = ImageFeatures.of(s, pixels);
+                for (long[][] ids : new long[][][] {{f.inputIds()}, {otherText(f.inputIds())}}) {
+                    try (PreparedPrompt prepared = PreparedPrompt.of(s, image, ids)) {
+                        for (Map.Entry<String, List<Intervention>> c : conditions(f).entrySet()) {
+                            same(s, prepared, VisionInput.of(pixels), ids, c.getKey(), c.getValue(), null, Forward.Logits.LAST);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** Greedy decoding from the features equals greedy decoding from the pixels, tokens and every step's logits. */
+    @Test
+    void greedyFromTheFeaturesEqualsGreedyFromThePixels() {
+        try (GoldenFixture f = GoldenFixture.load("llava-tiny")) {
+            Path model = Exporter.export(f.checkpoint(), tmp.resolve("model"), ExportOptions.parse("fp32")).modelDir();
+            NamedTensor pixels = InterventionsGoldenTest.pixels(f);
+            long[][] ids = {f.inputIds()};
+            try (ModelSession s = ModelSession.open(model, Device.CPU, List.of())) {
+                ImageFeatures image = ImageFeatures.of(s, pixels);
+                for (Map.Entry<String, List<Intervention>> c : conditions(f).entrySet()) {
+                    Greedy.Generation scratch = Greedy.run(s, pixels, ids, 6, Set.of(), c.getValue());
+                    Greedy.Generation reused = Greedy.run(s, image, ids, 6, Set.of(), List.of(c.getValue()));
+                    assertArrayEquals(scratch.tokens()[0], reused.tokens()[0], c.getKey());
+                    for (int k = 0; k < scratch.stepLogits()[0].length; k++) {
+                        assertArrayEquals(scratch.stepLogits()[0][k], reused.stepLogits()[0][k], c.getKey() + " step " + k);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Conditions batched as rows of one prompt (one decoder call, one decoding) give each row what the condition
+     * gives alone: the next token's logits and greedy decoding. The batched matrix products may sum in another
+     * order, so logits agree within the fixture's fp32 tolerance and tokens exactly.
+     */
+    @Test
+    void conditionsBatchedAsRowsEqualTheConditionsOneByOne() {
+        try (GoldenFixture f = GoldenFixture.load("llava-tiny")) {
+            Path model = Exporter.export(f.checkpoint(), tmp.resolve("model"), ExportOptions.parse("fp32")).modelDir();
+            NamedTensor pixels = InterventionsGoldenTest.pixels(f);
+            List<List<Intervention>> rows = new ArrayList<>(conditions(f).values());
+            long[][] ids = new long[rows.size()][];
+            java.util.Arrays.fill(ids, f.inputIds());
+            int vocab = f.manifest.path("vocab_size").asInt();
+            try (ModelSession s = ModelSession.open(model, Device.CPU, List.of())) {
+                ImageFeatures image = ImageFeatures.of(s, pixels);
+                float[] batched;
+                try (PreparedPrompt prepared = PreparedPrompt.of(s, image, ids)) {
+                    batched = prepared.runRows(rows, Forward.Logits.LAST).get("logits").toFloatArray();
+                }
+                Greedy.Generation decoded = Greedy.run(s, image, ids, 6, Set.of(), rows);
+                for (int b = 0; b < rows.size(); b++) {
+                    float[] alone = Forward.run(s, pixels, new long[][] {f.inputIds()}, rows.get(b), null,
+                            Forward.Logits.LAST).get("logits").toFloatArray();
+                    float[] row = java.util.Arrays.copyOfRange(batched, b * vocab, (b + 1) * vocab);
+                    Compare.allClose("row " + b, alone, row, f.atol("logits"), f.rtol("logits"));
+                    assertEquals(ExperimentGoldenTest.argmax(alone), ExperimentGoldenTest.argmax(row), "row " + b);
+                    Greedy.Generation single = Greedy.run(s, pixels, new long[][] {f.inputIds()}, 6, Set.of(),
+                            rows.get(b));
+                    assertArrayEquals(single.tokens()[0], decoded.tokens()[b], "decoding, row " + b);
+                }
+            }
+        }
+    }
+
+    /** Integrated gradients from a prepared prompt equal those computed from the pixels, bit for bit. */
+    @Test
+    void integratedGradientsFromAPreparedPromptEqualThoseFromThePixels() {
+        try (GoldenFixture f = GoldenFixture.load("llava-tiny")) {
+            Path model = Exporter.export(f.checkpoint(), tmp.resolve("model"), ExportOptions.parse("fp32")).modelDir();
+            NamedTensor pixels = InterventionsGoldenTest.pixels(f);
+            float[] mean = f.floats("ablation.mean_vector");
+            var baseline = new IntegratedGradients.Baseline(mean, java.util.stream.IntStream.range(4, 580).toArray());
+            var target = new IntegratedGradients.Target(f.manifest.path("target_token").path("id").asLong(), null, -1);
+            var options = new IntegratedGradients.Options(4, IntegratedGradients.Rule.LINSPACE,
+                    IntegratedGradients.Reduce.ABSSUM, 2);
+            try (ModelSession s = ModelSession.open(model, Device.CPU, List.of());
+                 PreparedPrompt prepared = PreparedPrompt.of(s, ImageFeatures.of(s, pixels),
+                         new long[][] {f.inputIds()})) {
+                IntegratedGradients.Result scratch = IntegratedGradients.run(s, pixels, f.inputIds(), baseline, target,
+                        options);
+                IntegratedGradients.Result reused = IntegratedGradients.run(s, prepared, baseline, target, options);
+                assertArrayEquals(scratch.scores(), reused.scores());
+                assertEquals(scratch.fInput(), reused.fInput());
+            }
+        }
+    }
+
+    /** The fixture's prompt with its last text token replaced: another prompt about the same image. */
+    private static long[] otherText(long[] ids) {
+        long[] other = ids.clone();
+        other[other.length - 1] = (other[other.length - 1] + 1) % 1000;
+        return other;
     }
 
     private static void same(ModelSession s, PreparedPrompt prepared, VisionInput pixels, long[][] ids, String name,
@@ -130,6 +245,10 @@ class PreparedPromptGoldenTest {
                 var patch = new Intervention.HookPatch("projector.hook_out", new int[] {0}, new float[64]);
                 var e = assertThrows(BadArgumentException.class, () -> prepared.run(List.of(patch), null, Forward.Logits.ALL));
                 assertEquals(true, e.getMessage().contains("projector.hook_out"), e.getMessage());
+                ImageFeatures image = ImageFeatures.of(s, InterventionsGoldenTest.pixels(f));
+                var fromFeatures = assertThrows(BadArgumentException.class, () -> Greedy.run(s, image,
+                        new long[][] {f.inputIds()}, 2, Set.of(), List.of(List.of(patch))));
+                assertEquals(true, fromFeatures.getMessage().contains("projector.hook_out"), fromFeatures.getMessage());
             }
         }
     }

@@ -1,8 +1,6 @@
 package org.vlmscope.experiments.run;
 
-import ai.onnxruntime.OnnxTensor;
 import java.io.IOException;
-import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -11,7 +9,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.vlmscope.core.BadArgumentException;
-import org.vlmscope.core.SafetensorsWriter.NamedTensor;
 import org.vlmscope.core.VectorFile;
 import org.vlmscope.core.VlmscopeException;
 import org.vlmscope.experiments.dataset.DatasetFile;
@@ -28,7 +25,7 @@ import org.vlmscope.runtime.attribution.IntegratedGradients;
 import org.vlmscope.runtime.image.ImageDecoder;
 import org.vlmscope.runtime.image.RgbImage;
 import org.vlmscope.runtime.intervene.Intervention;
-import org.vlmscope.runtime.run.Forward;
+import org.vlmscope.runtime.run.ImageFeatures;
 import org.vlmscope.runtime.run.PreparedPrompt;
 import org.vlmscope.runtime.text.PromptTemplates.Fidelity;
 import org.vlmscope.runtime.text.Sequence;
@@ -37,7 +34,8 @@ import org.vlmscope.runtime.text.Sequence;
  * The ablation experiment (Table 1): per kept dataset image, for each task its clean baseline once, then each
  * token set replaced by the mean vector on the prefill, one {@link AblationRecord} per task and set; with the
  * hallucination filter on, one {@link FilterRecord} per image (its clean description is the generative baseline).
- * Work for an image is done only for records the results folder lacks, so a resumed run redoes nothing.
+ * Work for an image is done only for records the results folder lacks, so a resumed run redoes nothing. The vision
+ * tower runs once per image (and once for its noise-masked crop), and a task's sets run as the rows of one batch.
  */
 public final class AblationRunner {
     static final String TASK = "ablation";
@@ -50,12 +48,13 @@ public final class AblationRunner {
 
     /**
      * What changes the records: tasks, sets, whether the hallucination filter runs, the generative answer limit;
-     * {@code gradientBatch} (integrated-gradients points per decoder call) only changes speed.
+     * {@code batch} (rows per decoder call: integrated-gradients points, or the ablation sets of one prompt) only
+     * changes speed.
      */
     public record Settings(List<AblationTask> tasks, List<String> sets, boolean filter, int generationLimit,
-                           int gradientBatch) {
+                           int batch) {
         public Settings {
-            if (generationLimit < 1 || gradientBatch < 1) {
+            if (generationLimit < 1 || batch < 1) {
                 throw new BadArgumentException("the generation limit and the batch must be at least 1");
             }
             tasks = List.copyOf(tasks);
@@ -113,10 +112,12 @@ public final class AblationRunner {
         Map<String, Path> files = new LinkedHashMap<>();
         files.put("dataset", inputs.dataset());
         files.put("mean", inputs.mean());
+        Map<String, String> options = settings.options();
         if (inputs.vqa() != null) {
             files.put("vqa", inputs.vqa());
+            options.put(VqaQuestions.OPTION, VqaQuestions.FIRST_PER_IMAGE);
         }
-        RunManifest manifest = context.manifest(RunManifest.ABLATION, model, files, settings.options());
+        RunManifest manifest = context.manifest(RunManifest.ABLATION, model, files, options);
         int appended = 0;
         try (ExperimentRun run = ExperimentRun.open(context.results(), manifest)) {
             ExperimentRun.Plan<Item> plan = run.plan(items, context.selection(), this::keysOf);
@@ -124,12 +125,7 @@ public final class AblationRunner {
             int done = plan.resumed();
             context.progress().report(TASK, done, total);
             for (WorkUnit<Item> unit : plan.remaining()) {
-                ImageWork work = new ImageWork(unit.item(), run);
-                try {
-                    appended += work.run();
-                } finally {
-                    work.close();
-                }
+                appended += new ImageWork(unit.item(), run).run();
                 context.progress().report(TASK, ++done, total);
             }
             return new RunContext.Summary(total, plan.resumed(), appended, (System.nanoTime() - started) / 1e9);
@@ -137,19 +133,25 @@ public final class AblationRunner {
     }
 
     /**
-     * One record: the prompt answered with the visual tokens {@code visual} of set {@code set} replaced by
-     * {@code mean} on the prefill, judged against the clean {@code baseline} of the same prompt.
+     * The records of one task's sets: the prompt answered with each set's visual tokens replaced by {@code mean} on
+     * the prefill ({@code visual.get(i)} for {@code sets.get(i)}), {@code batch} sets per decoder call, each judged
+     * against the clean {@code baseline} of the same prompt.
      */
-    public static AblationRecord ablate(ExperimentModel model, NamedTensor pixels, PreparedPrompt prepared,
-                                        AblationTask.Prompt prompt, String imageId, String object, String set,
-                                        int[] visual, float[] mean, AblationTask.Outcome baseline) {
+    public static List<AblationRecord> ablate(ExperimentModel model, ImageFeatures image, AblationTask.Prompt prompt,
+                                              String imageId, String object, List<String> sets, List<int[]> visual,
+                                              float[] mean, AblationTask.Outcome baseline, int batch) {
         Sequence seq = prompt.sequence();
-        int[] positions = Arrays.stream(visual).map(seq::position).toArray();
-        AblationTask.Outcome ablated = AblationTask.answer(model, pixels, prepared, prompt,
-                List.of(new Intervention.Ablation(positions, mean)));
-        return new AblationRecord(imageId, object, prompt.task().label(), set, visual.length,
-                Arrays.stream(visual).boxed().toList(), baseline.correct(), ablated.correct(), baseline.answer(),
-                ablated.answer());
+        List<List<Intervention>> conditions = visual.stream().map(v -> List.<Intervention>of(
+                new Intervention.Ablation(Arrays.stream(v).map(seq::position).toArray(), mean))).toList();
+        List<AblationTask.Outcome> ablated = AblationTask.answers(model, image, prompt, conditions, batch);
+        List<AblationRecord> out = new ArrayList<>();
+        for (int i = 0; i < sets.size(); i++) {
+            int[] v = visual.get(i);
+            out.add(new AblationRecord(imageId, object, prompt.task().label(), sets.get(i), v.length,
+                    Arrays.stream(v).boxed().toList(), baseline.correct(), ablated.get(i).correct(),
+                    baseline.answer(), ablated.get(i).answer()));
+        }
+        return out;
     }
 
     /** The kept images, each checked (only those the selection covers, so a bad record elsewhere waits its turn). */
@@ -186,22 +188,25 @@ public final class AblationRunner {
         return keys;
     }
 
-    /** One image's work: what is computed once (pixels, prompts, baselines, the sets' evidence) is kept here. */
+    /**
+     * One image's work. What is computed once is kept here: the image's features (the vision tower runs once for
+     * the clean image and once for the noise-masked one), the prompts, the baselines, the polling prompt's
+     * embeddings (register tokens and integrated gradients read them) and the sets' evidence.
+     */
     private final class ImageWork {
         private final Item item;
         private final ExperimentRun run;
         private final RgbImage image;
-        private final NamedTensor pixels;
+        private final ImageFeatures features;
         private final Map<AblationTask, AblationTask.Prompt> prompts = new EnumMap<>(AblationTask.class);
         private final Map<AblationTask, AblationTask.Outcome> baselines = new EnumMap<>(AblationTask.class);
-        private final Map<AblationTask, PreparedPrompt> prepared = new EnumMap<>(AblationTask.class);
         private AblationSets.ImageEvidence evidence;
 
         ImageWork(Item item, ExperimentRun run) {
             this.item = item;
             this.run = run;
             this.image = ImageDecoder.read(inputs.images().resolve(item.record().file()));
-            this.pixels = model.pixels(image);
+            this.features = ImageFeatures.of(model.session(), model.pixels(image));
         }
 
         int run() throws IOException {
@@ -211,19 +216,19 @@ public final class AblationRunner {
                 appended++;
             }
             for (AblationTask task : tasksOf(item)) {
-                for (String set : settings.sets()) {
-                    if (!run.isDone(ExperimentRecord.key(AblationRecord.KIND, item.id(), task.label(), set))) {
-                        run.append(ablationRecord(task, set));
-                        appended++;
-                    }
+                List<String> missing = settings.sets().stream().filter(set -> !run.isDone(
+                        ExperimentRecord.key(AblationRecord.KIND, item.id(), task.label(), set))).toList();
+                if (missing.isEmpty()) {
+                    continue;
+                }
+                List<int[]> visual = missing.stream().map(set -> AblationSets.positions(set, evidence())).toList();
+                for (AblationRecord r : ablate(model, features, prompt(task), item.id(), item.record().object(),
+                        missing, visual, mean, baseline(task), settings.batch())) {
+                    run.append(r);
+                    appended++;
                 }
             }
             return appended;
-        }
-
-        private AblationRecord ablationRecord(AblationTask task, String set) {
-            return ablate(model, pixels, prepared(task), prompt(task), item.id(), item.record().object(), set,
-                    AblationSets.positions(set, evidence()), mean, baseline(task));
         }
 
         /**
@@ -231,11 +236,12 @@ public final class AblationRunner {
          * the crop with noise in the object cells; polling on both is recorded and does not filter.
          */
         private FilterRecord filterRecord() {
-            NamedTensor masked = model.pixels(NoiseMask.apply(image, item.record(), context.seed()));
+            ImageFeatures masked = ImageFeatures.of(model.session(),
+                    model.pixels(NoiseMask.apply(image, item.record(), context.seed())));
             AblationTask.Outcome clean = baseline(AblationTask.GENERATIVE);
-            AblationTask.Outcome noisy = AblationTask.answer(model, masked, prompt(AblationTask.GENERATIVE), List.of());
+            AblationTask.Outcome noisy = clean(masked, AblationTask.GENERATIVE);
             Answer cleanPolling = baseline(AblationTask.POLLING).answer();
-            Answer noisyPolling = AblationTask.answer(model, masked, prompt(AblationTask.POLLING), List.of()).answer();
+            Answer noisyPolling = clean(masked, AblationTask.POLLING).answer();
             return new FilterRecord(item.id(), item.record().object(), clean.answer(), noisy.answer(),
                     clean.correct(), noisy.correct(), cleanPolling, noisyPolling);
         }
@@ -246,24 +252,12 @@ public final class AblationRunner {
         }
 
         private AblationTask.Outcome baseline(AblationTask task) {
-            return baselines.computeIfAbsent(task, t -> AblationTask.answer(model, pixels, prepared(t), prompt(t),
-                    List.of()));
+            return baselines.computeIfAbsent(task, t -> clean(features, t));
         }
 
-        /**
-         * The task's prompt with the image and embeddings computed once, for one-token answers (VQA, paper
-         * polling); null where the answer is decoded.
-         */
-        private PreparedPrompt prepared(AblationTask task) {
-            boolean oneToken = task == AblationTask.VQA
-                    || (task == AblationTask.POLLING && model.fidelity() == Fidelity.PAPER);
-            return oneToken ? prepared.computeIfAbsent(task, t -> PreparedPrompt.of(model.session(), pixels,
-                    new long[][] {prompt(t).sequence().ids()})) : null;
-        }
-
-        /** Releases the prepared prompts of the image. */
-        void close() {
-            prepared.values().forEach(PreparedPrompt::close);
+        /** The task's answer on {@code image} without interventions. */
+        private AblationTask.Outcome clean(ImageFeatures image, AblationTask task) {
+            return AblationTask.answers(model, image, prompt(task), List.of(List.of()), 1).get(0);
         }
 
         /** The sets' evidence, computed once and only what the image's missing records need. */
@@ -272,11 +266,19 @@ public final class AblationRunner {
                 List<String> missing = settings.sets().stream().filter(this::anyTaskMissing).toList();
                 Sequence polling = prompt(AblationTask.POLLING).sequence();
                 DatasetRecord r = item.record();
-                int visualTokens = polling.visualTokens();
+                boolean norms = AblationSets.needsNorms(missing);
+                boolean gradients = AblationSets.needsGradients(missing);
+                int[] register = null;
+                float[] scores = null;
+                if (norms || gradients) {
+                    try (PreparedPrompt prepared = PreparedPrompt.of(model.session(), features,
+                            new long[][] {polling.ids()})) {
+                        register = norms ? register(polling, prepared.inputsEmbeds()) : null;
+                        scores = gradients ? gradientScores(polling, prepared) : null;
+                    }
+                }
                 evidence = new AblationSets.ImageEvidence(item.id(), r.objectCells(), r.buffer1(), r.buffer2(),
-                        AblationSets.needsNorms(missing) ? register(polling) : null,
-                        AblationSets.needsGradients(missing) ? gradientScores(polling) : null, visualTokens,
-                        context.seed());
+                        register, scores, polling.visualTokens(), context.seed());
             }
             return evidence;
         }
@@ -286,16 +288,10 @@ public final class AblationRunner {
                     item.id(), t.label(), set)));
         }
 
-        /** Register tokens from the norms of the LM input embeddings at the visual positions. */
-        private int[] register(Sequence seq) {
+        /** Register tokens from the norms of the prompt's LM input embeddings at the visual positions. */
+        private int[] register(Sequence seq, float[] embeds) {
             int d = model.manifest().dims().dModel();
-            try (Forward.Prefill prefill = Forward.Prefill.plain(model.session(), pixels, new long[][] {seq.ids()})) {
-                OnnxTensor embeds = prefill.inputsEmbeds();
-                FloatBuffer fb = embeds.getFloatBuffer();
-                float[] all = new float[fb.remaining()];
-                fb.get(all);
-                return RegisterTokens.select(RegisterTokens.norms(all, seq.start(), seq.visualTokens(), d));
-            }
+            return RegisterTokens.select(RegisterTokens.norms(embeds, seq.start(), seq.visualTokens(), d));
         }
 
         /**
@@ -303,15 +299,15 @@ public final class AblationRunner {
          * mean vector (code: one position past the image too), alpha = linspace(0, 1, 50), score = sum of
          * |attribution| over the hidden dimension; returns the score of each visual token.
          */
-        private float[] gradientScores(Sequence seq) {
+        private float[] gradientScores(Sequence seq, PreparedPrompt prepared) {
             int extra = model.fidelity() == Fidelity.CODE && seq.start() + seq.visualTokens() < seq.length() ? 1 : 0;
             int[] baselinePositions = java.util.stream.IntStream.range(seq.start(),
                     seq.start() + seq.visualTokens() + extra).toArray();
-            IntegratedGradients.Result r = IntegratedGradients.run(model.session(), pixels, seq.ids(),
+            IntegratedGradients.Result r = IntegratedGradients.run(model.session(), prepared,
                     new IntegratedGradients.Baseline(mean, baselinePositions),
                     new IntegratedGradients.Target(gradientTarget, null, -1),
                     new IntegratedGradients.Options(IG_STEPS, IntegratedGradients.Rule.LINSPACE,
-                            IntegratedGradients.Reduce.ABSSUM, settings.gradientBatch()));
+                            IntegratedGradients.Reduce.ABSSUM, settings.batch()));
             return Arrays.copyOfRange(r.scores(), seq.start(), seq.start() + seq.visualTokens());
         }
     }

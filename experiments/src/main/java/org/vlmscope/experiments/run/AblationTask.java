@@ -1,14 +1,14 @@
 package org.vlmscope.experiments.run;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import org.vlmscope.core.BadArgumentException;
-import org.vlmscope.core.SafetensorsWriter.NamedTensor;
 import org.vlmscope.experiments.metrics.SuccessRules;
 import org.vlmscope.experiments.records.Answer;
 import org.vlmscope.runtime.intervene.Intervention;
-import org.vlmscope.runtime.run.PreparedPrompt;
+import org.vlmscope.runtime.run.ImageFeatures;
 import org.vlmscope.runtime.text.PromptTemplates.Fidelity;
 import org.vlmscope.runtime.text.PromptTemplates.Variant;
 import org.vlmscope.runtime.text.Sequence;
@@ -78,43 +78,41 @@ public enum AblationTask {
                 generationLimit);
     }
 
-    /** Runs the prompt on the image under {@code interventions} and judges the answer by the model's fidelity. */
-    public static Outcome answer(ExperimentModel model, NamedTensor pixels, Prompt p,
-                                 List<Intervention> interventions) {
-        return answer(model, pixels, null, p, interventions);
+    /**
+     * The prompt about an image (its features computed once) answered under each of {@code conditions}, at most
+     * {@code batch} conditions per decoder call, each answer judged by the model's fidelity; in the order given.
+     */
+    public static List<Outcome> answers(ExperimentModel model, ImageFeatures image, Prompt p,
+                                        List<List<Intervention>> conditions, int batch) {
+        List<Outcome> out = new ArrayList<>();
+        for (int from = 0; from < conditions.size(); from += batch) {
+            List<List<Intervention>> rows = conditions.subList(from, Math.min(conditions.size(), from + batch));
+            out.addAll(answer(model, image, p, rows));
+        }
+        return out;
     }
 
-    /**
-     * As above; a one-token answer is read from {@code prepared} (the prompt's image and embeddings computed once)
-     * when it is not null, so that only the decoder runs.
-     */
-    public static Outcome answer(ExperimentModel model, NamedTensor pixels, PreparedPrompt prepared, Prompt p,
-                                 List<Intervention> interventions) {
+    /** One batch of conditions: the rows of one decoding, or of one forward pass for a one-token answer. */
+    private static List<Outcome> answer(ExperimentModel model, ImageFeatures image, Prompt p,
+                                        List<List<Intervention>> rows) {
         Fidelity f = model.fidelity();
         long[] ids = p.sequence().ids();
         return switch (p.task()) {
-            case GENERATIVE -> {
-                Answer a = generated(model,
-                        PromptProbe.generate(model, pixels, ids, interventions, p.generationLimit()));
-                yield new Outcome(a, SuccessRules.generative(f, p.object().object(), p.text(), a.text()));
-            }
-            case POLLING -> {
-                Answer a = f == Fidelity.CODE
-                        ? generated(model, PromptProbe.generate(model, pixels, ids, interventions, CODE_POLLING_TOKENS))
-                        : next(model, nextToken(model, pixels, prepared, ids, interventions));
-                yield new Outcome(a, SuccessRules.polling(f, a, p.yesToken()));
-            }
-            case VQA -> {
-                Answer a = next(model, nextToken(model, pixels, prepared, ids, interventions));
-                yield new Outcome(a, SuccessRules.vqa(f, a, p.object().text(), p.object().id()));
-            }
+            case GENERATIVE -> PromptProbe.generate(model, image, ids, rows, p.generationLimit()).stream()
+                    .map(t -> generated(model, t))
+                    .map(a -> new Outcome(a, SuccessRules.generative(f, p.object().object(), p.text(), a.text())))
+                    .toList();
+            case POLLING -> (f == Fidelity.CODE
+                    ? PromptProbe.generate(model, image, ids, rows, CODE_POLLING_TOKENS).stream()
+                            .map(t -> generated(model, t))
+                    : PromptProbe.next(model, image, ids, rows).stream().map(n -> next(model, n.token())))
+                    .map(a -> new Outcome(a, SuccessRules.polling(f, a, p.yesToken())))
+                    .toList();
+            case VQA -> PromptProbe.next(model, image, ids, rows).stream()
+                    .map(n -> next(model, n.token()))
+                    .map(a -> new Outcome(a, SuccessRules.vqa(f, a, p.object().text(), p.object().id())))
+                    .toList();
         };
-    }
-
-    private static long nextToken(ExperimentModel model, NamedTensor pixels, PreparedPrompt prepared, long[] ids,
-                                  List<Intervention> interventions) {
-        return (prepared != null ? PromptProbe.next(prepared, interventions)
-                : PromptProbe.next(model, pixels, ids, interventions)).token();
     }
 
     private static Answer generated(ExperimentModel model, long[] tokens) {

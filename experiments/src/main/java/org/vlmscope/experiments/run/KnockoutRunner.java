@@ -24,9 +24,9 @@ import org.vlmscope.runtime.text.PromptTemplates.Variant;
 import org.vlmscope.runtime.text.Sequence;
 
 /**
- * The attention-knockout experiment (Table 2): per curated question (the first of each image), the VQA prompt's
- * next token clean and with each scenario's edges blocked in each layer window, one {@link KnockoutRecord} per
- * scenario and window with the correct token's probability before and after. Images wrong at baseline are run
+ * The attention-knockout experiment (Table 2): per curated image, its first question ({@link VqaQuestions}), the
+ * VQA prompt's next token clean and with each scenario's edges blocked in each layer window, one
+ * {@link KnockoutRecord} per scenario and window with the correct token's probability before and after. Images wrong at baseline are run
  * too (their records say {@code baseline_correct: false}, which Table 2 leaves out), so every record holds what
  * was measured.
  */
@@ -58,6 +58,7 @@ public final class KnockoutRunner {
         }
         Map<String, String> options = new LinkedHashMap<>();
         options.put("windows", settings.windowSpec());
+        options.put(VqaQuestions.OPTION, VqaQuestions.FIRST_PER_IMAGE);
         RunManifest manifest = context.manifest(RunManifest.KNOCKOUT, model, Map.of("vqa", inputs.questions()),
                 options);
         int appended = 0;

@@ -26,6 +26,7 @@ import org.vlmscope.runtime.image.ImageDecoder;
 import org.vlmscope.runtime.image.RgbImage;
 import org.vlmscope.runtime.intervene.LensRequest;
 import org.vlmscope.runtime.run.Forward;
+import org.vlmscope.runtime.text.PromptTemplates.Fidelity;
 import org.vlmscope.runtime.text.PromptTemplates.Variant;
 import org.vlmscope.runtime.text.Sequence;
 
@@ -42,10 +43,12 @@ public final class LensRunner {
     /** Tokens kept per position (EXPERIMENTS.md: k = 5). */
     public static final int TOP_K = 5;
     /**
-     * The in-graph lens applies the final norm once at every layer, the paper's reading, in both fidelities; the
-     * paper's code norms the last layer twice, which the lens pass cannot do. run.json says which was computed.
+     * How the lens applied the final norm, as run.json records it: once at every layer (paper), or twice at the last
+     * layer (code: Hugging Face's last hidden state is already normed and the paper's code norms it again).
      */
-    static final String FINAL_NORM = "once";
+    static String finalNorm(Fidelity fidelity) {
+        return fidelity == Fidelity.CODE ? "twice at the last layer" : "once";
+    }
 
     public record Inputs(Path dataset, Path images) {
     }
@@ -62,7 +65,8 @@ public final class LensRunner {
             objects.put(u.item().imageId(), ExperimentImages.check(u.item(), inputs.dataset(), inputs.images(), model));
         }
         RunManifest manifest = context.manifest(RunManifest.LOGIT_LENS, model, Map.of("dataset", inputs.dataset()),
-                Map.of("match_rule", rule.toString(), "top_k", Integer.toString(TOP_K), "final_norm", FINAL_NORM));
+                Map.of("match_rule", rule.toString(), "top_k", Integer.toString(TOP_K), "final_norm",
+                        finalNorm(model.fidelity())));
         int appended = 0;
         try (ExperimentRun run = ExperimentRun.open(context.results(), manifest)) {
             ExperimentRun.Plan<DatasetRecord> plan = run.plan(kept, context.selection(),
@@ -94,7 +98,7 @@ public final class LensRunner {
      */
     public static LensSidecar sidecar(ExperimentModel model, NamedTensor pixels, Sequence seq, String imageId) {
         Map<String, NamedTensor> out = Forward.run(model.session(), pixels, new long[][] {seq.ids()}, List.of(),
-                new LensRequest(TOP_K, List.of()), Forward.Logits.LAST);
+                new LensRequest(TOP_K, List.of(), model.fidelity() == Fidelity.CODE), Forward.Logits.LAST);
         NamedTensor ids = out.get(GraphNames.LENS_TOP_IDS);
         float[] probs = out.get(GraphNames.LENS_TOP_PROBS).toFloatArray();
         LongBuffer idBuffer = ids.data().duplicate().order(ByteOrder.LITTLE_ENDIAN).asLongBuffer();

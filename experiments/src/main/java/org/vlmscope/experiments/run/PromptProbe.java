@@ -2,6 +2,8 @@ package org.vlmscope.experiments.run;
 
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.vlmscope.core.SafetensorsWriter.NamedTensor;
@@ -9,12 +11,14 @@ import org.vlmscope.core.vocab.GraphNames;
 import org.vlmscope.runtime.intervene.Intervention;
 import org.vlmscope.runtime.run.Forward;
 import org.vlmscope.runtime.run.Greedy;
+import org.vlmscope.runtime.run.ImageFeatures;
 import org.vlmscope.runtime.run.PreparedPrompt;
 
 /**
  * The two measurements every experiment makes on one prompt, under interventions, exactly as {@code vlmscope run}
  * makes them: the next token after the prompt (one forward pass; its last-position logits kept for
- * probabilities) and greedy decoding with the KV cache.
+ * probabilities) and greedy decoding with the KV cache. From an image's features computed once, several
+ * conditions of one prompt run as the rows of one batch.
  */
 public final class PromptProbe {
     private PromptProbe() {
@@ -36,14 +40,7 @@ public final class PromptProbe {
         }
     }
 
-    /** One forward pass over {@code ids} (placeholder expanded) and the image, unembedding the last position only. */
-    public static NextToken next(ExperimentModel model, NamedTensor pixels, long[] ids,
-                                 List<Intervention> interventions) {
-        return nextOf(Forward.run(model.session(), pixels, new long[][] {ids}, interventions, null,
-                Forward.Logits.LAST).get(GraphNames.LOGITS));
-    }
-
-    /** As above on a prompt whose image and embeddings were computed once: the decoder alone runs. */
+    /** The next token of a prompt whose image and embeddings were computed once: the decoder alone runs. */
     public static NextToken next(PreparedPrompt prompt, List<Intervention> interventions) {
         return nextOf(prompt.run(interventions, null, Forward.Logits.LAST));
     }
@@ -53,12 +50,33 @@ public final class PromptProbe {
         return nextOf(result.get(GraphNames.LOGITS));
     }
 
+    /**
+     * The next token of {@code ids} about an image whose features were computed once, under each condition: the
+     * conditions are the rows of one decoder call.
+     */
+    public static List<NextToken> next(ExperimentModel model, ImageFeatures image, long[] ids,
+                                       List<List<Intervention>> conditions) {
+        try (PreparedPrompt rows = PreparedPrompt.of(model.session(), image, repeated(ids, conditions.size()))) {
+            NamedTensor logits = rows.runRows(conditions, Forward.Logits.LAST).get(GraphNames.LOGITS);
+            List<NextToken> out = new ArrayList<>();
+            for (int b = 0; b < conditions.size(); b++) {
+                out.add(nextOf(logits, b));
+            }
+            return out;
+        }
+    }
+
     private static NextToken nextOf(NamedTensor logits) {
+        return nextOf(logits, 0);
+    }
+
+    /** Row {@code row}'s last-position logits and their argmax (the first on ties). */
+    private static NextToken nextOf(NamedTensor logits, int row) {
         int seq = (int) logits.shape()[1];
         int vocab = (int) logits.shape()[2];
         FloatBuffer all = logits.data().duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
         float[] last = new float[vocab];
-        all.position((seq - 1) * vocab);
+        all.position((row * seq + seq - 1) * vocab);
         all.get(last);
         int best = 0;
         for (int i = 1; i < vocab; i++) {
@@ -69,10 +87,19 @@ public final class PromptProbe {
         return new NextToken(best, last);
     }
 
-    /** Greedy decoding of up to {@code maxNewTokens}, stopping at the model's end ids (which stay in the result). */
-    public static long[] generate(ExperimentModel model, NamedTensor pixels, long[] ids,
-                                  List<Intervention> interventions, int maxNewTokens) {
-        return Greedy.run(model.session(), pixels, new long[][] {ids}, maxNewTokens, model.endIds(), interventions)
-                .tokens()[0];
+    /**
+     * Greedy decoding of up to {@code maxNewTokens} of {@code ids} about an image whose features were computed once,
+     * under each condition (the rows of one decoding), stopping at the model's end ids (which stay in the result).
+     */
+    public static List<long[]> generate(ExperimentModel model, ImageFeatures image, long[] ids,
+                                        List<List<Intervention>> conditions, int maxNewTokens) {
+        return List.of(Greedy.run(model.session(), image, repeated(ids, conditions.size()), maxNewTokens,
+                model.endIds(), conditions).tokens());
+    }
+
+    private static long[][] repeated(long[] ids, int rows) {
+        long[][] out = new long[rows][];
+        Arrays.fill(out, ids);
+        return out;
     }
 }

@@ -11,9 +11,18 @@ import org.vlmscope.experiments.dataset.VqaSet;
 
 /**
  * The curated questions as the runners use them: one question per image, the first of its list
- * ({@code question_index} 0), since records are keyed by image.
+ * ({@code question_index} 0). That is the paper's protocol: its curated set is 100 images with one specific question
+ * each (section 3; {@code clean_questions.json} lists exactly one question for each of them), and its tables count
+ * images (EXPERIMENTS.md: % decrease over the images correct at baseline). A question file with several questions
+ * per image (a scene set's) is read the same way: the image's first question is asked, the others are not, and
+ * run.json says so ({@link #OPTION}).
  */
 public final class VqaQuestions {
+    /** The run.json option that records which of an image's questions the run asks. */
+    public static final String OPTION = "vqa_questions";
+    /** Its value: the first question of each image. */
+    public static final String FIRST_PER_IMAGE = "first-per-image";
+
     private VqaQuestions() {
     }
 

@@ -21,8 +21,12 @@ import org.vlmscope.graph.blocks.RmsNorm;
  * {@code lens.top_logits}, {@code lens.top_probs} [rows, batch, seq, k] and, for requested token ids,
  * {@code lens.target_probs} [rows, batch, seq, targets]. Each row's [batch, seq, vocab] logits are consumed
  * inside the graph; no full-vocabulary tensor is ever an output.
+ * <p>
+ * With {@code lastRowNormedTwice} the last row is {@code lm_head(norm(norm(x)))}: what the paper's code computes,
+ * because Hugging Face's last hidden state already has the final norm applied and the code norms every hidden state
+ * again. Every other row is unchanged.
  */
-public record LogitLens(int k, List<Long> targets) implements Pass {
+public record LogitLens(int k, List<Long> targets, boolean lastRowNormedTwice) implements Pass {
     public static final String TOP_IDS = GraphNames.LENS_TOP_IDS;
     public static final String TOP_LOGITS = GraphNames.LENS_TOP_LOGITS;
     public static final String TOP_PROBS = GraphNames.LENS_TOP_PROBS;
@@ -37,6 +41,11 @@ public record LogitLens(int k, List<Long> targets) implements Pass {
         }
     }
 
+    /** The lens that applies the final norm once at every row. */
+    public LogitLens(int k, List<Long> targets) {
+        this(k, targets, false);
+    }
+
     @Override
     public String name() {
         return "logit_lens";
@@ -48,6 +57,10 @@ public record LogitLens(int k, List<Long> targets) implements Pass {
         Map<String, Object> d = new java.util.LinkedHashMap<>();
         d.put("k", k);
         d.put("targets", targets);
+        // Only when set, so the variants of the once-normed lens keep the identity they were cached under.
+        if (lastRowNormedTwice) {
+            d.put("last_row_normed_twice", true);
+        }
         return d;
     }
 
@@ -94,9 +107,11 @@ public record LogitLens(int k, List<Long> targets) implements Pass {
         List<Value> logits = new ArrayList<>();
         List<Value> probs = new ArrayList<>();
         List<Value> targetProbs = new ArrayList<>();
-        for (String row : rows) {
-            Value normed = RmsNorm.normalized(ops, graph.require(row), eps, compute, null);
-            Value h = ops.op("Mul").in(normed, normWeight).out();
+        for (int r = 0; r < rows.size(); r++) {
+            Value h = finalNorm(ops, graph.require(rows.get(r)), normWeight, eps, compute);
+            if (lastRowNormedTwice && r == rows.size() - 1) {
+                h = finalNorm(ops, h, normWeight, eps, compute);
+            }
             Value rowLogits = ops.op("MatMul").in(h, unembed).out();
             if (compute != DataType.FLOAT) {
                 rowLogits = ops.op("Cast").in(rowLogits).attr("to", (long) DataType.FLOAT_VALUE).out();
@@ -120,6 +135,11 @@ public record LogitLens(int k, List<Long> targets) implements Pass {
                     TensorType.of(DataType.FLOAT, rows.size(), "batch", "sequence", targets.size()));
         }
         SurgeryLog.record(model, this);
+    }
+
+    /** The model's final RMSNorm: x / sqrt(mean(x^2) + eps), times the norm weight. */
+    private static Value finalNorm(Ops ops, Value x, Value weight, double eps, DataType compute) {
+        return ops.op("Mul").in(RmsNorm.normalized(ops, x, eps, compute, null), weight).out();
     }
 
     /** log(sum(exp(x))) over the last axis, kept as [batch, seq, 1], stable by subtracting the maximum. */

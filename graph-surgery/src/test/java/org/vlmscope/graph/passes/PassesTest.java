@@ -1,6 +1,7 @@
 package org.vlmscope.graph.passes;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -186,6 +187,8 @@ class PassesTest {
                 .map(Value::name).toList(), "no copy of the norm weight");
 
         assertError(() -> new LogitLens(3, List.of()).apply(m), "already has a lens");
+        assertNotEquals(new LogitLens(3, List.of()).describe(), new LogitLens(3, List.of(), true).describe(),
+                "the lens that norms its last row twice is another variant");
         assertError(() -> new LogitLens(11, List.of()).apply(toy()), "exceeds the vocabulary size 10");
         assertError(() -> new LogitLens(2, List.of(10L)).apply(toy()), "target token 10");
     }

@@ -18,6 +18,7 @@ import org.vlmscope.runtime.image.VisionInput;
 import org.vlmscope.runtime.intervene.Positions;
 import org.vlmscope.runtime.run.DecoderInputs;
 import org.vlmscope.runtime.run.Forward;
+import org.vlmscope.runtime.run.PreparedPrompt;
 import org.vlmscope.runtime.session.ModelSession;
 import org.vlmscope.runtime.session.OrtTensors;
 
@@ -119,21 +120,41 @@ public final class IntegratedGradients {
     /** As above for the images of any family (their pixel values and, where each has its own grid, the grids). */
     public static Result run(ModelSession session, VisionInput vision, long[] inputIds, Baseline baseline,
                              Target target, Options options) {
+        checkFloat32(session);
+        try (Forward.Prefill prefill = Forward.Prefill.plain(session, vision, new long[][] {inputIds})) {
+            return run(session, floats(prefill.inputsEmbeds()), prefill.length(), prefill.promptPositions(), baseline,
+                    target, options);
+        }
+    }
+
+    /** As above on a one-row prompt whose image and embeddings were computed already. */
+    public static Result run(ModelSession session, PreparedPrompt prompt, Baseline baseline, Target target,
+                             Options options) {
+        checkFloat32(session);
         int d = session.manifest().dims().dModel();
-        int vocab = session.manifest().dims().vocab();
+        float[] x = prompt.inputsEmbeds();
+        if (x.length != (long) prompt.length() * d) {
+            throw new BadArgumentException("integrated gradients attribute one prompt; the prepared prompt has "
+                    + x.length / ((long) prompt.length() * d) + " rows");
+        }
+        return run(session, x, prompt.length(), prompt.positions(), baseline, target, options);
+    }
+
+    private static void checkFloat32(ModelSession session) {
         if (session.computeType() != DType.F32) {
             throw new VlmscopeException("integrated gradients run on fp32 exports; " + session.dir() + " is "
                     + session.manifest().dtype());
         }
-        float[] x;
-        int seq;
-        // The prompt's position ids (one row), for every point of the path: the embeddings change, the positions not.
-        long[][][] positions;
-        try (Forward.Prefill prefill = Forward.Prefill.plain(session, vision, new long[][] {inputIds})) {
-            x = floats(prefill.inputsEmbeds());
-            seq = prefill.length();
-            positions = prefill.promptPositions();
-        }
+    }
+
+    /**
+     * Integrated gradients from the prompt's input embeddings {@code x} [seq, d_model] at its position ids
+     * {@code positions} (one row), which every point of the path keeps: the embeddings change, the positions not.
+     */
+    private static Result run(ModelSession session, float[] x, int seq, long[][][] positions, Baseline baseline,
+                              Target target, Options options) {
+        int d = session.manifest().dims().dModel();
+        int vocab = session.manifest().dims().vocab();
         int position = target.position() < 0 ? seq - 1 : target.position();
         Positions.check(new int[] {position}, seq, "target");
         checkToken(target.token(), vocab);

@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.vlmscope.core.BadArgumentException;
 import org.vlmscope.core.DType;
 import org.vlmscope.core.ModelManifest;
 import org.vlmscope.core.SafetensorsWriter.NamedTensor;
@@ -143,9 +144,26 @@ public final class Forward {
         /** {@code newTokens}: how many tokens decoding may add after the prompt (0 for a single forward pass). */
         static Prefill run(ModelSession session, InterventionPlan plan, VisionInput vision, long[][] inputIds,
                            int newTokens, Map<String, NamedTensor> hooks) {
+            return run(session, plan, vision, null, inputIds, newTokens, hooks);
+        }
+
+        /** As above with the image's features computed already: the vision graph does not run. */
+        static Prefill run(ModelSession session, InterventionPlan plan, ImageFeatures image, long[][] inputIds,
+                           int newTokens, Map<String, NamedTensor> hooks) {
+            List<String> visionPatches = plan.patchedHooks(GraphNames.VISION);
+            if (!visionPatches.isEmpty()) {
+                throw new BadArgumentException("the image's features are computed once, without patches; the patch "
+                        + "of " + visionPatches.get(0) + " changes the vision graph: run it from the pixels");
+            }
+            return run(session, plan, null, image, inputIds, newTokens, hooks);
+        }
+
+        private static Prefill run(ModelSession session, InterventionPlan plan, VisionInput vision,
+                                   ImageFeatures image, long[][] inputIds, int newTokens,
+                                   Map<String, NamedTensor> hooks) {
             Prefill p = new Prefill(session, plan);
             try {
-                p.build(vision, inputIds, newTokens, hooks);
+                p.build(vision, image, inputIds, newTokens, hooks);
                 return p;
             } catch (RuntimeException e) {
                 p.close();
@@ -186,43 +204,41 @@ public final class Forward {
             return plan;
         }
 
-        private void build(VisionInput vision, long[][] inputIds, int newTokens, Map<String, NamedTensor> hooks) {
+        /** From the pixels ({@code vision}), from features computed once ({@code image}), or text only (both null). */
+        private void build(VisionInput vision, ImageFeatures image, long[][] inputIds, int newTokens,
+                           Map<String, NamedTensor> hooks) {
             ModelManifest m = session.manifest();
             RuntimeFamily family = RuntimeFamilies.of(m);
             int rows = inputIds.length;
             if (rows == 0) {
                 throw new VlmscopeException("input_ids hold no rows");
             }
-            long[][] ids = family.expandImages(m, inputIds, vision);
-            int images = 0;
+            // Prompts about an image whose features exist are numbered and checked as if its pixels came once per row.
+            VisionInput images = image != null ? image.visionForRows(rows) : vision;
+            long[][] ids = family.expandImages(m, inputIds, images);
+            int count = 0;
             for (long[] row : ids) {
-                images += ImageTokens.count(row, m.imageTokenId());
+                count += ImageTokens.count(row, m.imageTokenId());
             }
-            if (images > 0 && vision == null) {
+            if (count > 0 && images == null) {
                 throw new VlmscopeException("input_ids contain the image token " + m.imageTokenId()
                         + " but no pixel_values were given");
             }
-            if (images == 0 && vision != null) {
-                throw new VlmscopeException("pixel_values were given but input_ids contain no image token (id "
-                        + m.imageTokenId() + ")");
+            if (count == 0 && images != null) {
+                throw new VlmscopeException((image != null ? "image features" : "pixel_values") + " were given but "
+                        + "input_ids contain no image token (id " + m.imageTokenId() + ")");
             }
-            family.checkVision(m, vision, ids);
+            family.checkVision(m, images, ids);
             batch = Batch.leftPadded(ids, m.padTokenId() != null ? m.padTokenId() : 0, family.positionIds(m),
-                    vision != null ? vision.grids() : List.of());
+                    images != null ? images.grids() : List.of());
             plan.checkKnockouts(batch.shortestRow() + newTokens);
             OnnxTensor features;
-            if (vision != null) {
-                Map<String, OnnxTensor> feeds = new HashMap<>();
-                for (NamedTensor t : family.visionFeeds(m, vision)) {
-                    feeds.put(t.name(), own(OrtTensors.toOrt(session.env(), t)));
-                }
-                try (OrtSession.Result r = runGraph(session, plan, batch, GraphNames.VISION, false, 0,
-                        m.dims().visualTokens() + 1, feeds)) {
-                    collect(session, GraphNames.VISION, r, hooks);
-                    NamedTensor raw = OrtTensors.fromOrt(GraphNames.IMAGE_FEATURES,
-                            (OnnxTensor) r.get(GraphNames.IMAGE_FEATURES).orElseThrow());
-                    features = own(OrtTensors.toOrt(session.env(), family.imageFeatures(m, raw, batch.ids)));
-                }
+            if (image != null) {
+                hooks.putAll(image.hooks());
+                features = own(OrtTensors.toOrt(session.env(), family.imageFeatures(m, image.forRows(rows), batch.ids)));
+            } else if (vision != null) {
+                NamedTensor raw = vision(session, plan, vision, hooks);
+                features = own(OrtTensors.toOrt(session.env(), family.imageFeatures(m, raw, batch.ids)));
             } else {
                 features = own(emptyFeatures(session, rows));
             }
@@ -253,6 +269,30 @@ public final class Forward {
             if (decoderInputs != null) {
                 decoderInputs.close();
             }
+        }
+    }
+
+    /**
+     * The vision graph on {@code vision} (checked by its family against the prompts) under the plan's vision
+     * patches: image_features as the graph returns them, its exposed hooks added to {@code hooks}.
+     */
+    static NamedTensor vision(ModelSession session, InterventionPlan plan, VisionInput vision,
+                              Map<String, NamedTensor> hooks) {
+        ModelManifest m = session.manifest();
+        Map<String, OnnxTensor> feeds = new HashMap<>();
+        try {
+            for (NamedTensor t : RuntimeFamilies.of(m).visionFeeds(m, vision)) {
+                feeds.put(t.name(), OrtTensors.toOrt(session.env(), t));
+            }
+            // A vision patch covers the image's own token count, whatever the prompt: no batch of prompts is needed.
+            try (OrtSession.Result r = runGraph(session, plan, null, GraphNames.VISION, false, 0,
+                    m.dims().visualTokens() + 1, feeds)) {
+                collect(session, GraphNames.VISION, r, hooks);
+                return OrtTensors.fromOrt(GraphNames.IMAGE_FEATURES,
+                        (OnnxTensor) r.get(GraphNames.IMAGE_FEATURES).orElseThrow());
+            }
+        } finally {
+            feeds.values().forEach(OnnxTensor::close);
         }
     }
 

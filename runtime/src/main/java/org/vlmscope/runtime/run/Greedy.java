@@ -62,45 +62,71 @@ public final class Greedy {
                                  Set<Long> eos, List<Intervention> interventions, LensRequest lens,
                                  Map<String, NamedTensor> prompt) {
         checkBudget(session, vision, inputIds, maxNewTokens);
-        int batch = inputIds.length;
-        int vocab = session.manifest().dims().vocab();
-        long[][] tokens = new long[batch][maxNewTokens];
-        float[][][] stepLogits = new float[batch][maxNewTokens][];
-        int[] produced = new int[batch];
-        boolean[] done = new boolean[batch];
         // The prompt's logits are needed at every position only when the caller asked for the prompt's outputs.
         InterventionPlan plan = new InterventionPlan(session, interventions, lens, prompt == null);
         Map<String, NamedTensor> promptOutputs = prompt != null ? prompt : new LinkedHashMap<>();
         try (Forward.Prefill prefill = Forward.Prefill.run(session, plan, vision, inputIds, maxNewTokens - 1,
                 promptOutputs)) {
-            Batch padded = prefill.batch();
-            long pad = session.manifest().padTokenId() != null ? session.manifest().padTokenId() : 0;
-            OrtSession.Result result = prefill.runDecoder();
-            if (prompt != null) {
-                Forward.collectDecoder(session, result, prompt);
-            }
-            try {
-                for (int step = 0; step < maxNewTokens; step++) {
-                    long[][] next = new long[batch][1];
-                    float[][] last = lastPositionLogits((OnnxTensor) result.get(GraphNames.LOGITS).orElseThrow(), batch, vocab);
-                    for (int b = 0; b < batch; b++) {
-                        next[b][0] = done[b] ? pad : argmax(last[b]);
-                        if (!done[b]) {
-                            stepLogits[b][produced[b]] = last[b];
-                            tokens[b][produced[b]++] = next[b][0];
-                            done[b] = eos.contains(next[b][0]);
-                        }
+            return decode(session, plan, prefill, maxNewTokens, eos, prompt);
+        }
+    }
+
+    /**
+     * Decoding of prompts about one image whose features were computed once ({@link ImageFeatures}): row b of
+     * {@code inputIds} runs under {@code perRow.get(b)} alone, so one call decodes several conditions of a prompt.
+     * Each row's result is what {@link #run(ModelSession, NamedTensor, long[][], int, Set, List)} gives for that
+     * row and its interventions.
+     */
+    public static Generation run(ModelSession session, ImageFeatures image, long[][] inputIds, int maxNewTokens,
+                                 Set<Long> eos, List<List<Intervention>> perRow) {
+        if (perRow.size() != inputIds.length) {
+            throw new BadArgumentException(perRow.size() + " lists of interventions for " + inputIds.length
+                    + " rows: expected one list per row");
+        }
+        checkBudget(session, image.visionForRows(inputIds.length), inputIds, maxNewTokens);
+        InterventionPlan plan = InterventionPlan.perRow(session, perRow, true);
+        try (Forward.Prefill prefill = Forward.Prefill.run(session, plan, image, inputIds, maxNewTokens - 1,
+                new LinkedHashMap<>())) {
+            return decode(session, plan, prefill, maxNewTokens, eos, null);
+        }
+    }
+
+    /** Greedy decoding from a built prefill; {@code prompt}, when not null, receives the prompt's decoder outputs. */
+    private static Generation decode(ModelSession session, InterventionPlan plan, Forward.Prefill prefill,
+                                     int maxNewTokens, Set<Long> eos, Map<String, NamedTensor> prompt) {
+        Batch padded = prefill.batch();
+        int batch = padded.size();
+        int vocab = session.manifest().dims().vocab();
+        long[][] tokens = new long[batch][maxNewTokens];
+        float[][][] stepLogits = new float[batch][maxNewTokens][];
+        int[] produced = new int[batch];
+        boolean[] done = new boolean[batch];
+        long pad = session.manifest().padTokenId() != null ? session.manifest().padTokenId() : 0;
+        OrtSession.Result result = prefill.runDecoder();
+        if (prompt != null) {
+            Forward.collectDecoder(session, result, prompt);
+        }
+        try {
+            for (int step = 0; step < maxNewTokens; step++) {
+                long[][] next = new long[batch][1];
+                float[][] last = lastPositionLogits((OnnxTensor) result.get(GraphNames.LOGITS).orElseThrow(), batch, vocab);
+                for (int b = 0; b < batch; b++) {
+                    next[b][0] = done[b] ? pad : argmax(last[b]);
+                    if (!done[b]) {
+                        stepLogits[b][produced[b]] = last[b];
+                        tokens[b][produced[b]++] = next[b][0];
+                        done[b] = eos.contains(next[b][0]);
                     }
-                    if (step == maxNewTokens - 1 || allDone(done)) {
-                        break;
-                    }
-                    OrtSession.Result stepResult = decodeStep(session, plan, padded, result, next);
-                    result.close();
-                    result = stepResult;
                 }
-            } finally {
+                if (step == maxNewTokens - 1 || allDone(done)) {
+                    break;
+                }
+                OrtSession.Result stepResult = decodeStep(session, plan, padded, result, next);
                 result.close();
+                result = stepResult;
             }
+        } finally {
+            result.close();
         }
         for (int b = 0; b < batch; b++) {
             tokens[b] = java.util.Arrays.copyOf(tokens[b], produced[b]);

@@ -38,7 +38,10 @@ final class InterventionPlan {
     static final String EMBEDDING_HOOK = HookName.residPre(0);
 
     private final ModelSession session;
+    /** Every intervention of the run: the graph variants are built for all of them. */
     private final List<Intervention> interventions;
+    /** Row b's own interventions in a batch of conditions; null when every row has all of them. */
+    private final List<List<Intervention>> perRow;
     private final LensRequest lens;
     /** Whether the prefill computes logits at the last position only (all rows end there: padding is on the left). */
     private final boolean lastLogitsOnly;
@@ -55,8 +58,30 @@ final class InterventionPlan {
 
     InterventionPlan(ModelSession session, List<Intervention> interventions, LensRequest lens, boolean lastLogitsOnly,
                      int startLayer) {
+        this(session, interventions, null, lens, lastLogitsOnly, startLayer);
+    }
+
+    /**
+     * A batch of conditions: row b of the batch runs under {@code perRow.get(b)} alone (patches of sequence hooks
+     * and knockouts; a vision patch has no row of its own and is refused).
+     */
+    static InterventionPlan perRow(ModelSession session, List<List<Intervention>> perRow, boolean lastLogitsOnly) {
+        List<Intervention> all = perRow.stream().flatMap(List::stream).toList();
+        InterventionPlan plan = new InterventionPlan(session, all, perRow.stream().map(List::copyOf).toList(), null,
+                lastLogitsOnly, 0);
+        List<String> vision = plan.patchedHooks(GraphNames.VISION);
+        if (!vision.isEmpty()) {
+            throw new BadArgumentException("conditions by row cannot patch " + vision.get(0) + ": the vision graph "
+                    + "sees the image, not the rows of prompts");
+        }
+        return plan;
+    }
+
+    private InterventionPlan(ModelSession session, List<Intervention> interventions, List<List<Intervention>> perRow,
+                             LensRequest lens, boolean lastLogitsOnly, int startLayer) {
         this.session = session;
         this.interventions = List.copyOf(interventions);
+        this.perRow = perRow;
         this.lens = lens;
         this.lastLogitsOnly = lastLogitsOnly;
         this.startLayer = startLayer;
@@ -76,11 +101,16 @@ final class InterventionPlan {
         return interventions.isEmpty() && lens == null;
     }
 
+    /** The hooks of {@code graph} that the interventions patch. */
+    List<String> patchedHooks(String graph) {
+        return patchedHooks().stream().filter(h -> session.graphOf(h).equals(graph)).toList();
+    }
+
     /** Passes for one graph at the prefill or at a decode step. */
     List<Pass> passes(String graph, boolean decode) {
         List<Pass> passes = new ArrayList<>();
         if (!decode) {
-            List<String> hooks = patchedHooks().keySet().stream().filter(h -> session.graphOf(h).equals(graph)).toList();
+            List<String> hooks = patchedHooks(graph);
             if (!hooks.isEmpty()) {
                 passes.add(new Patch(hooks));
             }
@@ -96,7 +126,7 @@ final class InterventionPlan {
                 passes.add(new AttentionBias(List.copyOf(layers)));
             }
             if (!decode && lens != null) {
-                passes.add(new LogitLens(lens.k(), lens.targets()));
+                passes.add(new LogitLens(lens.k(), lens.targets(), lens.lastRowNormedTwice()));
             }
             if (!decode && lastLogitsOnly) {
                 passes.add(new LogitPositions());
@@ -115,16 +145,14 @@ final class InterventionPlan {
     void feed(String graph, boolean decode, int past, int seq, Batch batch, Map<String, OnnxTensor> inputs,
               List<OnnxTensor> owned) {
         if (!decode) {
-            for (Map.Entry<String, List<Intervention>> e : patchedHooks().entrySet()) {
-                if (session.graphOf(e.getKey()).equals(graph)) {
-                    // Vision hooks have their own fixed token count (577 with CLS, 576 after selection) and are the
-                    // same for every row; sequence positions shift past each row's padding.
-                    boolean vision = graph.equals(GraphNames.VISION);
-                    int rows = vision ? (int) session.hookType(e.getKey()).shape().get(1).size() : seq;
-                    int[] offsets = vision ? new int[] {0} : batch.padding;
-                    int limit = vision ? rows : batch.shortestRow();
-                    feedPatch(e.getKey(), e.getValue(), rows, offsets, limit, inputs, owned);
-                }
+            for (String hook : patchedHooks(graph)) {
+                // Vision hooks have their own fixed token count (577 with CLS, 576 after selection) and are the
+                // same for every row; sequence positions shift past each row's padding.
+                boolean vision = graph.equals(GraphNames.VISION);
+                int rows = vision ? (int) session.hookType(hook).shape().get(1).size() : seq;
+                int[] offsets = vision ? new int[] {0} : batch.padding;
+                int limit = vision ? rows : batch.shortestRow();
+                feedPatch(hook, rows, offsets, limit, inputs, owned);
             }
         }
         if (graph.equals(GraphNames.DECODER)) {
@@ -137,16 +165,31 @@ final class InterventionPlan {
         }
     }
 
-    private TreeMap<String, List<Intervention>> patchedHooks() {
-        TreeMap<String, List<Intervention>> byHook = new TreeMap<>();
+    /** Row {@code r}'s interventions. */
+    private List<Intervention> of(int r) {
+        return perRow == null ? interventions : perRow.get(r);
+    }
+
+    /** The patches of {@code hook} among {@code list}. */
+    private static List<Intervention> patchesOf(String hook, List<Intervention> list) {
+        return list.stream().filter(i -> hook.equals(hookOf(i))).toList();
+    }
+
+    /** The hook an intervention patches (ablations patch the embedding hook); null for a knockout. */
+    private static String hookOf(Intervention i) {
+        return i instanceof Intervention.Ablation ? EMBEDDING_HOOK
+                : i instanceof Intervention.HookPatch p ? p.hook() : null;
+    }
+
+    /** Every patched hook, in name order. */
+    private TreeSet<String> patchedHooks() {
+        TreeSet<String> hooks = new TreeSet<>();
         for (Intervention i : interventions) {
-            String hook = i instanceof Intervention.Ablation ? EMBEDDING_HOOK
-                    : i instanceof Intervention.HookPatch p ? p.hook() : null;
-            if (hook != null) {
-                byHook.computeIfAbsent(hook, h -> new ArrayList<>()).add(i);
+            if (hookOf(i) != null) {
+                hooks.add(hookOf(i));
             }
         }
-        return byHook;
+        return hooks;
     }
 
     /**
@@ -173,23 +216,23 @@ final class InterventionPlan {
     }
 
     /** One patch input pair for {@code hook}: rows per {@code offsets} entry (a row's padding), positions below {@code limit}. */
-    private void feedPatch(String hook, List<Intervention> list, int seq, int[] offsets, int limit,
+    private void feedPatch(String hook, int seq, int[] offsets, int limit,
                            Map<String, OnnxTensor> inputs, List<OnnxTensor> owned) {
         long[] trailing = checkSequenceHook(hook);
         int width = (int) Arrays.stream(trailing).reduce(1, (a, b) -> a * b);
         int rows = offsets.length;
         float[] value = new float[rows * seq * width];
         float[] mask = new float[rows * seq];
-        for (Intervention i : list) {
-            int[] positions = i instanceof Intervention.Ablation a ? a.positions() : ((Intervention.HookPatch) i).positions();
-            float[] values = i instanceof Intervention.Ablation a ? a.vector() : ((Intervention.HookPatch) i).values();
-            Positions.check(positions, limit, "patch of " + hook + ":");
-            boolean single = values.length == width;
-            if (!single && values.length != (long) width * positions.length) {
-                throw new BadArgumentException("patch of " + hook + " needs a value of width " + width + " (one row for all "
-                        + "positions) or " + positions.length + " rows of width " + width + "; got " + values.length + " values");
-            }
-            for (int r = 0; r < rows; r++) {
+        for (int r = 0; r < rows; r++) {
+            for (Intervention i : patchesOf(hook, of(r))) {
+                int[] positions = i instanceof Intervention.Ablation a ? a.positions() : ((Intervention.HookPatch) i).positions();
+                float[] values = i instanceof Intervention.Ablation a ? a.vector() : ((Intervention.HookPatch) i).values();
+                Positions.check(positions, limit, "patch of " + hook + ":");
+                boolean single = values.length == width;
+                if (!single && values.length != (long) width * positions.length) {
+                    throw new BadArgumentException("patch of " + hook + " needs a value of width " + width + " (one row for all "
+                            + "positions) or " + positions.length + " rows of width " + width + "; got " + values.length + " values");
+                }
                 for (int n = 0; n < positions.length; n++) {
                     int at = r * seq + offsets[r] + positions[n];
                     System.arraycopy(values, single ? 0 : n * width, value, at * width, width);
@@ -215,13 +258,13 @@ final class InterventionPlan {
         int rows = batch.size();
         float blocked = BlockedScore.knockout(session.computeType());
         TreeMap<Integer, float[]> biases = new TreeMap<>();
-        for (Intervention i : interventions) {
-            if (!(i instanceof Intervention.Knockout k)) {
-                continue;
-            }
-            for (int layer : k.layers()) {
-                float[] bias = biases.computeIfAbsent(layer, l -> new float[rows * seq * total]);
-                for (int r = 0; r < rows; r++) {
+        for (int r = 0; r < rows; r++) {
+            for (Intervention i : of(r)) {
+                if (!(i instanceof Intervention.Knockout k)) {
+                    continue;
+                }
+                for (int layer : k.layers()) {
+                    float[] bias = biases.computeIfAbsent(layer, l -> new float[rows * seq * total]);
                     for (int to : k.to()) {
                         int q = batch.absolute(r, to);
                         if (q < past || q >= total) {

@@ -158,7 +158,8 @@ public final class OnnxFileRun {
                 new Feeds(this, inputs).add(request.interventions(), passes, feeds);
             }
             if (request.lens() != null) {
-                passes.add(new LogitLens(request.lens().k(), request.lens().targets()));
+                passes.add(new LogitLens(request.lens().k(), request.lens().targets(),
+                        request.lens().lastRowNormedTwice()));
             }
             passes.forEach(p -> p.apply(model));
         } catch (GraphException e) {

@@ -2,6 +2,7 @@ package org.vlmscope.runtime.run;
 
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtSession;
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -23,20 +24,22 @@ import org.vlmscope.runtime.session.OrtTensors;
  * One image and prompt taken through the vision tower and the embedding once, then run through the decoder under
  * any number of conditions: what an experiment does for each image (clean, ablated, knocked out, with the lens).
  * Every condition's result is what {@link Forward#run} returns for it, without recomputing the image. Conditions
- * that change the vision or embed graphs (a patch of a vision hook) need their own {@link Forward#run}.
+ * that change the vision or embed graphs (a patch of a vision hook) need their own {@link Forward#run}. Prompts
+ * made from {@link ImageFeatures} share one vision run between them; a prompt of several rows runs a batch of
+ * conditions in one decoder call ({@link #runRows}).
  */
 public final class PreparedPrompt implements AutoCloseable {
     private final ModelSession session;
     private final Forward.Prefill prefill;
     /** The vision and embed graphs' exposed hooks, the same for every condition. */
-    private final Map<String, NamedTensor> imageHooks = new LinkedHashMap<>();
+    private final Map<String, NamedTensor> imageHooks;
     /** The clean residual stream entering decoder layers, kept by {@link #runKeeping} for {@link #runFrom}. */
     private final Map<Integer, OnnxTensor> residuals = new TreeMap<>();
 
-    private PreparedPrompt(ModelSession session, VisionInput vision, long[][] inputIds) {
+    private PreparedPrompt(ModelSession session, Forward.Prefill prefill, Map<String, NamedTensor> imageHooks) {
         this.session = session;
-        this.prefill = Forward.Prefill.run(session, new InterventionPlan(session, List.of(), null), vision,
-                inputIds, 0, imageHooks);
+        this.prefill = prefill;
+        this.imageHooks = imageHooks;
     }
 
     /** Runs the vision and embed graphs for the prompt ({@link Forward#run}'s arguments). */
@@ -46,18 +49,70 @@ public final class PreparedPrompt implements AutoCloseable {
 
     /** As above for the images of any family. */
     public static PreparedPrompt of(ModelSession session, VisionInput vision, long[][] inputIds) {
-        return new PreparedPrompt(session, vision, inputIds);
+        Map<String, NamedTensor> hooks = new LinkedHashMap<>();
+        Forward.Prefill prefill = Forward.Prefill.run(session, new InterventionPlan(session, List.of(), null),
+                vision, inputIds, 0, hooks);
+        return new PreparedPrompt(session, prefill, hooks);
+    }
+
+    /**
+     * Runs the embed graph alone for prompts about an image whose features were computed once: every row of
+     * {@code inputIds} embeds the same image.
+     */
+    public static PreparedPrompt of(ModelSession session, ImageFeatures image, long[][] inputIds) {
+        Map<String, NamedTensor> hooks = new LinkedHashMap<>();
+        Forward.Prefill prefill = Forward.Prefill.run(session, new InterventionPlan(session, List.of(), null), image,
+                inputIds, 0, hooks);
+        return new PreparedPrompt(session, prefill, hooks);
     }
 
     /** The decoder under {@code interventions} (and the lens when set), logits as asked: {@link Forward#run}'s result. */
     public Map<String, NamedTensor> run(List<Intervention> interventions, LensRequest lens, Forward.Logits logits) {
+        return run(new InterventionPlan(session, decoderOnly(interventions), lens, logits == Forward.Logits.LAST));
+    }
+
+    /**
+     * A batch of conditions in one decoder call: row b of the prompt under {@code perRow.get(b)} alone. Each row of
+     * the outputs is what {@link #run} gives for that row's interventions on a prompt of that row alone.
+     */
+    public Map<String, NamedTensor> runRows(List<List<Intervention>> perRow, Forward.Logits logits) {
+        if (perRow.size() != prefill.batch().size()) {
+            throw new BadArgumentException(perRow.size() + " lists of interventions for a prompt of "
+                    + prefill.batch().size() + " rows: expected one list per row");
+        }
+        perRow.forEach(this::decoderOnly);
+        return run(InterventionPlan.perRow(session, perRow, logits == Forward.Logits.LAST));
+    }
+
+    /** The LM input embeddings of the prompt [rows, length, d_model] of a float32 export, as a flat copy. */
+    public float[] inputsEmbeds() {
+        FloatBuffer fb = prefill.inputsEmbeds().getFloatBuffer();
+        float[] out = new float[fb.remaining()];
+        fb.get(out);
+        return out;
+    }
+
+    /** The prompt's length: image placeholders expanded, padding included. */
+    public int length() {
+        return prefill.length();
+    }
+
+    /** The prompt's position ids [axes][rows][length], as the model family numbers them. */
+    public long[][][] positions() {
+        return prefill.promptPositions();
+    }
+
+    private List<Intervention> decoderOnly(List<Intervention> interventions) {
         for (Intervention i : interventions) {
             if (i instanceof Intervention.HookPatch p && !session.graphOf(p.hook()).equals(GraphNames.DECODER)) {
                 throw new BadArgumentException("a prepared prompt runs the decoder only; the patch of " + p.hook()
                         + " changes the " + session.graphOf(p.hook()) + " graph: run it with Forward.run");
             }
         }
-        InterventionPlan plan = new InterventionPlan(session, interventions, lens, logits == Forward.Logits.LAST);
+        return interventions;
+    }
+
+    private Map<String, NamedTensor> run(InterventionPlan plan) {
         Batch batch = prefill.batch();
         plan.checkKnockouts(batch.shortestRow());
         Map<String, NamedTensor> out = new LinkedHashMap<>(imageHooks);
