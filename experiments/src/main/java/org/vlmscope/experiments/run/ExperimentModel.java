@@ -38,7 +38,7 @@ public final class ExperimentModel implements AutoCloseable {
         this.tokenizer = tokenizer;
         this.fidelity = fidelity;
         this.processor = ClipImageProcessor.fromConfig(dir.resolve(ModelInput.PREPROCESSOR_CONFIG));
-        this.geometry = ImageGeometry.of(session.manifest());
+        this.geometry = ImageGeometry.of(dir);
     }
 
     /**
@@ -46,7 +46,7 @@ public final class ExperimentModel implements AutoCloseable {
      * before the session is built.
      */
     public static ExperimentModel open(Path dir, Device device, int threads, Fidelity fidelity) {
-        ImageGeometry.of(ModelManifest.read(dir));
+        ImageGeometry.of(dir);
         Tokenizer tokenizer = Tokenizer.load(dir);
         try {
             return new ExperimentModel(dir, ModelSession.open(dir, device, threads, List.of()), tokenizer, fidelity);

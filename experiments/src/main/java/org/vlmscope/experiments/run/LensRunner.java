@@ -129,9 +129,9 @@ public final class LensRunner {
         return model.tokenizer().hasToken(id) ? model.tokenizer().token(id) : "<id " + id + ">";
     }
 
-    /** The centre crop of the dataset record, as the model saw it. */
+    /** The part of the image the model saw: the record's centre crop, or the whole image when it has none. */
     static RgbImage crop(RgbImage image, DatasetRecord r) {
-        int[] crop = r.crop();
-        return image.pastedOnto(crop[2], crop[2], new int[3], -crop[0], -crop[1]);
+        int[] region = r.region();
+        return image.pastedOnto(region[2], region[3], new int[3], -region[0], -region[1]);
     }
 }
