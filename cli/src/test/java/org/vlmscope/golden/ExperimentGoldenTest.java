@@ -24,6 +24,7 @@ import org.vlmscope.experiments.run.LayerWindow;
 import org.vlmscope.experiments.run.ObjectToken;
 import org.vlmscope.exporter.ExportOptions;
 import org.vlmscope.exporter.Exporter;
+import org.vlmscope.runtime.image.VisionInput;
 import org.vlmscope.runtime.run.PreparedPrompt;
 import org.vlmscope.runtime.session.Device;
 import org.vlmscope.runtime.text.PromptTemplates.Fidelity;
@@ -48,7 +49,7 @@ class ExperimentGoldenTest {
             long target = f.manifest.path("target_token").path("id").asLong();
             ObjectToken object = new ObjectToken("t" + target, target, "t" + target, "t" + target);
             Sequence seq = new Sequence(f.inputIds(), 4, 576, 24);
-            var pixels = InterventionsGoldenTest.pixels(f);
+            var pixels = VisionInput.of(InterventionsGoldenTest.pixels(f));
             try (ExperimentModel m = ExperimentModel.open(model, Device.CPU, 1, Fidelity.PAPER);
                  PreparedPrompt prepared = PreparedPrompt.of(m.session(), pixels, new long[][] {seq.ids()})) {
                 // The runner's path: the image and embeddings computed once, the decoder per condition.

@@ -11,7 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.vlmscope.core.BadArgumentException;
-import org.vlmscope.core.SafetensorsWriter.NamedTensor;
 import org.vlmscope.core.VectorFile;
 import org.vlmscope.core.VlmscopeException;
 import org.vlmscope.experiments.dataset.DatasetFile;
@@ -24,6 +23,7 @@ import org.vlmscope.experiments.records.ExperimentRun;
 import org.vlmscope.experiments.records.FilterRecord;
 import org.vlmscope.experiments.records.RunManifest;
 import org.vlmscope.experiments.records.WorkUnit;
+import org.vlmscope.runtime.image.VisionInput;
 import org.vlmscope.runtime.attribution.IntegratedGradients;
 import org.vlmscope.runtime.image.ImageDecoder;
 import org.vlmscope.runtime.image.RgbImage;
@@ -140,7 +140,7 @@ public final class AblationRunner {
      * One record: the prompt answered with the visual tokens {@code visual} of set {@code set} replaced by
      * {@code mean} on the prefill, judged against the clean {@code baseline} of the same prompt.
      */
-    public static AblationRecord ablate(ExperimentModel model, NamedTensor pixels, PreparedPrompt prepared,
+    public static AblationRecord ablate(ExperimentModel model, VisionInput pixels, PreparedPrompt prepared,
                                         AblationTask.Prompt prompt, String imageId, String object, String set,
                                         int[] visual, float[] mean, AblationTask.Outcome baseline) {
         Sequence seq = prompt.sequence();
@@ -191,7 +191,7 @@ public final class AblationRunner {
         private final Item item;
         private final ExperimentRun run;
         private final RgbImage image;
-        private final NamedTensor pixels;
+        private final VisionInput pixels;
         private final Map<AblationTask, AblationTask.Prompt> prompts = new EnumMap<>(AblationTask.class);
         private final Map<AblationTask, AblationTask.Outcome> baselines = new EnumMap<>(AblationTask.class);
         private final Map<AblationTask, PreparedPrompt> prepared = new EnumMap<>(AblationTask.class);
@@ -231,7 +231,7 @@ public final class AblationRunner {
          * the crop with noise in the object cells; polling on both is recorded and does not filter.
          */
         private FilterRecord filterRecord() {
-            NamedTensor masked = model.pixels(NoiseMask.apply(image, item.record(), context.seed()));
+            VisionInput masked = model.pixels(NoiseMask.apply(image, item.record(), context.seed()));
             AblationTask.Outcome clean = baseline(AblationTask.GENERATIVE);
             AblationTask.Outcome noisy = AblationTask.answer(model, masked, prompt(AblationTask.GENERATIVE), List.of());
             Answer cleanPolling = baseline(AblationTask.POLLING).answer();
@@ -241,7 +241,7 @@ public final class AblationRunner {
         }
 
         private AblationTask.Prompt prompt(AblationTask task) {
-            return prompts.computeIfAbsent(task, t -> t.prompt(model, item.object(), item.question(), yesToken,
+            return prompts.computeIfAbsent(task, t -> t.prompt(model, pixels, item.object(), item.question(), yesToken,
                     settings.generationLimit()));
         }
 

@@ -4,9 +4,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import org.vlmscope.core.BadArgumentException;
-import org.vlmscope.core.SafetensorsWriter.NamedTensor;
 import org.vlmscope.experiments.metrics.SuccessRules;
 import org.vlmscope.experiments.records.Answer;
+import org.vlmscope.runtime.image.VisionInput;
 import org.vlmscope.runtime.intervene.Intervention;
 import org.vlmscope.runtime.run.PreparedPrompt;
 import org.vlmscope.runtime.text.PromptTemplates.Fidelity;
@@ -65,21 +65,24 @@ public enum AblationTask {
                          int generationLimit) {
     }
 
-    /** The prompt of this task for an image of {@code object}; {@code question} is the VQA question (else unused). */
-    public Prompt prompt(ExperimentModel model, ObjectToken object, String question, long yesToken,
-                         int generationLimit) {
+    /**
+     * The prompt of this task for {@code image}, an image of {@code object}; {@code question} is the VQA question
+     * (else unused).
+     */
+    public Prompt prompt(ExperimentModel model, VisionInput image, ObjectToken object, String question,
+                         long yesToken, int generationLimit) {
         Variant variant = this == VQA ? Variant.VQA : Variant.GENERATIVE;
         String q = switch (this) {
             case GENERATIVE -> DESCRIBE;
             case POLLING -> pollingQuestion(object.object());
             case VQA -> question;
         };
-        return new Prompt(this, model.prompt(variant, q), model.promptText(variant, q), object, yesToken,
+        return new Prompt(this, model.prompt(variant, q, image), model.promptText(variant, q), object, yesToken,
                 generationLimit);
     }
 
     /** Runs the prompt on the image under {@code interventions} and judges the answer by the model's fidelity. */
-    public static Outcome answer(ExperimentModel model, NamedTensor pixels, Prompt p,
+    public static Outcome answer(ExperimentModel model, VisionInput pixels, Prompt p,
                                  List<Intervention> interventions) {
         return answer(model, pixels, null, p, interventions);
     }
@@ -88,7 +91,7 @@ public enum AblationTask {
      * As above; a one-token answer is read from {@code prepared} (the prompt's image and embeddings computed once)
      * when it is not null, so that only the decoder runs.
      */
-    public static Outcome answer(ExperimentModel model, NamedTensor pixels, PreparedPrompt prepared, Prompt p,
+    public static Outcome answer(ExperimentModel model, VisionInput pixels, PreparedPrompt prepared, Prompt p,
                                  List<Intervention> interventions) {
         Fidelity f = model.fidelity();
         long[] ids = p.sequence().ids();
@@ -111,7 +114,7 @@ public enum AblationTask {
         };
     }
 
-    private static long nextToken(ExperimentModel model, NamedTensor pixels, PreparedPrompt prepared, long[] ids,
+    private static long nextToken(ExperimentModel model, VisionInput pixels, PreparedPrompt prepared, long[] ids,
                                   List<Intervention> interventions) {
         return (prepared != null ? PromptProbe.next(prepared, interventions)
                 : PromptProbe.next(model, pixels, ids, interventions)).token();

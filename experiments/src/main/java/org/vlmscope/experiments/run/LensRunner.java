@@ -22,6 +22,7 @@ import org.vlmscope.experiments.records.LensSidecar;
 import org.vlmscope.experiments.records.LensSidecars;
 import org.vlmscope.experiments.records.RunManifest;
 import org.vlmscope.experiments.records.WorkUnit;
+import org.vlmscope.runtime.image.VisionInput;
 import org.vlmscope.runtime.image.ImageDecoder;
 import org.vlmscope.runtime.image.RgbImage;
 import org.vlmscope.runtime.intervene.LensRequest;
@@ -70,11 +71,12 @@ public final class LensRunner {
             int total = plan.selected().size();
             int done = plan.resumed();
             context.progress().report(TASK, done, total);
-            Sequence seq = model.prompt(Variant.GENERATIVE, LENS_QUESTION);
             for (WorkUnit<DatasetRecord> unit : plan.remaining()) {
                 DatasetRecord r = unit.item();
                 RgbImage image = ImageDecoder.read(inputs.images().resolve(r.file()));
-                LensSidecar sidecar = sidecar(model, model.pixels(image), seq, Long.toString(r.imageId()));
+                VisionInput pixels = model.pixels(image);
+                Sequence seq = model.prompt(Variant.GENERATIVE, LENS_QUESTION, pixels);
+                LensSidecar sidecar = sidecar(model, pixels, seq, Long.toString(r.imageId()));
                 ObjectToken object = objects.get(r.imageId());
                 List<Integer> cells = Arrays.stream(r.objectCells()).boxed().toList();
                 String path = LensSidecars.write(run.directory(), sidecar, PngFiles.bytes(crop(image, r)), "png");
@@ -92,7 +94,7 @@ public final class LensRunner {
      * The lens of one prompt on one image, read at the visual positions: per grid cell (row-major) and residual
      * stream (0 = embedding output), the top-k tokens as spelled in the vocabulary and their probabilities.
      */
-    public static LensSidecar sidecar(ExperimentModel model, NamedTensor pixels, Sequence seq, String imageId) {
+    public static LensSidecar sidecar(ExperimentModel model, VisionInput pixels, Sequence seq, String imageId) {
         Map<String, NamedTensor> out = Forward.run(model.session(), pixels, new long[][] {seq.ids()}, List.of(),
                 new LensRequest(TOP_K, List.of()), Forward.Logits.LAST);
         NamedTensor ids = out.get(GraphNames.LENS_TOP_IDS);

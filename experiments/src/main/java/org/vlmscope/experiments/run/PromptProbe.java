@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import org.vlmscope.core.SafetensorsWriter.NamedTensor;
 import org.vlmscope.core.vocab.GraphNames;
+import org.vlmscope.runtime.image.VisionInput;
 import org.vlmscope.runtime.intervene.Intervention;
 import org.vlmscope.runtime.run.Forward;
 import org.vlmscope.runtime.run.Greedy;
@@ -37,7 +38,7 @@ public final class PromptProbe {
     }
 
     /** One forward pass over {@code ids} (placeholder expanded) and the image, unembedding the last position only. */
-    public static NextToken next(ExperimentModel model, NamedTensor pixels, long[] ids,
+    public static NextToken next(ExperimentModel model, VisionInput pixels, long[] ids,
                                  List<Intervention> interventions) {
         return nextOf(Forward.run(model.session(), pixels, new long[][] {ids}, interventions, null,
                 Forward.Logits.LAST).get(GraphNames.LOGITS));
@@ -70,9 +71,10 @@ public final class PromptProbe {
     }
 
     /** Greedy decoding of up to {@code maxNewTokens}, stopping at the model's end ids (which stay in the result). */
-    public static long[] generate(ExperimentModel model, NamedTensor pixels, long[] ids,
+    public static long[] generate(ExperimentModel model, VisionInput pixels, long[] ids,
                                   List<Intervention> interventions, int maxNewTokens) {
-        return Greedy.run(model.session(), pixels, new long[][] {ids}, maxNewTokens, model.endIds(), interventions)
+        return Greedy.run(model.session(), pixels, new long[][] {ids}, maxNewTokens, model.endIds(), interventions,
+                null, null)
                 .tokens()[0];
     }
 }
