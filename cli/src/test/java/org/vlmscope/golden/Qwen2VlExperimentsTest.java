@@ -83,6 +83,14 @@ class Qwen2VlExperimentsTest {
     }
 
     @Test
+    void inspectSaysTheGridVariesPerImage() {
+        // The fixture's preprocessor_config.json: min_pixels 3136, max_pixels 38416; cells of 14 x 2 = 28 px.
+        Cli.Result r = Cli.ok("inspect", model.toString());
+        assertTrue(r.out().contains("grid varies per image (smart_resize, 28 px cells, min_pixels 3136, max_pixels "
+                + "38416)"), r.toString());
+    }
+
+    @Test
     void datasetCellsLieOnEachImagesOwnGrid() {
         List<DatasetRecord> records = DatasetFile.read(dataset);
         assertEquals(2, records.size());

@@ -148,6 +148,16 @@ public final class Qwen2VlImageProcessor implements ImageProcessor {
         return new TokenGrid(hw[0] / cell, hw[1] / cell);
     }
 
+    /**
+     * How this processor sizes an image's grid, for people: "smart_resize, 28 px cells, min_pixels 3136, max_pixels
+     * 1003520" (or, with do_resize false, the image's own size in whole cells).
+     */
+    public String gridRule() {
+        int cell = patchSize * mergeSize;
+        return doResize ? String.format(Locale.ROOT, "smart_resize, %d px cells, min_pixels %d, max_pixels %d", cell,
+                minPixels, maxPixels) : String.format(Locale.ROOT, "no resize, %d px cells", cell);
+    }
+
     /** {height, width} of the image the patches are cut from; refuses what HF's processor would refuse. */
     private int[] processedSize(int width, int height) {
         int factor = patchSize * mergeSize;
