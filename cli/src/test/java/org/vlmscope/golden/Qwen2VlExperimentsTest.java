@@ -5,21 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.awt.Color;
-import java.awt.Graphics2D;
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.IntStream;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vlmscope.cli.Cli;
+import org.vlmscope.cli.CocoFixture;
 import org.vlmscope.core.SafetensorsFile;
 import org.vlmscope.experiments.dataset.DatasetFile;
 import org.vlmscope.experiments.dataset.DatasetRecord;
@@ -66,8 +64,8 @@ class Qwen2VlExperimentsTest {
         }
         images = Files.createDirectories(shared.resolve("images"));
         // One object per image, its area in the lens preset's [20000, 30000].
-        picture(200, 150, 30, 0, 190, 150, images.resolve("1.png"));
-        picture(120, 180, 0, 0, 120, 170, images.resolve("2.png"));
+        CocoFixture.picture(200, 150, 30, 0, 190, 150, "png", images.resolve("1.png"));
+        CocoFixture.picture(120, 180, 0, 0, 120, 170, "png", images.resolve("2.png"));
         Path instances = Files.writeString(shared.resolve("instances.json"), "{\"images\": ["
                 + "{\"id\": 1, \"file_name\": \"1.png\", \"width\": 200, \"height\": 150}, "
                 + "{\"id\": 2, \"file_name\": \"2.png\", \"width\": 120, \"height\": 180}], \"annotations\": ["
@@ -105,7 +103,7 @@ class Qwen2VlExperimentsTest {
             assertTrue(r.buffer2()[r.buffer2().length - 1] < grids[i][0] * grids[i][1]);
         }
         // Image 1's object spans x 30..190 of 200 px in 7 columns of 200 / 7 = 28.6 px: columns 1-6, every row.
-        int[] expected = java.util.stream.IntStream.range(0, 35).filter(c -> c % 7 != 0).toArray();
+        int[] expected = IntStream.range(0, 35).filter(c -> c % 7 != 0).toArray();
         assertArrayEquals(expected, records.get(0).objectCells());
     }
 
@@ -159,17 +157,6 @@ class Qwen2VlExperimentsTest {
                 images.toString(), "--mean", mean.toString(), "--sets", "object,random-5", "--tasks", "polling",
                 "--filter", "none", "--limit", "1", "--device", "cpu", "-o", results.toString());
         assertTrue(a.out().contains("ablation: 1 images (0 resumed), 2 records appended"), a.toString());
-    }
-
-    private static void picture(int width, int height, int x0, int y0, int x1, int y1, Path file) throws IOException {
-        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = image.createGraphics();
-        g.setColor(new Color(120, 130, 140));
-        g.fillRect(0, 0, width, height);
-        g.setColor(new Color(220, 40, 30));
-        g.fillRect(x0, y0, x1 - x0, y1 - y0);
-        g.dispose();
-        ImageIO.write(image, "png", file.toFile());
     }
 
     private static String annotation(long id, long imageId, int x0, int y0, int x1, int y1) {
