@@ -6,7 +6,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.vlmscope.core.BadArgumentException;
-import org.vlmscope.core.ModelManifest;
 import org.vlmscope.experiments.dataset.AreaRange;
 import org.vlmscope.experiments.dataset.CocoDataset;
 import org.vlmscope.experiments.dataset.CocoFilter;
@@ -65,13 +64,13 @@ final class DatasetCocoCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         CocoFilter filter = filter();
-        ImageGeometry geometry = model == null ? ImageGeometry.LLAVA_1_5 : ImageGeometry.of(ModelManifest.read(model));
+        ImageGeometry geometry = model == null ? ImageGeometry.LLAVA_1_5 : ImageGeometry.of(model);
         PrintWriter err = spec.commandLine().getErr();
         DatasetSummary summary = CocoDataset.build(annotations,
                 new CocoDataset.Options(filter, geometry, fidelity, images), output, ProgressRenderer.on(err));
         PrintWriter out = spec.commandLine().getOut();
-        out.printf(Locale.ROOT, "%s: %d images, %d kept (grid %dx%d, %s fidelity, at most %d annotations, area %s)%n",
-                output, summary.considered(), summary.kept(), geometry.grid().side(), geometry.grid().side(),
+        out.printf(Locale.ROOT, "%s: %d images, %d kept (grid %s, %s fidelity, at most %d annotations, area %s)%n",
+                output, summary.considered(), summary.kept(), geometry.describe(),
                 fidelity.name().toLowerCase(Locale.ROOT), filter.maxAnnotations(), filter.area());
         for (Map.Entry<String, Integer> e : summary.rejected().entrySet()) {
             out.printf(Locale.ROOT, "  rejected, %s: %d%n", e.getKey(), e.getValue());

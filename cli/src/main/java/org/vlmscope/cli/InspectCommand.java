@@ -16,6 +16,8 @@ import org.vlmscope.graph.locate.HookLocator;
 import org.vlmscope.graph.locate.Location;
 import org.vlmscope.graph.Value;
 import org.vlmscope.graph.passes.Hooks;
+import org.vlmscope.runtime.image.ImageProcessor;
+import org.vlmscope.runtime.image.Qwen2VlImageProcessor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
@@ -60,6 +62,13 @@ final class InspectCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** How a per-image grid is sized, from the model's preprocessor_config.json. */
+    private static String gridRule(Path dir) {
+        Path config = dir.resolve(ImageProcessor.CONFIG_FILE);
+        return Files.isRegularFile(config) ? Qwen2VlImageProcessor.fromConfig(config).gridRule()
+                : "no " + ImageProcessor.CONFIG_FILE + " in the model directory";
+    }
+
     /** The manifest's summary, then every graph of the directory; shared with {@code demo}. */
     static void describeModelDir(PrintWriter out, Path dir) {
         ModelManifest m = ModelManifest.read(dir);
@@ -75,8 +84,9 @@ final class InspectCommand implements Callable<Integer> {
         } else {
             ModelManifest.Qwen2Vl q = m.qwen2vl();
             out.printf("  vision: %d layers, d_model %d, patch %d x %d frames, %dx%d patches per visual token, grid "
-                    + "per image; rotary sections %s%n", d.visionLayers(), d.visionDModel(), d.patchSize(),
-                    q.temporalPatchSize(), q.spatialMergeSize(), q.spatialMergeSize(), q.mropeSection());
+                    + "varies per image (%s); rotary sections %s%n", d.visionLayers(), d.visionDModel(),
+                    d.patchSize(), q.temporalPatchSize(), q.spatialMergeSize(), q.spatialMergeSize(), gridRule(dir),
+                    q.mropeSection());
         }
         out.printf("  tokens: image %d, bos %s, eos %s, pad %s%n", m.imageTokenId(), m.bosTokenId(),
                 m.eosTokenIds(), m.padTokenId());

@@ -21,7 +21,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "mean", mixinStandardHelpOptions = true,
         description = "Average the projector output (the visual tokens) over every token of every JPEG and PNG "
                 + "under a folder (recursively), in double precision; write it as a one-tensor .safetensors that "
-                + "'run --ablate-with' reads. Undecodable images are skipped and listed.")
+                + "'run --ablate-with' reads. Undecodable images are skipped and listed. For a model whose grid "
+                + "varies per image (Qwen2-VL) it is the mean over all visual tokens of all images, so an image "
+                + "with more tokens weighs more.")
 final class MeanCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MODEL_DIR", description = "An exported model.")
     Path model;

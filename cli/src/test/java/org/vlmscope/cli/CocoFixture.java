@@ -14,7 +14,7 @@ import javax.imageio.ImageIO;
  * into the pictures. Image 1 (landscape JPEG) and image 3 (square PNG, crowd RLE) are kept by the ablation filter;
  * image 2 has four annotations; image 4's file is missing; image 5's file is not an image.
  */
-record CocoFixture(Path instances, Path images) {
+public record CocoFixture(Path instances, Path images) {
     static final long CAT = 17;
     static final long DOG = 18;
 
@@ -34,7 +34,7 @@ record CocoFixture(Path instances, Path images) {
     }
 
     /** A grey picture with a red rectangle (the object) from (x0, y0) to (x1, y1). */
-    private static void picture(int width, int height, int x0, int y0, int x1, int y1, String format, Path file)
+    public static void picture(int width, int height, int x0, int y0, int x1, int y1, String format, Path file)
             throws IOException {
         BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = image.createGraphics();

@@ -25,6 +25,7 @@ import org.vlmscope.experiments.run.LayerWindow;
 import org.vlmscope.experiments.run.ObjectToken;
 import org.vlmscope.exporter.ExportOptions;
 import org.vlmscope.exporter.Exporter;
+import org.vlmscope.runtime.image.VisionInput;
 import org.vlmscope.runtime.run.ImageFeatures;
 import org.vlmscope.runtime.session.Device;
 import org.vlmscope.runtime.text.PromptTemplates.Fidelity;
@@ -49,7 +50,7 @@ class ExperimentGoldenTest {
             long target = f.manifest.path("target_token").path("id").asLong();
             ObjectToken object = new ObjectToken("t" + target, target, "t" + target, "t" + target);
             Sequence seq = new Sequence(f.inputIds(), 4, 576, 24);
-            var pixels = InterventionsGoldenTest.pixels(f);
+            var pixels = VisionInput.of(InterventionsGoldenTest.pixels(f));
             try (ExperimentModel m = ExperimentModel.open(model, Device.CPU, 1, Fidelity.PAPER)) {
                 // The runner's path: the image's features computed once, the cases batched as rows of one call.
                 ImageFeatures features = ImageFeatures.of(m.session(), pixels);

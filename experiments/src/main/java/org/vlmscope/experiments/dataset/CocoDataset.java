@@ -4,24 +4,28 @@ import java.nio.file.Path;
 import java.util.BitSet;
 import java.util.Locale;
 import java.util.Map;
+import org.vlmscope.core.VlmscopeException;
 import org.vlmscope.experiments.ProgressListener;
 import org.vlmscope.experiments.dataset.coco.AnnotationShape;
 import org.vlmscope.experiments.dataset.coco.Annotations;
 import org.vlmscope.experiments.dataset.coco.CocoImage;
 import org.vlmscope.experiments.dataset.coco.Instances;
 import org.vlmscope.experiments.dataset.coco.InstancesReader;
-import org.vlmscope.experiments.dataset.geometry.CenterCrop;
 import org.vlmscope.experiments.dataset.geometry.PixelMask;
 import org.vlmscope.experiments.dataset.geometry.TokenGrid;
+import org.vlmscope.runtime.image.ImageLayout;
 import org.vlmscope.runtime.text.PromptTemplates.Fidelity;
 
 /**
  * Builds a dataset file from a COCO instances file (EXPERIMENTS.md, Dataset steps 1-4): one record per image of
  * the {@code images} list, in list order, kept or rejected with the reason. A kept record carries the target,
- * the crop, the grid, the object cells and their buffers.
+ * the crop, the grid (for a model with a grid per image: that image's rows and cols, and no crop), the object
+ * cells and their buffers.
  */
 public final class CocoDataset {
     public static final String NO_CELL = "target covers no grid cell";
+    /** Why an image the model's image processor refuses (too small, too extreme an aspect ratio) is left out. */
+    public static final String IMAGE_REFUSED = "the model cannot take this image: ";
     private static final String TASK_WRITE = "writing records";
 
     private CocoDataset() {
@@ -69,25 +73,38 @@ public final class CocoDataset {
     }
 
     private static DatasetRecord rejected(CocoImage image, Options options, String why) {
+        ImageGeometry g = options.geometry();
         return new DatasetRecord(image.id(), image.fileName(), image.width(), image.height(), false, why, null, null,
-                null, null, null, options.geometry().grid().side(), fidelityName(options), null, null, null);
+                null, null, null, g.gridPerImage() ? 0 : g.grid().side(), fidelityName(options), null, null, null);
     }
 
     private static DatasetRecord kept(Instances instances, CocoImage image, int target, AnnotationShape shape,
             Options options) {
         Annotations annotations = instances.annotations();
-        CenterCrop crop = options.geometry().crop(image.width(), image.height());
-        TokenGrid grid = options.geometry().grid();
+        ImageGeometry geometry = options.geometry();
+        ImageLayout layout = null;
+        String refused = null;
+        try {
+            layout = geometry.layout(image.width(), image.height());
+        } catch (VlmscopeException e) {
+            refused = IMAGE_REFUSED + e.getMessage();
+        }
+        TokenGrid grid = layout == null ? null : TokenGrid.of(layout.grid());
+        boolean perImage = geometry.gridPerImage();
         long categoryId = annotations.categoryId(target);
         DatasetRecord candidate = new DatasetRecord(image.id(), image.fileName(), image.width(), image.height(), true,
                 null, annotations.id(target), categoryId, instances.categoryName(categoryId), annotations.area(target),
-                new int[] {crop.left(), crop.top(), crop.size()}, grid.side(), fidelityName(options), null, null,
-                null);
-        PixelMask mask = TargetMask.of(annotations.id(target), shape, image, crop, options.fidelity());
+                perImage ? null : new int[] {layout.left(), layout.top(), layout.width()},
+                perImage ? 0 : grid.side(), perImage && grid != null ? grid.rows() : null,
+                perImage && grid != null ? grid.cols() : null, fidelityName(options), null, null, null);
+        if (refused != null) {
+            return candidate.rejected(refused);
+        }
+        PixelMask mask = TargetMask.of(annotations.id(target), shape, image, layout, options.fidelity());
         if (mask == null) {
             return candidate.rejected(TargetMask.OUTSIDE);
         }
-        int[] cells = grid.cellsCovering(mask, options.fidelity() == Fidelity.CODE);
+        int[] cells = grid.cellsCovering(mask, geometry.integerCells(options.fidelity()));
         if (cells.length == 0) {
             return candidate.rejected(NO_CELL);
         }

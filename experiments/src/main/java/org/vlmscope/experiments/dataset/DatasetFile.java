@@ -15,15 +15,15 @@ public final class DatasetFile {
 
     /**
      * The records of {@code file}, refusing a dataset whose grid is not the model's: object cells on a 24x24 grid
-     * mean other tokens on a 12x12 one.
+     * mean other tokens on a 12x12 one, and a per-image grid must be the one the model gives the image.
      */
     public static List<DatasetRecord> readFor(Path file, ImageGeometry model) {
         List<DatasetRecord> records = read(file);
         for (DatasetRecord r : records) {
-            if (r.grid() != model.grid().side()) {
-                throw new VlmscopeException(file + ": image " + r.imageId() + " was made for a " + r.grid() + "x"
-                        + r.grid() + " token grid, but the model has " + model.grid().side() + "x"
-                        + model.grid().side() + ": build the dataset again with --model");
+            String mismatch = model.mismatch(r);
+            if (mismatch != null) {
+                throw new VlmscopeException(file + ": image " + r.imageId() + " " + mismatch
+                        + ": build the dataset again with --model");
             }
         }
         return records;

@@ -16,14 +16,18 @@ public final class NoiseMask {
     private NoiseMask() {
     }
 
-    /** The crop of {@code image} described by {@code record}, with noise in its object cells. */
+    /**
+     * The region of {@code image} described by {@code record} (its crop; the whole image for a model with a grid per
+     * image, whose cells are always exact), with noise in its object cells.
+     */
     public static RgbImage apply(RgbImage image, DatasetRecord record, long seed) {
-        int[] crop = record.crop();
-        int size = crop[2];
-        RgbImage out = image.pastedOnto(size, size, new int[3], -crop[0], -crop[1]);
-        TokenGrid grid = new TokenGrid(record.grid());
+        int[] region = record.region();
+        int size = region[2];
+        int height = region[3];
+        RgbImage out = image.pastedOnto(size, height, new int[3], -region[0], -region[1]);
+        TokenGrid grid = record.tokenGrid();
         SplittableRandom random = new SplittableRandom(seed ^ 0x9E3779B97F4A7C15L * (record.imageId() + 1));
-        if ("code".equals(record.fidelity())) {
+        if ("code".equals(record.fidelity()) && record.crop() != null) {
             int p = size / grid.side();
             byte[] block = new byte[p * p * 3];
             for (int i = 0; i < block.length; i++) {
@@ -37,7 +41,7 @@ public final class NoiseMask {
             }
         } else {
             for (int cell : record.objectCells()) {
-                int[] b = grid.pixelBounds(cell, size, false);
+                int[] b = grid.pixelBounds(cell, size, height, false);
                 for (int y = b[1]; y < b[3]; y++) {
                     for (int x = b[0]; x < b[2]; x++) {
                         for (int c = 0; c < 3; c++) {

@@ -2,6 +2,7 @@ package org.vlmscope.experiments.mean;
 
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtSession;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -14,22 +15,27 @@ import org.vlmscope.core.SafetensorsWriter.NamedTensor;
 import org.vlmscope.core.VlmscopeException;
 import org.vlmscope.core.vocab.GraphNames;
 import org.vlmscope.experiments.ProgressListener;
+import org.vlmscope.runtime.family.RuntimeFamilies;
+import org.vlmscope.runtime.family.RuntimeFamily;
+import org.vlmscope.runtime.image.ImageDecoder;
+import org.vlmscope.runtime.image.ImageGrid;
+import org.vlmscope.runtime.image.ImageProcessor;
+import org.vlmscope.runtime.image.VisionInput;
 import org.vlmscope.runtime.session.ModelSession;
 import org.vlmscope.runtime.session.OrtTensors;
-import org.vlmscope.runtime.image.ClipImageProcessor;
-import org.vlmscope.runtime.image.ImageDecoder;
 
 /**
  * The mean projector output (EXPERIMENTS.md, Ablation: the mean vector): the vision graph's visual tokens averaged
  * over every token position of every image, one vector of {@code d_model} values. Images go through the model's
  * own preprocessing and vision graph in batches; sums are kept in double precision, so the order of a million
- * additions does not show in the float32 result. An image that cannot be decoded is skipped and reported.
+ * additions does not show in the float32 result. An image that cannot be decoded is skipped and reported. Where
+ * each image has its own grid (Qwen2-VL), it is the mean over all visual tokens of all images: an image with
+ * more tokens weighs more.
  */
 public final class MeanVisualToken {
     /** The tensor name in the written file. */
     public static final String TENSOR = "mean_vector";
     private static final String TASK = "mean visual token";
-    private static final String PREPROCESSOR_CONFIG = "preprocessor_config.json";
 
     private MeanVisualToken() {
     }
@@ -42,21 +48,21 @@ public final class MeanVisualToken {
         if (batchSize < 1) {
             throw new IllegalArgumentException("batch size must be at least 1, got " + batchSize);
         }
-        ModelManifest.Dims dims = session.manifest().dims();
-        ClipImageProcessor processor = ClipImageProcessor.fromConfig(session.dir().resolve(PREPROCESSOR_CONFIG));
-        double[] sum = new double[dims.dModel()];
+        RuntimeFamily family = RuntimeFamilies.of(session.manifest());
+        ImageProcessor processor = family.imageProcessor(session.dir());
+        double[] sum = new double[session.manifest().dims().dModel()];
         long used = 0;
         long tokens = 0;
         Map<Path, String> skipped = new LinkedHashMap<>();
-        List<float[]> batch = new ArrayList<>();
+        List<VisionInput> batch = new ArrayList<>();
         for (int i = 0; i < images.size(); i++) {
             try {
-                batch.add(processor.process(ImageDecoder.read(images.get(i))));
+                batch.add(processor.vision(ImageDecoder.read(images.get(i))));
             } catch (VlmscopeException e) {
                 skipped.put(images.get(i), e.getMessage());
             }
             if (batch.size() == batchSize || i == images.size() - 1 && !batch.isEmpty()) {
-                tokens += accumulate(session, batch, dims, sum);
+                tokens += accumulate(session, family, batch, sum);
                 used += batch.size();
                 batch.clear();
             }
@@ -81,35 +87,66 @@ public final class MeanVisualToken {
                 new long[] {result.mean().length}, result.mean())));
     }
 
-    /** Runs the vision graph on one batch and adds every token to {@code sum}; returns the number of tokens. */
-    private static long accumulate(ModelSession session, List<float[]> batch, ModelManifest.Dims dims, double[] sum) {
-        int size = dims.imageSize();
-        int plane = 3 * size * size;
-        float[] pixels = new float[batch.size() * plane];
-        for (int b = 0; b < batch.size(); b++) {
-            if (batch.get(b).length != plane) {
-                throw new VlmscopeException("the preprocessing made a " + batch.get(b).length + "-value image: the "
-                        + "model expects 3 x " + size + " x " + size);
-            }
-            System.arraycopy(batch.get(b), 0, pixels, b * plane, plane);
-        }
+    /**
+     * Runs the vision graph on one batch (the images stacked along the first axis of pixel_values, with their grids
+     * where the family has one per image) and adds every token to {@code sum}; returns the number of tokens.
+     */
+    private static long accumulate(ModelSession session, RuntimeFamily family, List<VisionInput> batch,
+            double[] sum) {
+        ModelManifest manifest = session.manifest();
+        VisionInput vision = stacked(batch);
         NamedTensor features;
-        try (OnnxTensor input = OrtTensors.toOrt(session.env(), NamedTensor.ofFloats(GraphNames.PIXEL_VALUES,
-                new long[] {batch.size(), 3, size, size}, pixels));
-             OrtSession.Result r = session.run(GraphNames.VISION, Map.of(GraphNames.PIXEL_VALUES, input))) {
-            features = OrtTensors.fromOrt(GraphNames.IMAGE_FEATURES, (OnnxTensor) r.get(GraphNames.IMAGE_FEATURES)
-                    .orElseThrow(() -> new VlmscopeException("the vision graph has no output '"
-                            + GraphNames.IMAGE_FEATURES + "'")));
+        Map<String, OnnxTensor> feeds = new LinkedHashMap<>();
+        try {
+            for (NamedTensor t : family.visionFeeds(manifest, vision)) {
+                feeds.put(t.name(), OrtTensors.toOrt(session.env(), t));
+            }
+            try (OrtSession.Result r = session.run(GraphNames.VISION, feeds)) {
+                features = OrtTensors.fromOrt(GraphNames.IMAGE_FEATURES, (OnnxTensor) r.get(GraphNames.IMAGE_FEATURES)
+                        .orElseThrow(() -> new VlmscopeException("the vision graph has no output '"
+                                + GraphNames.IMAGE_FEATURES + "'")));
+            }
+        } finally {
+            feeds.values().forEach(OnnxTensor::close);
         }
         long[] shape = features.shape();
-        if (shape.length != 3 || shape[0] != batch.size() || shape[2] != sum.length) {
+        if (shape[shape.length - 1] != sum.length) {
             throw new VlmscopeException("the vision graph's " + GraphNames.IMAGE_FEATURES + " has shape "
-                    + Arrays.toString(shape) + ": expected [" + batch.size() + ", tokens, " + sum.length + "]");
+                    + Arrays.toString(shape) + ": expected " + sum.length + " values per token (d_model)");
         }
         float[] values = features.toFloatArray();
         for (int i = 0; i < values.length; i++) {
             sum[i % sum.length] += values[i];
         }
-        return shape[0] * shape[1];
+        return values.length / sum.length;
+    }
+
+    /** The images' pixel_values concatenated along their first axis (images or pixel rows), grids in order. */
+    private static VisionInput stacked(List<VisionInput> batch) {
+        if (batch.size() == 1) {
+            return batch.get(0);
+        }
+        NamedTensor first = batch.get(0).pixelValues();
+        long[] shape = first.shape().clone();
+        shape[0] = 0;
+        int bytes = 0;
+        List<ImageGrid> grids = new ArrayList<>();
+        for (VisionInput v : batch) {
+            long[] s = v.pixelValues().shape();
+            if (!Arrays.equals(Arrays.copyOfRange(s, 1, s.length), Arrays.copyOfRange(shape, 1, shape.length))
+                    || v.pixelValues().dtype() != first.dtype()) {
+                throw new VlmscopeException("the preprocessing made pixel_values " + Arrays.toString(s) + " after "
+                        + Arrays.toString(first.shape()) + ": expected images of one shape past the first axis");
+            }
+            shape[0] += s[0];
+            bytes += v.pixelValues().data().remaining();
+            grids.addAll(v.grids());
+        }
+        ByteBuffer all = ByteBuffer.allocate(bytes);
+        for (VisionInput v : batch) {
+            all.put(v.pixelValues().data().duplicate());
+        }
+        all.flip();
+        return new VisionInput(new NamedTensor(first.name(), first.dtype(), shape, all), grids);
     }
 }

@@ -21,6 +21,7 @@ import org.vlmscope.experiments.records.ExperimentRun;
 import org.vlmscope.experiments.records.FilterRecord;
 import org.vlmscope.experiments.records.RunManifest;
 import org.vlmscope.experiments.records.WorkUnit;
+import org.vlmscope.runtime.image.VisionInput;
 import org.vlmscope.runtime.attribution.IntegratedGradients;
 import org.vlmscope.runtime.image.ImageDecoder;
 import org.vlmscope.runtime.image.RgbImage;
@@ -197,6 +198,7 @@ public final class AblationRunner {
         private final Item item;
         private final ExperimentRun run;
         private final RgbImage image;
+        private final VisionInput pixels;
         private final ImageFeatures features;
         private final Map<AblationTask, AblationTask.Prompt> prompts = new EnumMap<>(AblationTask.class);
         private final Map<AblationTask, AblationTask.Outcome> baselines = new EnumMap<>(AblationTask.class);
@@ -206,7 +208,8 @@ public final class AblationRunner {
             this.item = item;
             this.run = run;
             this.image = ImageDecoder.read(inputs.images().resolve(item.record().file()));
-            this.features = ImageFeatures.of(model.session(), model.pixels(image));
+            this.pixels = model.pixels(image);
+            this.features = ImageFeatures.of(model.session(), pixels);
         }
 
         int run() throws IOException {
@@ -247,7 +250,7 @@ public final class AblationRunner {
         }
 
         private AblationTask.Prompt prompt(AblationTask task) {
-            return prompts.computeIfAbsent(task, t -> t.prompt(model, item.object(), item.question(), yesToken,
+            return prompts.computeIfAbsent(task, t -> t.prompt(model, pixels, item.object(), item.question(), yesToken,
                     settings.generationLimit()));
         }
 

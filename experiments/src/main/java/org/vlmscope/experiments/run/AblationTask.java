@@ -7,6 +7,7 @@ import java.util.Locale;
 import org.vlmscope.core.BadArgumentException;
 import org.vlmscope.experiments.metrics.SuccessRules;
 import org.vlmscope.experiments.records.Answer;
+import org.vlmscope.runtime.image.VisionInput;
 import org.vlmscope.runtime.intervene.Intervention;
 import org.vlmscope.runtime.run.ImageFeatures;
 import org.vlmscope.runtime.text.PromptTemplates.Fidelity;
@@ -65,16 +66,19 @@ public enum AblationTask {
                          int generationLimit) {
     }
 
-    /** The prompt of this task for an image of {@code object}; {@code question} is the VQA question (else unused). */
-    public Prompt prompt(ExperimentModel model, ObjectToken object, String question, long yesToken,
-                         int generationLimit) {
+    /**
+     * The prompt of this task for {@code image}, an image of {@code object}; {@code question} is the VQA question
+     * (else unused).
+     */
+    public Prompt prompt(ExperimentModel model, VisionInput image, ObjectToken object, String question,
+                         long yesToken, int generationLimit) {
         Variant variant = this == VQA ? Variant.VQA : Variant.GENERATIVE;
         String q = switch (this) {
             case GENERATIVE -> DESCRIBE;
             case POLLING -> pollingQuestion(object.object());
             case VQA -> question;
         };
-        return new Prompt(this, model.prompt(variant, q), model.promptText(variant, q), object, yesToken,
+        return new Prompt(this, model.prompt(variant, q, image), model.promptText(variant, q), object, yesToken,
                 generationLimit);
     }
 

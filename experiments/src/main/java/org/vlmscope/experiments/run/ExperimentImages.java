@@ -6,6 +6,7 @@ import java.util.List;
 import org.vlmscope.core.VlmscopeException;
 import org.vlmscope.experiments.dataset.DatasetRecord;
 import org.vlmscope.experiments.dataset.ImageGeometry;
+import org.vlmscope.experiments.dataset.geometry.TokenGrid;
 
 /**
  * Checks, before a run opens its results folder, that the dataset items it selected can be run: made for the
@@ -20,10 +21,10 @@ public final class ExperimentImages {
     public static ObjectToken check(DatasetRecord r, Path source, Path imagesDir, ExperimentModel model) {
         String where = source + ": image " + r.imageId();
         ImageGeometry g = model.geometry();
-        if (r.grid() != g.grid().side()) {
-            throw new VlmscopeException(where + " was made for a " + r.grid() + "x" + r.grid() + " token grid, but "
-                    + "the model has " + g.grid().side() + "x" + g.grid().side() + ": build the dataset again with "
-                    + "--model " + model.dir());
+        String mismatch = g.mismatch(r);
+        if (mismatch != null) {
+            throw new VlmscopeException(where + " " + mismatch + ": build the dataset again with --model "
+                    + model.dir());
         }
         String fidelity = model.fidelity().name().toLowerCase(java.util.Locale.ROOT);
         if (r.fidelity() != null && !r.fidelity().equals(fidelity)) {
@@ -38,12 +39,11 @@ public final class ExperimentImages {
             throw new VlmscopeException(where + " has no buffer1/buffer2 cells: expected a record of 'vlmscope "
                     + "dataset coco'");
         }
-        int cells = g.grid().side() * g.grid().side();
+        TokenGrid grid = r.tokenGrid();
         for (int[] list : List.of(r.objectCells(), r.buffer1(), r.buffer2())) {
             for (int c : list) {
-                if (c < 0 || c >= cells) {
-                    throw new VlmscopeException(where + " has cell " + c + " outside the " + g.grid().side() + "x"
-                            + g.grid().side() + " grid");
+                if (c < 0 || c >= grid.cells()) {
+                    throw new VlmscopeException(where + " has cell " + c + " outside the " + grid + " grid");
                 }
             }
         }

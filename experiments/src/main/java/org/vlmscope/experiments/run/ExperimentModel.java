@@ -5,15 +5,16 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.vlmscope.core.ModelManifest;
-import org.vlmscope.core.SafetensorsWriter.NamedTensor;
 import org.vlmscope.experiments.dataset.ImageGeometry;
-import org.vlmscope.runtime.image.ClipImageProcessor;
+import org.vlmscope.runtime.family.RuntimeFamilies;
+import org.vlmscope.runtime.family.RuntimeFamily;
+import org.vlmscope.runtime.image.ImageProcessor;
 import org.vlmscope.runtime.image.RgbImage;
-import org.vlmscope.runtime.input.ModelInput;
+import org.vlmscope.runtime.image.TokenGrid;
+import org.vlmscope.runtime.image.VisionInput;
 import org.vlmscope.runtime.session.Device;
 import org.vlmscope.runtime.session.ModelSession;
 import org.vlmscope.runtime.text.PromptTemplate;
-import org.vlmscope.runtime.text.PromptTemplates;
 import org.vlmscope.runtime.text.PromptTemplates.Fidelity;
 import org.vlmscope.runtime.text.PromptTemplates.Variant;
 import org.vlmscope.runtime.text.Prompts;
@@ -21,14 +22,17 @@ import org.vlmscope.runtime.text.Sequence;
 import org.vlmscope.runtime.text.Tokenizer;
 
 /**
- * The model an experiment runs on: its ONNX Runtime session, its tokenizer, its image processor and its image
- * geometry (the token grid from the manifest), with the prompts of EXPERIMENTS.md rendered in one fidelity.
+ * The model an experiment runs on: its ONNX Runtime session, its tokenizer, its family's image processor and
+ * prompt template, and its image geometry (a fixed grid from the manifest, or each image's own), with the prompts
+ * of EXPERIMENTS.md rendered in one fidelity. A prompt is built for one image: its visual tokens follow that
+ * image's grid.
  */
 public final class ExperimentModel implements AutoCloseable {
     private final Path dir;
     private final ModelSession session;
     private final Tokenizer tokenizer;
-    private final ClipImageProcessor processor;
+    private final RuntimeFamily family;
+    private final ImageProcessor processor;
     private final ImageGeometry geometry;
     private final Fidelity fidelity;
 
@@ -37,8 +41,9 @@ public final class ExperimentModel implements AutoCloseable {
         this.session = session;
         this.tokenizer = tokenizer;
         this.fidelity = fidelity;
-        this.processor = ClipImageProcessor.fromConfig(dir.resolve(ModelInput.PREPROCESSOR_CONFIG));
-        this.geometry = ImageGeometry.of(session.manifest());
+        this.family = RuntimeFamilies.of(session.manifest());
+        this.processor = family.imageProcessor(dir);
+        this.geometry = ImageGeometry.of(dir);
     }
 
     /**
@@ -46,7 +51,7 @@ public final class ExperimentModel implements AutoCloseable {
      * before the session is built.
      */
     public static ExperimentModel open(Path dir, Device device, int threads, Fidelity fidelity) {
-        ImageGeometry.of(ModelManifest.read(dir));
+        ImageGeometry.of(dir);
         Tokenizer tokenizer = Tokenizer.load(dir);
         try {
             return new ExperimentModel(dir, ModelSession.open(dir, device, threads, List.of()), tokenizer, fidelity);
@@ -80,20 +85,34 @@ public final class ExperimentModel implements AutoCloseable {
         return fidelity;
     }
 
-    /** The image as the checkpoint's processor hands it to the vision graph, [1, 3, H, W]. */
-    public NamedTensor pixels(RgbImage image) {
-        return processor.pixelValues(image);
+    /**
+     * The image as the checkpoint's processor hands it to the vision graph: LLaVA's [1, 3, H, W], Qwen2-VL's pixel
+     * rows with the image's grid.
+     */
+    public VisionInput pixels(RgbImage image) {
+        return processor.vision(image);
     }
 
-    /** {@code question} in the model's chat template ({@code variant}, this fidelity), tokenized and expanded. */
-    public Sequence prompt(Variant variant, String question) {
-        PromptTemplate template = PromptTemplates.forModel(manifest(), variant, fidelity);
-        return Prompts.build(tokenizer, template, question, manifest());
+    /** The visual-token grid of one image (as {@link #pixels} made it). */
+    public TokenGrid grid(VisionInput image) {
+        return family.tokenGrids(manifest(), image).get(0);
+    }
+
+    /**
+     * {@code question} in the model's chat template ({@code variant}, this fidelity), tokenized, with the image
+     * placeholder expanded to the visual tokens of {@code image}'s grid.
+     */
+    public Sequence prompt(Variant variant, String question, VisionInput image) {
+        return Prompts.build(tokenizer, template(variant), question, manifest().imageTokenId(), grid(image));
     }
 
     /** The rendered text of a prompt, as the code fidelity's generative rule reads it with the output. */
     public String promptText(Variant variant, String question) {
-        return PromptTemplates.forModel(manifest(), variant, fidelity).render(question);
+        return template(variant).render(question);
+    }
+
+    private PromptTemplate template(Variant variant) {
+        return family.promptTemplate(manifest(), variant, fidelity);
     }
 
     /** Text of new tokens, special tokens dropped. */

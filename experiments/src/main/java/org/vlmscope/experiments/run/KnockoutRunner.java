@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.vlmscope.core.SafetensorsWriter.NamedTensor;
 import org.vlmscope.experiments.dataset.DatasetRecord;
 import org.vlmscope.experiments.dataset.VqaSet;
 import org.vlmscope.experiments.metrics.SuccessRules;
@@ -16,6 +15,7 @@ import org.vlmscope.experiments.records.ExperimentRun;
 import org.vlmscope.experiments.records.KnockoutRecord;
 import org.vlmscope.experiments.records.RunManifest;
 import org.vlmscope.experiments.records.WorkUnit;
+import org.vlmscope.runtime.image.VisionInput;
 import org.vlmscope.runtime.image.ImageDecoder;
 import org.vlmscope.runtime.intervene.Intervention;
 import org.vlmscope.runtime.run.Forward;
@@ -70,8 +70,8 @@ public final class KnockoutRunner {
             context.progress().report(TASK, done, total);
             for (WorkUnit<VqaSet.Question> unit : plan.remaining()) {
                 VqaSet.Question q = unit.item();
-                NamedTensor pixels = model.pixels(ImageDecoder.read(inputs.images().resolve(q.image().file())));
-                Sequence seq = model.prompt(Variant.VQA, q.question());
+                VisionInput pixels = model.pixels(ImageDecoder.read(inputs.images().resolve(q.image().file())));
+                Sequence seq = model.prompt(Variant.VQA, q.question(), pixels);
                 List<Cell> todo = new ArrayList<>();
                 for (KnockoutScenario s : KnockoutScenario.values()) {
                     for (LayerWindow w : settings.windows()) {
@@ -99,7 +99,7 @@ public final class KnockoutRunner {
      * The records of one image's question: the clean next token once, then each cell's knocked-out next token.
      * The correct token is the object's first sub-word; correctness follows the model's fidelity.
      */
-    public static List<KnockoutRecord> measure(ExperimentModel model, NamedTensor pixels, Sequence seq,
+    public static List<KnockoutRecord> measure(ExperimentModel model, VisionInput pixels, Sequence seq,
                                                String question, DatasetRecord image, ObjectToken object,
                                                List<Cell> cells) {
         List<KnockoutRecord> out = new ArrayList<>();

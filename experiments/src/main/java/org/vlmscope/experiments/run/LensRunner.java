@@ -22,6 +22,7 @@ import org.vlmscope.experiments.records.LensSidecar;
 import org.vlmscope.experiments.records.LensSidecars;
 import org.vlmscope.experiments.records.RunManifest;
 import org.vlmscope.experiments.records.WorkUnit;
+import org.vlmscope.runtime.image.VisionInput;
 import org.vlmscope.runtime.image.ImageDecoder;
 import org.vlmscope.runtime.image.RgbImage;
 import org.vlmscope.runtime.intervene.LensRequest;
@@ -74,11 +75,12 @@ public final class LensRunner {
             int total = plan.selected().size();
             int done = plan.resumed();
             context.progress().report(TASK, done, total);
-            Sequence seq = model.prompt(Variant.GENERATIVE, LENS_QUESTION);
             for (WorkUnit<DatasetRecord> unit : plan.remaining()) {
                 DatasetRecord r = unit.item();
                 RgbImage image = ImageDecoder.read(inputs.images().resolve(r.file()));
-                LensSidecar sidecar = sidecar(model, model.pixels(image), seq, Long.toString(r.imageId()));
+                VisionInput pixels = model.pixels(image);
+                Sequence seq = model.prompt(Variant.GENERATIVE, LENS_QUESTION, pixels);
+                LensSidecar sidecar = sidecar(model, pixels, seq, Long.toString(r.imageId()));
                 ObjectToken object = objects.get(r.imageId());
                 List<Integer> cells = Arrays.stream(r.objectCells()).boxed().toList();
                 String path = LensSidecars.write(run.directory(), sidecar, PngFiles.bytes(crop(image, r)), "png");
@@ -96,7 +98,7 @@ public final class LensRunner {
      * The lens of one prompt on one image, read at the visual positions: per grid cell (row-major) and residual
      * stream (0 = embedding output), the top-k tokens as spelled in the vocabulary and their probabilities.
      */
-    public static LensSidecar sidecar(ExperimentModel model, NamedTensor pixels, Sequence seq, String imageId) {
+    public static LensSidecar sidecar(ExperimentModel model, VisionInput pixels, Sequence seq, String imageId) {
         Map<String, NamedTensor> out = Forward.run(model.session(), pixels, new long[][] {seq.ids()}, List.of(),
                 new LensRequest(TOP_K, List.of(), model.fidelity() == Fidelity.CODE), Forward.Logits.LAST);
         NamedTensor ids = out.get(GraphNames.LENS_TOP_IDS);
@@ -133,9 +135,9 @@ public final class LensRunner {
         return model.tokenizer().hasToken(id) ? model.tokenizer().token(id) : "<id " + id + ">";
     }
 
-    /** The centre crop of the dataset record, as the model saw it. */
+    /** The part of the image the model saw: the record's centre crop, or the whole image when it has none. */
     static RgbImage crop(RgbImage image, DatasetRecord r) {
-        int[] crop = r.crop();
-        return image.pastedOnto(crop[2], crop[2], new int[3], -crop[0], -crop[1]);
+        int[] region = r.region();
+        return image.pastedOnto(region[2], region[3], new int[3], -region[0], -region[1]);
     }
 }

@@ -10,6 +10,7 @@ import org.vlmscope.core.SafetensorsWriter.NamedTensor;
 import org.vlmscope.core.VlmscopeException;
 import org.vlmscope.core.vocab.GraphNames;
 import org.vlmscope.runtime.image.ClipImageProcessor;
+import org.vlmscope.runtime.image.ImageLayout;
 import org.vlmscope.runtime.image.ImageProcessor;
 import org.vlmscope.runtime.image.TokenGrid;
 import org.vlmscope.runtime.image.VisionInput;
@@ -54,6 +55,25 @@ final class LlavaRuntime implements RuntimeFamily {
         }
         int side = manifest.dims().gridSize();
         return Collections.nCopies((int) vision.pixelValues().shape()[0], new TokenGrid(side, side));
+    }
+
+    /**
+     * The centre square at original resolution ({@code side = min(w, h)}, corner {@code ((w - side) / 2,
+     * (h - side) / 2)}, integer division: CLIP resizes the shorter side to the crop size and cuts the centre), under
+     * the manifest's grid.
+     */
+    @Override
+    public ImageLayout.Rule imageLayouts(ModelManifest manifest, Path modelDir) {
+        int gridSide = manifest.dims().gridSize();
+        if (gridSide <= 0) {
+            throw new VlmscopeException("vlmscope.json of family " + ID + " has gridSize " + gridSide
+                    + ": expected the side of its fixed visual-token grid (export the model again)");
+        }
+        TokenGrid grid = new TokenGrid(gridSide, gridSide);
+        return (width, height) -> {
+            int side = Math.min(width, height);
+            return new ImageLayout((width - side) / 2, (height - side) / 2, side, side, grid);
+        };
     }
 
     @Override

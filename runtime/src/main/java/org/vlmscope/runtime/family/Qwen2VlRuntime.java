@@ -12,6 +12,7 @@ import org.vlmscope.core.SafetensorsWriter.NamedTensor;
 import org.vlmscope.core.VlmscopeException;
 import org.vlmscope.core.vocab.GraphNames;
 import org.vlmscope.runtime.image.ImageGrid;
+import org.vlmscope.runtime.image.ImageLayout;
 import org.vlmscope.runtime.image.ImageProcessor;
 import org.vlmscope.runtime.image.Qwen2VlImageProcessor;
 import org.vlmscope.runtime.image.TokenGrid;
@@ -78,6 +79,13 @@ final class Qwen2VlRuntime implements RuntimeFamily {
             out.add(new TokenGrid(g.frames() * g.mergedRows(merge), g.mergedCols(merge)));
         }
         return out;
+    }
+
+    /** The whole image (no crop) under the grid its smart_resize gives (see Qwen2VlImageProcessor#tokenGrid). */
+    @Override
+    public ImageLayout.Rule imageLayouts(ModelManifest manifest, Path modelDir) {
+        Qwen2VlImageProcessor processor = Qwen2VlImageProcessor.fromConfig(modelDir.resolve(ImageProcessor.CONFIG_FILE));
+        return (width, height) -> new ImageLayout(0, 0, width, height, processor.tokenGrid(width, height));
     }
 
     /**

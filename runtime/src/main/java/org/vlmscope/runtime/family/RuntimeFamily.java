@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.vlmscope.core.ModelManifest;
 import org.vlmscope.core.SafetensorsWriter.NamedTensor;
+import org.vlmscope.runtime.image.ImageLayout;
 import org.vlmscope.runtime.image.ImageProcessor;
 import org.vlmscope.runtime.image.TokenGrid;
 import org.vlmscope.runtime.image.VisionInput;
@@ -32,6 +33,12 @@ public interface RuntimeFamily {
 
     /** The visual-token grid of each image of {@code vision}, in order (empty for null: a text-only run). */
     List<TokenGrid> tokenGrids(ModelManifest manifest, VisionInput vision);
+
+    /**
+     * Where the visual tokens of the model in {@code modelDir} fall on an image of any size: the region it keeps
+     * and the token grid over it, as its image processor and vision graph will make them.
+     */
+    ImageLayout.Rule imageLayouts(ModelManifest manifest, Path modelDir);
 
     /**
      * The prompt rows with each image placeholder (one image token) expanded to its image's visual tokens; rows

@@ -131,25 +131,52 @@ public final class Qwen2VlImageProcessor implements ImageProcessor {
     /** The image's pixel rows [patches, 3 * T * P * P] and its grid. */
     @Override
     public VisionInput vision(RgbImage image) {
-        RgbImage x = image;
-        int factor = patchSize * mergeSize;
-        if (doResize) {
-            int[] hw = smartResize(image.height(), image.width(), factor, minPixels, maxPixels);
-            if (hw[0] == 0 || hw[1] == 0 || (long) hw[0] * hw[1] > ImageDecoder.DEFAULT_MAX_PIXELS) {
-                throw new VlmscopeException(String.format(Locale.ROOT, "%s resizes a %dx%d image to %dx%d: "
-                        + "expected a non-empty image of at most %,d pixels (the aspect ratio is too extreme for "
-                        + "max_pixels %d)", config, image.width(), image.height(), hw[1], hw[0],
-                        ImageDecoder.DEFAULT_MAX_PIXELS, maxPixels));
-            }
-            x = PilResize.bicubic(x, hw[1], hw[0]);
-        } else if (x.height() % factor != 0 || x.width() % factor != 0) {
-            throw new VlmscopeException(String.format(Locale.ROOT, "%s sets do_resize false, but the image is "
-                    + "%dx%d pixels: expected both sides multiples of %d (patch size x merge size)", config,
-                    x.width(), x.height(), factor));
-        }
+        int[] hw = processedSize(image.width(), image.height());
+        RgbImage x = doResize ? PilResize.bicubic(image, hw[1], hw[0]) : image;
         ImageGrid grid = new ImageGrid(1, x.height() / patchSize, x.width() / patchSize);
         return new VisionInput(NamedTensor.ofFloats(GraphNames.PIXEL_VALUES,
                 new long[] {grid.patches(), rowWidth()}, patchRows(x, grid)), List.of(grid));
+    }
+
+    /**
+     * The visual-token grid of a {@code width x height} image, without decoding it: its processed size (see
+     * {@link #smartResize}) in cells of {@code patch_size x merge_size} pixels (28 for Qwen2-VL).
+     */
+    public TokenGrid tokenGrid(int width, int height) {
+        int[] hw = processedSize(width, height);
+        int cell = patchSize * mergeSize;
+        return new TokenGrid(hw[0] / cell, hw[1] / cell);
+    }
+
+    /**
+     * How this processor sizes an image's grid, for people: "smart_resize, 28 px cells, min_pixels 3136, max_pixels
+     * 1003520" (or, with do_resize false, the image's own size in whole cells).
+     */
+    public String gridRule() {
+        int cell = patchSize * mergeSize;
+        return doResize ? String.format(Locale.ROOT, "smart_resize, %d px cells, min_pixels %d, max_pixels %d", cell,
+                minPixels, maxPixels) : String.format(Locale.ROOT, "no resize, %d px cells", cell);
+    }
+
+    /** {height, width} of the image the patches are cut from; refuses what HF's processor would refuse. */
+    private int[] processedSize(int width, int height) {
+        int factor = patchSize * mergeSize;
+        if (doResize) {
+            int[] hw = smartResize(height, width, factor, minPixels, maxPixels);
+            if (hw[0] == 0 || hw[1] == 0 || (long) hw[0] * hw[1] > ImageDecoder.DEFAULT_MAX_PIXELS) {
+                throw new VlmscopeException(String.format(Locale.ROOT, "%s resizes a %dx%d image to %dx%d: "
+                        + "expected a non-empty image of at most %,d pixels (the aspect ratio is too extreme for "
+                        + "max_pixels %d)", config, width, height, hw[1], hw[0],
+                        ImageDecoder.DEFAULT_MAX_PIXELS, maxPixels));
+            }
+            return hw;
+        }
+        if (height % factor != 0 || width % factor != 0) {
+            throw new VlmscopeException(String.format(Locale.ROOT, "%s sets do_resize false, but the image is "
+                    + "%dx%d pixels: expected both sides multiples of %d (patch size x merge size)", config,
+                    width, height, factor));
+        }
+        return new int[] {height, width};
     }
 
     /** Values in one pixel row: channels x temporal copies x patch rows x patch columns. */

@@ -55,13 +55,13 @@ public final class PixelMask {
     }
 
     /**
-     * The {@code size x size} window whose top-left corner is ({@code left}, {@code top}) in this mask; pixels of
-     * the window outside this mask are unset.
+     * The {@code w x h} window whose top-left corner is ({@code left}, {@code top}) in this mask; pixels of the
+     * window outside this mask are unset.
      */
-    public PixelMask window(int left, int top, int size) {
-        PixelMask out = new PixelMask(size, size);
-        for (int y = Math.max(0, top); y < Math.min(height, top + size); y++) {
-            for (int x = Math.max(0, left); x < Math.min(width, left + size); x++) {
+    public PixelMask window(int left, int top, int w, int h) {
+        PixelMask out = new PixelMask(w, h);
+        for (int y = Math.max(0, top); y < Math.min(height, top + h); y++) {
+            for (int x = Math.max(0, left); x < Math.min(width, left + w); x++) {
                 if (get(x, y)) {
                     out.set(x - left, y - top);
                 }

@@ -3,7 +3,7 @@ package org.vlmscope.experiments.dataset.geometry;
 import java.util.Arrays;
 
 /**
- * Clips a polygon to the square {@code [0, size] x [0, size]} (Sutherland-Hodgman, one half-plane at a time): the
+ * Clips a polygon to the rectangle {@code [0, width] x [0, height]} (Sutherland-Hodgman, one half-plane at a time): the
  * paper's reading of "polygons are clipped to the crop", where the paper's code drops the vertices outside.
  */
 public final class PolygonClipper {
@@ -11,12 +11,12 @@ public final class PolygonClipper {
     }
 
     /** The clipped polygon (x0, y0, x1, y1, ...); fewer than 3 vertices when little or nothing is left. */
-    public static double[] clipToSquare(double[] xy, double size) {
+    public static double[] clipToRectangle(double[] xy, double width, double height) {
         double[] out = xy;
         out = clip(out, 0, 0, false);
-        out = clip(out, 0, size, true);
+        out = clip(out, 0, width, true);
         out = clip(out, 1, 0, false);
-        out = clip(out, 1, size, true);
+        out = clip(out, 1, height, true);
         return out;
     }
 
