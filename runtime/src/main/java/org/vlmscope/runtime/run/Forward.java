@@ -225,7 +225,7 @@ public final class Forward {
                         + " but no pixel_values were given");
             }
             if (count == 0 && images != null) {
-                throw new VlmscopeException((image != null ? "image features" : "pixel_values") + " were given but "
+                throw new VlmscopeException((image != null ? "image features" : GraphNames.PIXEL_VALUES) + " were given but "
                         + "input_ids contain no image token (id " + m.imageTokenId() + ")");
             }
             family.checkVision(m, images, ids);
