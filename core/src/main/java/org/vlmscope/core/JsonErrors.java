@@ -3,10 +3,14 @@ package org.vlmscope.core;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import java.io.IOException;
+import java.nio.file.Path;
 
 /**
  * One-line messages for JSON that does not parse, or does not fit the expected form. Jackson's own messages span
@@ -15,6 +19,28 @@ import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
  */
 public final class JsonErrors {
     private JsonErrors() {
+    }
+
+    /** {@code file} as a JSON tree; a file that cannot be read or does not parse is one message naming it. */
+    public static JsonNode read(ObjectMapper json, Path file) {
+        try {
+            return json.readTree(file.toFile());
+        } catch (JsonProcessingException e) {
+            throw notJson(file, e);
+        } catch (IOException e) {
+            throw new VlmscopeException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** {@code bytes}, the content of {@code file}, as a JSON tree; JSON that does not parse is one message naming it. */
+    public static JsonNode parse(ObjectMapper json, Path file, byte[] bytes) {
+        try {
+            return json.readTree(bytes);
+        } catch (JsonProcessingException e) {
+            throw notJson(file, e);
+        } catch (IOException e) {
+            throw new VlmscopeException("cannot read " + file + ": " + e.getMessage(), e);
+        }
     }
 
     /** "{@code FILE} is not valid JSON: {@code what} (line L, column C)". */

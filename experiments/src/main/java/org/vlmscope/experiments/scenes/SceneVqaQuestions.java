@@ -1,6 +1,5 @@
 package org.vlmscope.experiments.scenes;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -66,14 +65,7 @@ public final class SceneVqaQuestions {
     }
 
     private static Map<Long, JsonNode> readScenes(Path file) {
-        JsonNode root;
-        try {
-            root = JSON.readTree(file.toFile());
-        } catch (JsonProcessingException e) {
-            throw JsonErrors.notJson(file, e);
-        } catch (IOException e) {
-            throw new VlmscopeException("cannot read " + file + ": " + e.getMessage(), e);
-        }
+        JsonNode root = JsonErrors.read(JSON, file);
         JsonNode images = root == null ? null : root.get("images");
         if (images == null || !images.isArray()) {
             throw new VlmscopeException(file + " is not a scene set's " + SceneSetWriter.QUESTIONS

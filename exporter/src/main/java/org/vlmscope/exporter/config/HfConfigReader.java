@@ -1,12 +1,10 @@
 package org.vlmscope.exporter.config;
 
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -84,14 +82,7 @@ public final class HfConfigReader {
             throw new VlmscopeException(checkpointDir + " has no " + CONFIG_FILE
                     + ": expected a Hugging Face checkpoint directory");
         }
-        JsonNode root;
-        try {
-            root = JSON.readTree(file.toFile());
-        } catch (JsonProcessingException e) {
-            throw JsonErrors.notJson(file, e);
-        } catch (IOException e) {
-            throw new VlmscopeException("cannot read " + file + ": " + e.getMessage(), e);
-        }
+        JsonNode root = JsonErrors.read(JSON, file);
         if (root == null || !root.isObject()) {
             throw new VlmscopeException(file + " must hold a JSON object, found "
                     + (root == null ? "nothing" : root.getNodeType().toString().toLowerCase()));

@@ -1,6 +1,5 @@
 package org.vlmscope.runtime.image;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -45,14 +44,7 @@ final class PreprocessorConfig {
         } catch (IOException e) {
             throw new VlmscopeException("cannot read " + file + ": " + e.getMessage(), e);
         }
-        JsonNode root;
-        try {
-            root = JSON.readTree(bytes);
-        } catch (JsonProcessingException e) {
-            throw JsonErrors.notJson(file, e);
-        } catch (IOException e) {
-            throw new VlmscopeException("cannot read " + file + ": " + e.getMessage(), e);
-        }
+        JsonNode root = JsonErrors.parse(JSON, file, bytes);
         if (root == null || !root.isObject()) {
             throw new VlmscopeException(file + " must hold a JSON object (a Hugging Face preprocessor config)");
         }

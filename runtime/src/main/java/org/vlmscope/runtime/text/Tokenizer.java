@@ -2,7 +2,6 @@ package org.vlmscope.runtime.text;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.huggingface.tokenizers.jni.LibUtils;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayInputStream;
@@ -133,14 +132,7 @@ public final class Tokenizer implements AutoCloseable {
      * has the same map but DJL does not expose it.
      */
     private static Map<String, Long> vocabulary(Path file, byte[] bytes) {
-        JsonNode root;
-        try {
-            root = JSON.readTree(bytes);
-        } catch (JsonProcessingException e) {
-            throw JsonErrors.notJson(file, e);
-        } catch (IOException e) {
-            throw new VlmscopeException("cannot read " + file + ": " + e.getMessage(), e);
-        }
+        JsonNode root = JsonErrors.parse(JSON, file, bytes);
         JsonNode vocab = root.path("model").path("vocab");
         Map<String, Long> out = new HashMap<>();
         if (vocab.isObject()) {
