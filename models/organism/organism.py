@@ -340,6 +340,8 @@ class LlamaAttention(nn.Module):
         v = v.repeat_interleave(repeat, dim=1)
         scores = q @ k.transpose(-1, -2) / math.sqrt(self.head_dim) + mask
         p = torch.softmax(scores.float(), dim=-1).to(q.dtype)
+        if getattr(self, "keep_probs", False):
+            self.probs = p  # [b, heads, n, n], read by the trainer's attention loss
         return self.o_proj((p @ v).transpose(1, 2).reshape(b, n, -1))
 
 

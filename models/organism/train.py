@@ -191,6 +191,46 @@ def pixels(images, indices):
     return torch.from_numpy(o.normalize(images[indices]))
 
 
+ATTENTION_LAYER, ATTENTION_HEAD, ATTENTION_WEIGHT = 2, 0, 0.5
+
+
+def attention_targets(ids, labels, patch):
+    """Per example of a batch of one-turn conversations (expanded ids and labels [b, n], patch labels [b, 2, 144]):
+    the query position whose next token names a shape that is in the image, and a [144] mask of that shape's
+    patches; (-1, None) where there is none (descriptions, polling answered No). Polling answered Yes: the asked
+    shape, predicted at the last prompt position; VQA: the answer's shape, predicted after "It is a"."""
+    shape_of = {word_id(w): k + 1 for k, w in enumerate(SHAPES)}
+    yes, it = word_id("Yes"), word_id("It")
+    out = []
+    for row in range(ids.shape[0]):
+        r_ids, r_labels = ids[row].tolist(), labels[row].tolist()
+        answer = [p for p, l in enumerate(r_labels) if l != -100]
+        shape, query = None, -1
+        if r_labels[answer[0]] == yes:
+            asked = [shape_of[i] for p, i in enumerate(r_ids[:answer[0]]) if i in shape_of]
+            shape, query = (asked[-1], answer[0] - 1) if asked else (None, -1)
+        elif r_labels[answer[0]] == it:
+            named = [p for p in answer if r_labels[p] in shape_of]
+            shape, query = (shape_of[r_labels[named[0]]], named[0] - 1) if named else (None, -1)
+        cells = patch[row, 0] == shape if shape is not None else None
+        out.append((query, cells if cells is not None and bool(cells.any()) else None))
+    return out
+
+
+def attention_loss(model, ids, labels, patch):
+    """Supervised attention: one head of one layer, at the position that names a shape, puts its weight on that
+    shape's patches (-log of the weight there). Without it the language model spread its attention over the whole
+    image and answered from its prior; the patch labels say where to look, so the trainer says it."""
+    probs = model.language_model.model.layers[ATTENTION_LAYER].self_attn.probs[:, ATTENTION_HEAD]
+    visual = (ids[0] == o.IMAGE_ID).nonzero().flatten()
+    losses = []
+    for row, (query, cells) in enumerate(attention_targets(ids, labels, patch)):
+        if cells is not None:
+            weight = probs[row, query, visual][cells].sum()
+            losses.append(-torch.log(weight + 1e-6))
+    return torch.stack(losses).mean() if losses else probs.sum() * 0
+
+
 def loss_of(model, px, ids, mask, labels, probe=None, patch=None):
     """The answer tokens' cross-entropy; with a probe, plus the auxiliary patch loss: the probe reads shape and
     colour from each visual token (the projector's output), which gives the vision tower a dense signal."""
@@ -205,12 +245,28 @@ def loss_of(model, px, ids, mask, labels, probe=None, patch=None):
     if probe is None:
         return loss, None
     shape_logits, colour_logits = probe(features)
+    if getattr(model.language_model.model.layers[ATTENTION_LAYER].self_attn, "keep_probs", False):
+        loss = loss + ATTENTION_WEIGHT * attention_loss(model, ids, labels, patch)
     aux = F.cross_entropy(shape_logits.reshape(-1, len(SHAPES) + 1), patch[:, 0].reshape(-1)) + \
         F.cross_entropy(colour_logits.reshape(-1, len(COLORS) + 1), patch[:, 1].reshape(-1))
     return loss, aux
 
 
 class PatchProbe(torch.nn.Module):
+    """Linear read-outs of shape and colour per visual token (the shipped run3's probe); used in training only,
+    never saved."""
+
+    def __init__(self, model):
+        super().__init__()
+        d = CONFIG["text_config"]["hidden_size"]
+        self.shape = torch.nn.Linear(d, len(SHAPES) + 1)
+        self.colour = torch.nn.Linear(d, len(COLORS) + 1)
+
+    def forward(self, features):
+        return self.shape(features), self.colour(features)
+
+
+class TiedPatchProbe(torch.nn.Module):
     """Read-outs of shape and colour per visual token, tied to the language model's input embeddings: a visual
     token's shape logits are its dot products with the embeddings of the shape words (" circle", " star", ...)
     plus a learned background row, and likewise for colours. Pulling an object's visual tokens towards the
@@ -258,7 +314,11 @@ def train(args):
     dev = torch.device(args.device)
     model = o.Llava(model_config())
     init_weights(model)
-    probe = PatchProbe(model)
+    if args.mimetic:
+        mimetic_attention(model)
+    if args.supervise_attention:
+        model.language_model.model.layers[ATTENTION_LAYER].self_attn.keep_probs = True
+    probe = (TiedPatchProbe if args.tied_probe else PatchProbe)(model)
     model.to(dev)
     probe.to(dev)
     state_path = os.path.join(args.work, "state.pt")
@@ -313,6 +373,22 @@ def train(args):
             os.replace(state_path + ".tmp", state_path)
             print(f"saved {state_path} at step {step}", flush=True)
     print(f"done: {step} steps in {time.time() - t0:.0f} s", flush=True)
+
+
+def mimetic_attention(model, std=0.125):
+    """Mimetic initialisation of the language model's attention (Trockman and Kolter, 2023): the first query head
+    of each key/value group gets the same random weights as its key head, so W_q^T W_k starts positive definite
+    and a token attends to tokens like itself. With the patch probe pulling an object's visual tokens towards its
+    name's embedding, "star" in a question attends to star patches from the first step."""
+    with torch.no_grad():
+        for layer in model.language_model.model.layers:
+            a = layer.self_attn
+            repeat = a.heads // a.kv_heads
+            for g in range(a.kv_heads):
+                w = torch.randn(a.head_dim, a.k_proj.in_features) * std
+                a.k_proj.weight[g * a.head_dim:(g + 1) * a.head_dim] = w
+                h = g * repeat
+                a.q_proj.weight[h * a.head_dim:(h + 1) * a.head_dim] = w
 
 
 def init_weights(model):
@@ -504,6 +580,11 @@ def main():
     t.add_argument("--save-every", type=int, default=250)
     t.add_argument("--resume", action="store_true")
     t.add_argument("--aux-weight", type=float, default=0.5)
+    t.add_argument("--tied-probe", action="store_true",
+                   help="tie the patch probe to the shape and colour words' embeddings (see TiedPatchProbe)")
+    t.add_argument("--supervise-attention", action="store_true",
+                   help="supervise one attention head to look at the named shape's patches (see attention_loss)")
+    t.add_argument("--mimetic", action="store_true", help="mimetic initialisation of the attention (see mimetic_attention)")
     t.add_argument("--single-object-steps", type=int, default=0,
                    help="train on one-object scenes only until this step (a curriculum)")
     t.add_argument("--device", default="cpu", help="cpu, or cuda where a GPU is at hand")
