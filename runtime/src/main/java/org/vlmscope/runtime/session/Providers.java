@@ -61,8 +61,25 @@ final class Providers {
      * activations allocated in every idle variant). README, "Benchmarks", has the measured trade-off. Idle pool
      * threads sleep instead of spinning: on a machine shared with other work (a cluster node, a laptop) spinning
      * threads burn the cores the computing ones need (measured with the load at 20 on 2 cores: 50 greedy tokens of
-     * the small benchmark model 14.8 s with spinning, 3.0 s without).
+     * the small benchmark model 14.8 s with spinning, 3.0 s without). On a machine the run has to itself, spinning
+     * is faster (medium benchmark model, idle: IG-50 128 s against 151 s, 200 greedy tokens 12.1 s against 14.1 s):
+     * {@value #SPINNING_VARIABLE}=1 turns it on.
      */
+    /** The environment variable that lets idle pool threads spin (1) or makes them sleep (0, the default). */
+    public static final String SPINNING_VARIABLE = "VLMSCOPE_ORT_SPINNING";
+
+    /** ONNX Runtime's allow_spinning value for the variable's {@code value} (null when it is not set). */
+    static String spinning(String value) {
+        if (value == null || value.isEmpty()) {
+            return "0";
+        }
+        if (!value.equals("0") && !value.equals("1")) {
+            throw new VlmscopeException(SPINNING_VARIABLE + "=" + value + ": expected 1 (idle threads spin, fastest "
+                    + "on a machine the run has to itself) or 0 (they sleep, the default)");
+        }
+        return value;
+    }
+
     private static OrtSession.SessionOptions base(Path modelDir, int threads) throws OrtException {
         OrtSession.SessionOptions opts = new OrtSession.SessionOptions();
         // A session's own log lines are limited to fatal ones: its errors come back as exceptions.
@@ -71,8 +88,9 @@ final class Providers {
         opts.addConfigEntry("session.disable_prepacking", "1");
         opts.setCPUArenaAllocator(false);
         opts.setMemoryPatternOptimization(false);
-        opts.addConfigEntry("session.intra_op.allow_spinning", "0");
-        opts.addConfigEntry("session.inter_op.allow_spinning", "0");
+        String spinning = spinning(System.getenv(SPINNING_VARIABLE));
+        opts.addConfigEntry("session.intra_op.allow_spinning", spinning);
+        opts.addConfigEntry("session.inter_op.allow_spinning", spinning);
         if (threads > 0) {
             opts.setIntraOpNumThreads(threads);
         }
