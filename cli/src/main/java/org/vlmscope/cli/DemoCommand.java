@@ -21,10 +21,7 @@ import org.vlmscope.core.VlmscopeException;
 import org.vlmscope.core.vocab.GraphNames;
 import org.vlmscope.core.vocab.HookName;
 import org.vlmscope.experiments.ProgressListener;
-import org.vlmscope.experiments.dataset.CocoDataset;
 import org.vlmscope.experiments.dataset.CocoFilter;
-import org.vlmscope.experiments.dataset.DatasetSummary;
-import org.vlmscope.experiments.dataset.ImageGeometry;
 import org.vlmscope.experiments.mean.ImageFolder;
 import org.vlmscope.experiments.mean.MeanVisualToken;
 import org.vlmscope.experiments.run.ExperimentModel;
@@ -112,7 +109,8 @@ final class DemoCommand implements Callable<Integer> {
         Exporter.Result exported = exportOrganism(out);
         ModelManifest m = exported.manifest();
         Path scenes = drawScenes(out);
-        Path dataset = filterDataset(out, scenes, m);
+        // The demo's fidelity throughout: the runners refuse a dataset made with another one.
+        Path dataset = DemoPaper.dataset(out, work, scenes, m, fidelity, CocoFilter.ABLATION, "dataset.jsonl");
         try (Tokenizer tokenizer = Tokenizer.load(exported.modelDir());
              ModelSession session = runtime.open(exported.modelDir(), HOOKS)) {
             float[] mean = meanVisualToken(out, session, scenes);
@@ -154,20 +152,6 @@ final class DemoCommand implements Callable<Integer> {
                 OrganismCheckpoint.HELDOUT_SEED, s.annotations(), s.smallObjects(), s.largeObjects(), scenes,
                 SceneSetWriter.INSTANCES, SceneSetWriter.CAPTIONS, SceneSetWriter.QUESTIONS, Units.secondsSince(t));
         return scenes;
-    }
-
-    /** The paper's dataset step on the scenes' COCO file, with the model's own token grid. */
-    private Path filterDataset(PrintWriter out, Path scenes, ModelManifest m) {
-        Path dataset = work.resolve("dataset.jsonl");
-        CocoFilter filter = CocoFilter.preset("ablation");
-        ImageGeometry geometry = ImageGeometry.of(m);
-        DatasetSummary d = CocoDataset.build(scenes.resolve(SceneSetWriter.INSTANCES), new CocoDataset.Options(filter,
-                geometry, Fidelity.PAPER, scenes.resolve(SceneSetWriter.IMAGES)),
-                dataset, ProgressListener.NONE);
-        out.printf(Locale.ROOT, "== dataset coco (at most %d annotations, one target of area %s, %dx%d grid): "
-                + "%d of %d scenes kept -> %s%n", filter.maxAnnotations(), filter.area(), geometry.grid().side(),
-                geometry.grid().side(), d.kept(), d.considered(), dataset);
-        return dataset;
     }
 
     private float[] meanVisualToken(PrintWriter out, ModelSession session, Path scenes) {

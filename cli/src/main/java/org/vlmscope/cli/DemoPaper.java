@@ -64,7 +64,8 @@ final class DemoPaper {
     /** Everything after the quiz: datasets, the three experiments on {@code model}, the report. */
     void run(ExperimentModel model, Path ablationDataset, Path mean) throws IOException {
         Path images = scenes.resolve(SceneSetWriter.IMAGES);
-        Path lensDataset = dataset(model.manifest(), model.fidelity(), CocoFilter.LENS, "dataset-lens.jsonl");
+        Path lensDataset = dataset(out, work, scenes, model.manifest(), model.fidelity(), CocoFilter.LENS,
+                "dataset-lens.jsonl");
         Path vqa = curatedQuestions(ablationDataset);
         Path results = work.resolve(RESULTS);
 
@@ -100,13 +101,16 @@ final class DemoPaper {
         out.printf("%n== report: %d files; open %s%n", written.files().size(), report.resolve(Report.INDEX));
     }
 
-    private Path dataset(ModelManifest m, Fidelity fidelity, CocoFilter filter,
-                         String name) {
+    /** The paper's dataset step on the scenes' COCO file with {@code filter}, on the model's own token grid. */
+    static Path dataset(PrintWriter out, Path work, Path scenes, ModelManifest m, Fidelity fidelity, CocoFilter filter,
+                        String name) {
         Path file = work.resolve(name);
+        ImageGeometry geometry = ImageGeometry.of(m);
         DatasetSummary d = CocoDataset.build(scenes.resolve(SceneSetWriter.INSTANCES), new CocoDataset.Options(filter,
-                ImageGeometry.of(m), fidelity, scenes.resolve(SceneSetWriter.IMAGES)), file, ProgressListener.NONE);
-        out.printf(Locale.ROOT, "== dataset coco (at most %d annotations, one target of area %s): %d of %d scenes "
-                + "kept -> %s%n", filter.maxAnnotations(), filter.area(), d.kept(), d.considered(), file);
+                geometry, fidelity, scenes.resolve(SceneSetWriter.IMAGES)), file, ProgressListener.NONE);
+        out.printf(Locale.ROOT, "== dataset coco (at most %d annotations, one target of area %s, %dx%d grid): "
+                + "%d of %d scenes kept -> %s%n", filter.maxAnnotations(), filter.area(), geometry.grid().side(),
+                geometry.grid().side(), d.kept(), d.considered(), file);
         return file;
     }
 

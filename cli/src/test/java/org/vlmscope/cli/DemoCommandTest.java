@@ -84,6 +84,16 @@ class DemoCommandTest {
         assertTrue(out.contains("== answer with the image ablated (greedy with the KV cache"), out);
     }
 
+    /** Every dataset the demo builds follows its --fidelity, so the runners (which refuse a mismatch) accept them. */
+    @Test
+    void runsInCodeFidelity() throws Exception {
+        Path work = tmp.resolve("code");
+        Cli.Result r = Cli.ok("demo", "--work", work.toString(), "--scenes", "6", "--fidelity", "code", "--device", "cpu");
+        assertTrue(Files.readString(work.resolve("dataset.jsonl")).contains("\"fidelity\":\"code\""), r.out());
+        Path records = work.resolve(DemoPaper.RESULTS).resolve(DemoPaper.ABLATION).resolve("records.jsonl");
+        assertFalse(Files.readAllLines(records).isEmpty(), r.out());
+    }
+
     @Test
     void replacesItsOwnWorkDirectory() throws Exception {
         Path work = tmp.resolve("own");
