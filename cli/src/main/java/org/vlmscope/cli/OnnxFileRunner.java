@@ -36,7 +36,7 @@ final class OnnxFileRunner {
 
     static int run(RunCommand c) {
         PromptInput in = c.input;
-        if (in.image != null || in.prompt != null || in.rawPrompt != null) {
+        if (!in.images.isEmpty() || in.prompt != null || in.rawPrompt != null) {
             throw new BadArgumentException("a single .onnx file runs on --inputs IN.safetensors (tensors named as its "
                     + "inputs); --image and prompts need a model directory");
         }

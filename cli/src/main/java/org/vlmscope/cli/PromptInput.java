@@ -21,10 +21,15 @@ import picocli.CommandLine.TypeConversionException;
  * options go together; {@link ModelInput} in the runtime does the preparing.
  */
 final class PromptInput {
+    /** Qwen2-VL's image placeholder in a raw prompt (its tokenizer's image token). */
+    static final String QWEN_IMAGE_PAD = "<|image_pad|>";
+
     @Option(names = "--image", paramLabel = "IMG",
             description = "JPEG or PNG image, preprocessed as the model directory's " + ModelInput.PREPROCESSOR_CONFIG
-                    + " says (CLIPImageProcessor: PIL bicubic resize, center crop, CLIP normalisation).")
-    Path image;
+                    + " says (LLaVA's CLIPImageProcessor: PIL bicubic resize, center crop, CLIP normalisation; "
+                    + "Qwen2-VL's: smart_resize to its own grid). Qwen2-VL takes several: repeat --image, in the "
+                    + "order the prompt's placeholders take them.")
+    List<Path> images = new ArrayList<>();
 
     @Option(names = "--prompt", paramLabel = "TEXT",
             description = "The question, rendered into the model's chat template, which places the image: for "
@@ -44,7 +49,8 @@ final class PromptInput {
 
     @Option(names = "--raw-prompt", paramLabel = "TEXT",
             description = "The whole prompt, tokenized verbatim (the tokenizer adds BOS). With --image it holds "
-                    + "<image> once, where the visual tokens go; without, it is a text-only prompt. In bash, "
+                    + "<image> once per image (Qwen2-VL: <|vision_start|><|image_pad|><|vision_end|>), where the "
+                    + "visual tokens go; without, it is a text-only prompt. In bash, "
                     + "$'...' turns \\n into a newline.")
     String rawPrompt;
 
@@ -78,34 +84,44 @@ final class PromptInput {
             throw new BadArgumentException((vqa ? "--vqa" : "--fidelity") + " chooses the template that --prompt "
                     + "is rendered into; it does not apply to " + given.get(0));
         }
-        if (prompt != null && image == null) {
+        if (prompt != null && images.isEmpty()) {
             throw new BadArgumentException("--prompt renders the question into the model's chat template, which "
                     + "holds the image: give --image IMG too, or a text-only --raw-prompt");
         }
         if (rawPrompt != null) {
-            int placeholders = occurrences(rawPrompt, PromptTemplate.IMAGE);
-            if (image != null && placeholders != 1) {
-                throw new BadArgumentException("--raw-prompt " + PromptTemplate.quote(rawPrompt) + " holds " + placeholders + " "
-                        + PromptTemplate.IMAGE + " placeholders; with --image it needs exactly one, where the visual "
-                        + "tokens go (e.g. " + PromptTemplate.quote("USER: <image>\nWhat is this? ASSISTANT:") + ")");
-            }
-            if (image == null && placeholders > 0) {
-                throw new BadArgumentException("--raw-prompt " + PromptTemplate.quote(rawPrompt) + " holds " + PromptTemplate.IMAGE
-                        + " but no --image gives the picture");
-            }
+            checkRawPlaceholders();
+        }
+    }
+
+    /**
+     * A raw prompt holds one image placeholder per --image: {@value PromptTemplate#IMAGE} (LLaVA) or
+     * {@value #QWEN_IMAGE_PAD} (Qwen2-VL, inside its {@code <|vision_start|>...<|vision_end|>}).
+     */
+    private void checkRawPlaceholders() {
+        int placeholders = occurrences(rawPrompt, PromptTemplate.IMAGE) + occurrences(rawPrompt, QWEN_IMAGE_PAD);
+        if (!images.isEmpty() && placeholders != images.size()) {
+            throw new BadArgumentException("--raw-prompt " + PromptTemplate.quote(rawPrompt) + " holds " + placeholders
+                    + " " + PromptTemplate.IMAGE + " placeholders (" + QWEN_IMAGE_PAD + " for Qwen2-VL); with "
+                    + images.size() + " --image it needs exactly " + (images.size() == 1 ? "one" : images.size())
+                    + ", where each image's visual tokens go (e.g. "
+                    + PromptTemplate.quote("USER: <image>\nWhat is this? ASSISTANT:") + ")");
+        }
+        if (images.isEmpty() && placeholders > 0) {
+            throw new BadArgumentException("--raw-prompt " + PromptTemplate.quote(rawPrompt) + " holds "
+                    + PromptTemplate.IMAGE + " but no --image gives the picture");
         }
     }
 
     /** The options as the runtime's request. */
     InputRequest request() {
         if (inputs != null) {
-            return InputRequest.file(inputs, image);
+            return InputRequest.file(inputs, images);
         }
         if (rawPrompt != null) {
-            return InputRequest.raw(rawPrompt, image);
+            return InputRequest.raw(rawPrompt, images);
         }
         return InputRequest.question(prompt, vqa ? Variant.VQA : Variant.GENERATIVE,
-                fidelity == null ? Fidelity.PAPER : fidelity, image);
+                fidelity == null ? Fidelity.PAPER : fidelity, images);
     }
 
     /**

@@ -112,7 +112,7 @@ public final class ExperimentModel implements AutoCloseable {
     }
 
     private PromptTemplate template(Variant variant) {
-        return family.promptTemplate(manifest(), variant, fidelity);
+        return family.promptTemplate(dir, manifest(), variant, fidelity, 1);
     }
 
     /** Text of new tokens, special tokens dropped. */

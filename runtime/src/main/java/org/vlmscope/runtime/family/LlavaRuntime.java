@@ -38,8 +38,14 @@ final class LlavaRuntime implements RuntimeFamily {
         return ClipImageProcessor.fromConfig(modelDir.resolve(ClipImageProcessor.CONFIG_FILE));
     }
 
+    /** The manifest's template, which places one image; LLaVA's prompts hold no more than one. */
     @Override
-    public PromptTemplate promptTemplate(ModelManifest manifest, Variant variant, Fidelity fidelity) {
+    public PromptTemplate promptTemplate(Path modelDir, ModelManifest manifest, Variant variant, Fidelity fidelity,
+                                         int images) {
+        if (images > 1) {
+            throw new VlmscopeException("a " + ID + " prompt holds one image (pixel_values [batch, 3, H, W], one per "
+                    + "prompt row); got " + images + " images for one prompt");
+        }
         return PromptTemplates.forModel(manifest, variant, fidelity);
     }
 

@@ -33,15 +33,6 @@ final class Qwen2VlRuntime implements RuntimeFamily {
     static final String ID = "qwen2_vl";
     /** The template family's name, as prompt_template metadata reports it. */
     static final String TEMPLATE_FAMILY = "qwen2-vl";
-    /** Where the tokenizer's image token goes in the chat template; expanded to the image's visual tokens. */
-    static final String IMAGE_PAD = "<|image_pad|>";
-    /**
-     * One user turn with the image before the question, then the assistant's turn, in Qwen2-VL's chat markup.
-     * Qwen2-VL-Instruct's own chat template also opens with a default system turn ({@code <|im_start|>system\nYou
-     * are a helpful assistant.<|im_end|>\n}) when the conversation has none; this template leaves it out.
-     */
-    static final String CHAT = "<|im_start|>user\n<|vision_start|>" + IMAGE_PAD + "<|vision_end|>"
-            + PromptTemplate.PROMPT + "<|im_end|>\n<|im_start|>assistant\n";
     /** The answer start of the VQA variant, as for the LLaVA templates. */
     static final String VQA_ANSWER_START = "It is a";
 
@@ -55,10 +46,16 @@ final class Qwen2VlRuntime implements RuntimeFamily {
         return Qwen2VlImageProcessor.fromConfig(modelDir.resolve(ImageProcessor.CONFIG_FILE));
     }
 
-    /** The same template in both fidelities: the paper used Qwen2-VL's own chat template. */
+    /**
+     * The same template in both fidelities: the paper used Qwen2-VL's own chat template (with its default system
+     * turn when the checkpoint's template has one, see {@link Qwen2VlChat}); one user turn with the images first.
+     */
     @Override
-    public PromptTemplate promptTemplate(ModelManifest manifest, Variant variant, Fidelity fidelity) {
-        return new PromptTemplate(TEMPLATE_FAMILY, CHAT + (variant == Variant.VQA ? VQA_ANSWER_START : ""), IMAGE_PAD);
+    public PromptTemplate promptTemplate(Path modelDir, ModelManifest manifest, Variant variant, Fidelity fidelity,
+                                         int images) {
+        String turn = Qwen2VlChat.of(modelDir).turn(images);
+        return new PromptTemplate(TEMPLATE_FAMILY, turn + (variant == Variant.VQA ? VQA_ANSWER_START : ""),
+                Qwen2VlChat.IMAGE_PAD);
     }
 
     @Override

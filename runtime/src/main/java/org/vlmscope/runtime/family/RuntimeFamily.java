@@ -25,8 +25,13 @@ public interface RuntimeFamily {
     /** The image preprocessing of the model in {@code modelDir} (its preprocessor_config.json). */
     ImageProcessor imageProcessor(Path modelDir);
 
-    /** The prompt a question is rendered into, in {@code variant} and {@code fidelity}. */
-    PromptTemplate promptTemplate(ModelManifest manifest, Variant variant, Fidelity fidelity);
+    /**
+     * The prompt a question about {@code images} images is rendered into, in {@code variant} and {@code fidelity},
+     * for the model in {@code modelDir} (whose chat template it may read); a family that places fewer images per
+     * prompt refuses more.
+     */
+    PromptTemplate promptTemplate(Path modelDir, ModelManifest manifest, Variant variant, Fidelity fidelity,
+                                  int images);
 
     /** The decoder's position ids. */
     PositionIds positionIds(ModelManifest manifest);

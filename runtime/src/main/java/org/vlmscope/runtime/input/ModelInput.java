@@ -1,5 +1,6 @@
 package org.vlmscope.runtime.input;
 
+import java.io.File;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -78,26 +79,27 @@ public final class ModelInput {
     }
 
     /**
-     * Reads the image and the ids for a model. What is cheap to check comes first: an inputs file before the
-     * image, the image before the tokenizer (and before the caller opens a session).
+     * Reads the images and the ids for a model. What is cheap to check comes first: an inputs file before the
+     * images, the images before the tokenizer (and before the caller opens a session).
      */
     public static Prepared prepare(Path modelDir, ModelManifest m, InputRequest request) {
         Map<String, String> meta = new LinkedHashMap<>();
-        Path image = request.image();
+        List<Path> images = request.images();
         if (request.inputs() != null) {
             Inputs in = readInputs(request.inputs());
-            if (image != null) {
+            if (!images.isEmpty()) {
                 checkIdsForImage(in, m, request);
             }
-            VisionInput pixels = image != null ? image(modelDir, m, image, meta) : in.vision();
+            VisionInput pixels = !images.isEmpty() ? images(modelDir, m, images, meta) : in.vision();
             if (in.positionIds() != null) {
                 checkPositionIds(request.inputs(), in, pixels, m);
             }
             meta.put("inputs", absolute(request.inputs()));
             return prepared(in.ids(), pixels, null, m, meta, "ids from " + request.inputs());
         }
-        VisionInput pixels = image != null ? image(modelDir, m, image, meta) : null;
+        VisionInput pixels = !images.isEmpty() ? images(modelDir, m, images, meta) : null;
         RuntimeFamily family = RuntimeFamilies.of(m);
+        List<TokenGrid> grids = family.tokenGrids(m, pixels);
         Tokenizer tokenizer = Tokenizer.load(modelDir);
         try {
             String text;
@@ -107,17 +109,16 @@ public final class ModelInput {
             if (question != null) {
                 Variant variant = request.variant();
                 Fidelity f = request.fidelity();
-                PromptTemplate template = family.promptTemplate(m, variant, f);
+                PromptTemplate template = family.promptTemplate(modelDir, m, variant, f, Math.max(1, grids.size()));
                 text = template.render(question);
                 ids = pixels == null ? Prompts.build(tokenizer, template, question, m).ids()
-                        : Prompts.build(tokenizer, template, question, m.imageTokenId(), oneGrid(family, m, pixels)).ids();
+                        : Prompts.build(tokenizer, template, question, m.imageTokenId(), grids).ids();
                 meta.put("prompt_template", template.family() + " " + lower(variant) + " " + lower(f));
             } else {
                 text = request.rawPrompt();
                 ids = tokenizer.encode(text);
-                if (image != null) {
-                    TokenGrid grid = oneGrid(family, m, pixels);
-                    ids = Sequence.expand(ids, m.imageTokenId(), grid.tokens(), grid.cols()).ids();
+                if (pixels != null) {
+                    ids = Sequence.expand(ids, m.imageTokenId(), grids).ids();
                 }
                 meta.put("prompt_template", "raw");
             }
@@ -129,15 +130,22 @@ public final class ModelInput {
         }
     }
 
-    private static VisionInput image(Path modelDir, ModelManifest m, Path image, Map<String, String> meta) {
-        VisionInput pixels = vision(modelDir, m, image);
-        meta.put("image", absolute(image));
-        return pixels;
-    }
-
-    /** The visual-token grid of the one image a prompt goes with. */
-    private static TokenGrid oneGrid(RuntimeFamily family, ModelManifest m, VisionInput pixels) {
-        return family.tokenGrids(m, pixels).get(0);
+    /**
+     * The images of one prompt, preprocessed and, for a family whose images each bring their grid, concatenated
+     * along their pixel rows in order (one vision call); a fixed-grid family (LLaVA: [batch, 3, H, W], one image per
+     * prompt row) takes one.
+     */
+    private static VisionInput images(Path modelDir, ModelManifest m, List<Path> images, Map<String, String> meta) {
+        List<VisionInput> each = new ArrayList<>();
+        for (Path image : images) {
+            each.add(vision(modelDir, m, image));
+            if (each.size() > 1 && !each.get(0).variableGrid()) {
+                throw new VlmscopeException("a " + m.family() + " prompt holds one image (pixel_values [batch, 3, H, "
+                        + "W], one per prompt row); got " + images.size() + " images for one prompt");
+            }
+        }
+        meta.put("image", String.join(File.pathSeparator, images.stream().map(ModelInput::absolute).toList()));
+        return VisionInput.concat(each);
     }
 
     /**
@@ -173,37 +181,54 @@ public final class ModelInput {
     private static Prepared prepared(long[][] ids, VisionInput pixels, Tokenizer tokenizer, ModelManifest m,
                                      Map<String, String> meta, String source) {
         long[] expanded = RuntimeFamilies.of(m).expandImages(m, ids, pixels)[0];
-        int visual = ImageTokens.count(expanded, m.imageTokenId());
-        meta.put("sequence_length", Integer.toString(expanded.length));
-        String where = "text only";
-        if (visual > 0) {
-            int start = 0;
-            while (expanded[start] != m.imageTokenId()) {
-                start++;
-            }
-            meta.put("visual_start", Integer.toString(start));
-            meta.put("visual_tokens", Integer.toString(visual));
-            where = "visual tokens " + start + "-" + (start + visual - 1) + " from "
-                    + (meta.containsKey("image") ? meta.get("image") : PIXEL_VALUES);
-        }
         int[] visualPositions = java.util.stream.IntStream.range(0, expanded.length)
                 .filter(p -> expanded[p] == m.imageTokenId()).toArray();
+        meta.put("sequence_length", Integer.toString(expanded.length));
+        String where = "text only";
+        if (visualPositions.length > 0) {
+            meta.put("visual_start", Integer.toString(visualPositions[0]));
+            meta.put("visual_tokens", Integer.toString(visualPositions.length));
+            where = visualRuns(visualPositions, meta.containsKey("image")
+                    ? List.of(meta.get("image").split(File.pathSeparator)) : List.of());
+        }
         List<TokenGrid> grids = RuntimeFamilies.of(m).tokenGrids(m, pixels);
         return new Prepared(ids, pixels, expanded.length, tokenizer, meta,
                 "input: " + expanded.length + " positions, " + where + "; " + source, visualPositions,
-                visual > 0 && !grids.isEmpty() ? grids.get(0) : null);
+                visualPositions.length > 0 && !grids.isEmpty() ? grids.get(0) : null);
     }
 
-    /** --image with --inputs: the file brings the ids, the image the pixels; each must be given once. */
+    /**
+     * "visual tokens 7-54 from a.png, 60-101 from b.png": the runs of consecutive positions, one per image, each
+     * named by its file when the images came as files, else all by {@value #PIXEL_VALUES}.
+     */
+    private static String visualRuns(int[] positions, List<String> files) {
+        List<int[]> runs = new ArrayList<>();
+        for (int p : positions) {
+            if (runs.isEmpty() || runs.get(runs.size() - 1)[1] != p - 1) {
+                runs.add(new int[] {p, p});
+            } else {
+                runs.get(runs.size() - 1)[1] = p;
+            }
+        }
+        boolean named = files.size() == runs.size();
+        List<String> parts = new ArrayList<>();
+        for (int i = 0; i < runs.size(); i++) {
+            parts.add(runs.get(i)[0] + "-" + runs.get(i)[1] + (named ? " from " + files.get(i) : ""));
+        }
+        return "visual tokens " + String.join(", ", parts) + (named ? "" : " from " + PIXEL_VALUES);
+    }
+
+    /** --image with --inputs: the file brings the ids, the images the pixels; each must be given once. */
     private static void checkIdsForImage(Inputs in, ModelManifest m, InputRequest request) {
-        Path image = request.image();
+        Path image = request.images().get(0);
         Path inputs = request.inputs();
         if (in.vision() != null) {
             throw new BadArgumentException("--image " + image + " and the " + PIXEL_VALUES + " in " + inputs
                     + " both give the image; drop one");
         }
         if (in.ids().length != 1) {
-            throw new VlmscopeException("--image gives one image, but " + inputs + " holds " + in.ids().length
+            throw new VlmscopeException("--image gives the images of one prompt, but " + inputs + " holds "
+                    + in.ids().length
                     + " rows of " + INPUT_IDS + ": give one row, or " + PIXEL_VALUES + " for every row in the file");
         }
         if (ImageTokens.count(in.ids()[0], m.imageTokenId()) == 0) {

@@ -1,6 +1,7 @@
 package org.vlmscope.runtime.text;
 
 import java.util.Arrays;
+import java.util.List;
 import org.vlmscope.core.ModelManifest;
 import org.vlmscope.core.VlmscopeException;
 import org.vlmscope.runtime.image.TokenGrid;
@@ -17,6 +18,27 @@ public final class Prompts {
      */
     public static Sequence build(Tokenizer tokenizer, PromptTemplate template, String question, int visualTokens,
                                  long imageTokenId, int gridWidth) {
+        return Sequence.expand(tokenize(tokenizer, template, question, imageTokenId), imageTokenId, visualTokens,
+                gridWidth);
+    }
+
+    /** As above for one image whose visual tokens lie on {@code grid} (a family whose grid depends on the image). */
+    public static Sequence build(Tokenizer tokenizer, PromptTemplate template, String question, long imageTokenId,
+                                 TokenGrid grid) {
+        return build(tokenizer, template, question, grid.tokens(), imageTokenId, grid.cols());
+    }
+
+    /**
+     * As above for a template that places several images (one placeholder each, in order): placeholder i is
+     * expanded to the visual tokens of {@code grids.get(i)}.
+     */
+    public static Sequence build(Tokenizer tokenizer, PromptTemplate template, String question, long imageTokenId,
+                                 List<TokenGrid> grids) {
+        return Sequence.expand(tokenize(tokenizer, template, question, imageTokenId), imageTokenId, grids);
+    }
+
+    /** The template with the question, tokenized; the template, not the question, places the images. */
+    private static long[] tokenize(Tokenizer tokenizer, PromptTemplate template, String question, long imageTokenId) {
         String image = template.image();
         if (!template.hasImage()) {
             throw new VlmscopeException("the " + template.family() + " prompt template "
@@ -26,7 +48,7 @@ public final class Prompts {
         }
         if (question.contains(image)) {
             throw new VlmscopeException("the question " + PromptTemplate.quote(question) + " holds "
-                    + image + "; the template places the one image itself");
+                    + image + "; the template places the images itself");
         }
         String text = template.render(question);
         long[] ids = tokenizer.encode(text);
@@ -35,13 +57,7 @@ public final class Prompts {
                     + Arrays.toString(ids) + ", without the image token id " + imageTokenId + " for "
                     + image + ": the tokenizer and the model's image token id do not match");
         }
-        return Sequence.expand(ids, imageTokenId, visualTokens, gridWidth);
-    }
-
-    /** As above for one image whose visual tokens lie on {@code grid} (a family whose grid depends on the image). */
-    public static Sequence build(Tokenizer tokenizer, PromptTemplate template, String question, long imageTokenId,
-                                 TokenGrid grid) {
-        return build(tokenizer, template, question, grid.tokens(), imageTokenId, grid.cols());
+        return ids;
     }
 
     /** {@link #build(Tokenizer, PromptTemplate, String, int, long, int)} with the model's image token and grid. */

@@ -108,6 +108,39 @@ class MultimodalRopePositionsTest {
         assertArrayEquals(new long[] {0, 1, 2, 3, 4, 5, 6, 7}, pos[2][0]);
     }
 
+    /**
+     * get_rope_index by hand for {@code [T, T, S, 6 image tokens, E, T, T, S, 2 image tokens, E, T]}, patch grids
+     * 4x6 and 2x4 (2x3 and 1x2 after the 2x2 merge). Image 1: st 0, its first image token at 3, so the text before
+     * it (T, T, S) takes 0-2 and the image starts at 0 + 3 = 3: (3, 3 + h, 3 + w), h 0-1, w 0-2; st moves to 9.
+     * Image 2: its first image token at 13, text_len 13 - 9 = 4 (E, T, T, S) from st_idx = max(image 1) + 1 = 6:
+     * 6-9; the image starts at 6 + 4 = 10: (10, 10, 10 + w), w 0-1; st moves to 15. The text after it (E, T)
+     * starts at max(image 2) + 1 = 12: 12, 13. rope_delta = 13 + 1 - 17 = -3, so the next token takes 17 - 3 = 14.
+     */
+    @Test
+    void twoImagesInOneRowWithTextBetween() {
+        long[] ids = {T, T, S, I, I, I, I, I, I, E, T, T, S, I, I, E, T};
+        long[][][] pos = ROPE.prompt(new long[][] {ids}, new int[] {0},
+                List.of(new ImageGrid(1, 4, 6), new ImageGrid(1, 2, 4)));
+        assertArrayEquals(new long[] {0, 1, 2, 3, 3, 3, 3, 3, 3, 6, 7, 8, 9, 10, 10, 12, 13}, pos[0][0]);
+        assertArrayEquals(new long[] {0, 1, 2, 3, 3, 3, 4, 4, 4, 6, 7, 8, 9, 10, 10, 12, 13}, pos[1][0]);
+        assertArrayEquals(new long[] {0, 1, 2, 3, 4, 5, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13}, pos[2][0]);
+        for (long[][] axis : RopeDeltas.of(pos, new int[] {0}).at(17)) {
+            assertEquals(14, axis[0][0]);
+        }
+        // Left-padded by 2 in a batch, the row's own tokens take the same positions and padding takes 1.
+        long[] padded = new long[ids.length + 2];
+        padded[0] = P;
+        padded[1] = P;
+        System.arraycopy(ids, 0, padded, 2, ids.length);
+        long[][][] shifted = ROPE.prompt(new long[][] {padded}, new int[] {2},
+                List.of(new ImageGrid(1, 4, 6), new ImageGrid(1, 2, 4)));
+        for (int axis = 0; axis < 3; axis++) {
+            assertEquals(1, shifted[axis][0][0]);
+            assertEquals(1, shifted[axis][0][1]);
+            assertArrayEquals(pos[axis][0], java.util.Arrays.copyOfRange(shifted[axis][0], 2, padded.length));
+        }
+    }
+
     @Test
     void textOnlyRowsCountFromZeroAfterPadding() {
         long[][][] pos = ROPE.prompt(new long[][] {{P, T, T}}, new int[] {1}, List.of());

@@ -9,8 +9,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.ByteOrder;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.vlmscope.core.DType;
 import org.vlmscope.core.ModelManifest;
 import org.vlmscope.core.SafetensorsWriter.NamedTensor;
@@ -39,13 +41,22 @@ class Qwen2VlRuntimeTest {
         assertTrue(RuntimeFamilies.of(manifest()) instanceof Qwen2VlRuntime);
     }
 
+    /**
+     * Without a chat template in the model directory, Qwen2-VL-Instruct's (see Qwen2VlChatTest): its default system
+     * turn, one user turn with the images first, the answer opened; the VQA variant continues with the answer start.
+     */
     @Test
-    void chatTemplatePlacesTheImageBeforeTheQuestion() {
-        var chat = QWEN.promptTemplate(manifest(), Variant.GENERATIVE, Fidelity.PAPER);
-        assertEquals("<|im_start|>user\n<|vision_start|><|image_pad|><|vision_end|>What is this?<|im_end|>\n"
-                + "<|im_start|>assistant\n", chat.render("What is this?"));
+    void chatTemplatePlacesTheImagesBeforeTheQuestion(@TempDir Path modelDir) {
+        var chat = QWEN.promptTemplate(modelDir, manifest(), Variant.GENERATIVE, Fidelity.PAPER, 1);
+        assertEquals("<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n<|im_start|>user\n"
+                + "<|vision_start|><|image_pad|><|vision_end|>What is this?<|im_end|>\n<|im_start|>assistant\n",
+                chat.render("What is this?"));
         assertTrue(chat.hasImage());
-        assertTrue(QWEN.promptTemplate(manifest(), Variant.VQA, Fidelity.CODE).render("Q").endsWith("assistant\nIt is a"));
+        assertTrue(QWEN.promptTemplate(modelDir, manifest(), Variant.VQA, Fidelity.CODE, 1).render("Q")
+                .endsWith("assistant\nIt is a"));
+        assertTrue(QWEN.promptTemplate(modelDir, manifest(), Variant.GENERATIVE, Fidelity.PAPER, 2).render("Q")
+                .contains("user\n<|vision_start|><|image_pad|><|vision_end|><|vision_start|><|image_pad|>"
+                        + "<|vision_end|>Q<|im_end|>"));
     }
 
     /**

@@ -61,6 +61,6 @@ class Qwen2VlInputsFileTest {
                     shape != null ? java.util.Arrays.copyOf(positions, 62) : positions));
             SafetensorsWriter.writeAll(file, Map.of(), tensors);
         }
-        return ModelInput.prepare(tmp, QwenFixture.manifest(), InputRequest.file(file, null));
+        return ModelInput.prepare(tmp, QwenFixture.manifest(), InputRequest.file(file, List.of()));
     }
 }

@@ -7,8 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.vlmscope.core.VlmscopeException;
+import org.vlmscope.runtime.image.TokenGrid;
 
 class SequenceTest {
     private static final long IMG = 99;
@@ -108,5 +110,42 @@ class SequenceTest {
         assertNotEquals(small, Sequence.expand(new long[] {1, 5, 6, IMG, 7, 9}, IMG, 6, 3));
         assertNotEquals(small, Sequence.expand(new long[] {1, 5, 6, IMG, 7, 8}, IMG, 6, 2));
         assertEquals("Sequence[11 ids, visual tokens 3-8 on a 2x3 grid]", small.toString());
+    }
+
+    /**
+     * Two placeholders, two grids (2x3 and 1x2): {@code [1, 5, IMG, 6, 7, IMG, 8]} becomes 1, 5, six visual tokens
+     * at 2-7, 6, 7 at 8-9, two visual tokens at 10-11, 8 at 12.
+     */
+    @Test
+    void eachPlaceholderExpandsToItsOwnImagesGrid() {
+        Sequence two = Sequence.expand(new long[] {1, 5, IMG, 6, 7, IMG, 8}, IMG,
+                List.of(new TokenGrid(2, 3), new TokenGrid(1, 2)));
+        assertArrayEquals(new long[] {1, 5, IMG, IMG, IMG, IMG, IMG, IMG, 6, 7, IMG, IMG, 8}, two.ids());
+        assertEquals(List.of(new Sequence.ImageRun(2, new TokenGrid(2, 3)), new Sequence.ImageRun(10,
+                new TokenGrid(1, 2))), two.images());
+        Sequence.ImageRun second = two.images().get(1);
+        assertArrayEquals(new int[] {10, 11}, second.positions());
+        assertEquals(new Sequence.Cell(0, 1), second.cell(1));
+        assertEquals(11, second.position(0, 1));
+        assertEquals(5, two.images().get(0).position(1, 0));
+        assertTrue(two.isVisual(11));
+        assertFalse(two.isVisual(8));
+        assertEquals(two, Sequence.ofExpanded(two.ids(), IMG, List.of(new TokenGrid(2, 3), new TokenGrid(1, 2))));
+        assertEquals("Sequence[13 ids, visual tokens 2-7 on a 2x3 grid, 10-11 on a 1x2 grid]", two.toString());
+        // A one-image question has no single answer on two images.
+        IllegalStateException e = assertThrows(IllegalStateException.class, two::start);
+        assertTrue(e.getMessage().contains("2 images"), e.getMessage());
+        assertThrows(IllegalStateException.class, () -> two.cell(0));
+    }
+
+    @Test
+    void placeholdersMustMatchTheGrids() {
+        VlmscopeException e = assertThrows(VlmscopeException.class, () -> Sequence.expand(new long[] {1, IMG, 6},
+                IMG, List.of(new TokenGrid(2, 3), new TokenGrid(1, 2))));
+        assertTrue(e.getMessage().contains("holds 1 image placeholders") && e.getMessage().contains("exactly 2"),
+                e.getMessage());
+        e = assertThrows(VlmscopeException.class, () -> Sequence.ofExpanded(new long[] {IMG, IMG, 5, IMG}, IMG,
+                List.of(new TokenGrid(1, 2), new TokenGrid(1, 2))));
+        assertTrue(e.getMessage().contains("runs of [2, 1]") && e.getMessage().contains("[2, 2]"), e.getMessage());
     }
 }
