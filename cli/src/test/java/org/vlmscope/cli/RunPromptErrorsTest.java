@@ -80,6 +80,17 @@ class RunPromptErrorsTest {
                 "<image><image> twice"), "holds 2 <image>");
     }
 
+    /** A raw prompt holds one placeholder per --image; a LLaVA prompt takes one image. */
+    @Test
+    void severalImages() {
+        String m = demo.model().toString();
+        String img = demo.image().toString();
+        Cli.usageError(Cli.run("run", m, "--image", img, "--image", img, "--raw-prompt", "USER: <image>\nx ASSISTANT:"),
+                "--raw-prompt", "holds 1 <image>", "with 2 --image", "exactly 2");
+        Cli.failsWith(Cli.run("run", m, "--image", img, "--image", img, "--prompt", QUESTION), "llava",
+                "one image", "got 2 images");
+    }
+
     @Test
     void imagePlaceholderWithoutAnImage() {
         Cli.usageError(Cli.run("run", demo.model().toString(), "--raw-prompt", DemoCheckpoint.DEMO_PROMPT),
