@@ -188,8 +188,9 @@ final class AttributeCommand implements Callable<Integer> {
         out.printf("top %d positions by |score|:%n", Math.min(TOP, order.size()));
         for (int p : order.subList(0, Math.min(TOP, order.size()))) {
             int k = java.util.Arrays.binarySearch(visual, p);
-            String where = k >= 0 && grid != null ? String.format(Locale.ROOT, "  visual %d (row %d, col %d)", k,
-                    k / grid.cols(), k % grid.cols()) : "";
+            // The grid is the first image's: a later image's tokens (a Qwen2-VL prompt with several) get no cell.
+            String where = k < 0 || grid == null ? "" : k < grid.tokens() ? String.format(Locale.ROOT,
+                    "  visual %d (row %d, col %d)", k, k / grid.cols(), k % grid.cols()) : "  visual " + k;
             out.printf(Locale.ROOT, "  position %4d  %+.6g%s%n", p, r.scores()[p], where);
         }
         if (grid != null && visual.length == grid.tokens()) {
