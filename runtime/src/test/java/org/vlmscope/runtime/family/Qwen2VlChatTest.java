@@ -30,8 +30,8 @@ import org.vlmscope.runtime.text.PromptTemplates.Variant;
  * {@code <|im_end|>\n}; the generation prompt {@code <|im_start|>assistant\n}.
  */
 class Qwen2VlChatTest {
-    static final String INSTRUCT = "{% set image_count = namespace(value=0) %}{% set video_count = namespace(value=0) %}"
-            + "{% for message in messages %}{% if loop.first and message['role'] != 'system' %}<|im_start|>system\n"
+    static final String INSTRUCT = "{% set image_count = namespace(value=0) %}"
+            + "{% set video_count = namespace(value=0) %}{% for message in messages %}{% if loop.first and message['role'] != 'system' %}<|im_start|>system\n"
             + "You are a helpful assistant.<|im_end|>\n{% endif %}<|im_start|>{{ message['role'] }}\n"
             + "{% if message['content'] is string %}{{ message['content'] }}<|im_end|>\n{% else %}"
             + "{% for content in message['content'] %}{% if content['type'] == 'image' or 'image' in content or "
@@ -88,7 +88,8 @@ class Qwen2VlChatTest {
     @Test
     void namedTemplatesInTokenizerConfigUseTheDefaultOne() throws IOException {
         write(Qwen2VlChat.TOKENIZER_CONFIG_JSON, Map.of("chat_template", List.of(
-                Map.of("name", "tool_use", "template", WITHOUT_SYSTEM), Map.of("name", "default", "template", INSTRUCT))));
+                Map.of("name", "tool_use", "template", WITHOUT_SYSTEM),
+                Map.of("name", "default", "template", INSTRUCT))));
         assertEquals(SYSTEM + TWO_IMAGES_BY_HAND, rendered(2));
     }
 

@@ -76,7 +76,8 @@ class Qwen2VlPromptTest {
             assertEquals(12, p.visualPositions()[0]);
             assertEquals(48, p.visualPositions().length);
             assertTrue(p.metadata().get("prompt_rendered").startsWith("<|im_start|>system\nYou are a helpful "
-                    + "assistant.<|im_end|>\n<|im_start|>user\n<|vision_start|><|image_pad|>"), p.metadata().toString());
+                    + "assistant.<|im_end|>\n<|im_start|>user\n<|vision_start|><|image_pad|>"),
+                    p.metadata().toString());
             assertEquals(List.of(new ImageGrid(1, 12, 16)), p.vision().grids());
         }
     }
