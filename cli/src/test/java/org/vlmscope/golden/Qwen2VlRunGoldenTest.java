@@ -13,6 +13,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -403,7 +405,7 @@ class Qwen2VlRunGoldenTest {
     /**
      * {@code vlmscope run MODEL --image A --image B --prompt ...}: both images go into Qwen2-VL's chat template (its
      * default system turn, then A's and B's vision blocks before the question) and the run's logits are those of the
-     * same ids and images through the runtime. With the stand-in word-level tokenizer the system turn, user and the
+     * same ids and images through the runtime; {@code attribute} takes the same options. With the stand-in word-level tokenizer the system turn, user and the
      * vision start take 12 ids, so A's 48 tokens sit at 12-59 and B's 42 at 62-103.
      */
     @Test
@@ -436,6 +438,13 @@ class Qwen2VlRunGoldenTest {
                 assertTrue(c.metadata().get("prompt_rendered").startsWith("<|im_start|>system\nYou are a helpful "
                         + "assistant.<|im_end|>\n<|im_start|>user\n<|vision_start|><|image_pad|><|vision_end|>"
                         + "<|vision_start|><|image_pad|><|vision_end|>What is this ?"), c.metadata().toString());
+            }
+            // attribute takes the same images; only the first image's 48 tokens are named by a cell of its grid.
+            Cli.Result ig = Cli.ok("attribute", dir.toString(), "--image", a.toString(), "--image", b.toString(),
+                    "--prompt", "What is this ?", "--target", "5", "--steps", "2", "-o", tmp.resolve("ig.st").toString());
+            Matcher cell = Pattern.compile("visual (\\d+) \\(row").matcher(ig.out());
+            while (cell.find()) {
+                assertTrue(Integer.parseInt(cell.group(1)) < 48, ig::toString);
             }
         }
     }
