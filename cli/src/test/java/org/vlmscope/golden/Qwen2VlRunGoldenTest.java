@@ -405,8 +405,9 @@ class Qwen2VlRunGoldenTest {
     /**
      * {@code vlmscope run MODEL --image A --image B --prompt ...}: both images go into Qwen2-VL's chat template (its
      * default system turn, then A's and B's vision blocks before the question) and the run's logits are those of the
-     * same ids and images through the runtime; {@code attribute} takes the same options. With the stand-in word-level tokenizer the system turn, user and the
-     * vision start take 12 ids, so A's 48 tokens sit at 12-59 and B's 42 at 62-103.
+     * same ids and images through the runtime; {@code attribute} takes the same options. With the stand-in
+     * word-level tokenizer the system turn, user and the vision start take 12 ids, so A's 48 tokens sit at 12-59 and
+     * B's 42 at 62-103.
      */
     @Test
     void runCommandTakesRepeatedImages() throws IOException, URISyntaxException {
