@@ -1,9 +1,10 @@
 """Trains the model organism on scene sets written by `vlmscope scenes`, and exports it.
 
-  train.py train  --train DIR --heldout DIR --work DIR --steps N [--seed S]
+  train.py vision --train DIR --work DIR --steps N    stage 1: the vision tower alone -> work/vision.pt
+  train.py train  --train DIR --work DIR --steps N    stage 2: projector and language model over it -> work/state.pt
   train.py export --heldout DIR --work DIR --out CHECKPOINT_DIR
 
-`train` saves work/state.pt every few hundred steps (and at the end) and logs to stdout; `export` writes the
+Both stages save every few hundred steps (and at the end) and log to stdout; `export` writes the
 Hugging Face checkpoint (config.json, model.safetensors, preprocessor and tokenizer files), measures the held-out
 accuracies (polling, description recall, VQA) into heldout-accuracy.json, and writes reference-logits.safetensors:
 pixel values, input ids and logits of a few held-out prompts, which a Java test reproduces through the exporter.
@@ -42,7 +43,7 @@ CONFIG = {
                     "num_attention_heads": 4, "num_key_value_heads": 2, "vocab_size": o.VOCAB_SIZE,
                     "rms_norm_eps": 1e-05, "pad_token_id": o.PAD_ID},
     "vision_config": {"model_type": "clip_vision_model", "hidden_size": 64, "intermediate_size": 256,
-                      "num_hidden_layers": 3, "num_attention_heads": 4, "image_size": IMAGE_SIZE,
+                      "num_hidden_layers": 4, "num_attention_heads": 4, "image_size": IMAGE_SIZE,
                       "patch_size": PATCH},
     "tie_word_embeddings": False,
     "torch_dtype": "float32",
@@ -191,74 +192,75 @@ def pixels(images, indices):
     return torch.from_numpy(o.normalize(images[indices]))
 
 
-ATTENTION_LAYER, ATTENTION_HEAD, ATTENTION_WEIGHT = 2, 0, 0.5
+# The head whose attention is supervised: layer 1 of 4 leaves layers 2-3 to bring what it finds to the answer.
+ATTENTION_LAYER, ATTENTION_HEAD = 1, 0
 
 
 def attention_targets(ids, labels, patch):
-    """Per example of a batch of one-turn conversations (expanded ids and labels [b, n], patch labels [b, 2, 144]):
-    the query position whose next token names a shape that is in the image, and a [144] mask of that shape's
-    patches; (-1, None) where there is none (descriptions, polling answered No). Polling answered Yes: the asked
-    shape, predicted at the last prompt position; VQA: the answer's shape, predicted after "It is a"."""
+    """Per example of a batch of conversations (expanded ids and labels [b, n], patch labels [b, 2, 144]), for its
+    first question: the query position and a [n] mask of the key positions the supervised head should look at, or
+    None where there are none (descriptions, and shapes too small to cover a patch). Polling: at the asked shape's
+    word, that shape's patches when the answer is Yes, the BOS token (position 0, an attention sink) when it is No;
+    VQA: at the question's last word ("left", "red", "image"), the answer's patches."""
     shape_of = {word_id(w): k + 1 for k, w in enumerate(SHAPES)}
-    yes, it = word_id("Yes"), word_id("It")
+    yes, no, it, mark = word_id("Yes"), word_id("No"), word_id("It"), o.encode_segment("?", first=False)[0]
     out = []
     for row in range(ids.shape[0]):
         r_ids, r_labels = ids[row].tolist(), labels[row].tolist()
         answer = [p for p, l in enumerate(r_labels) if l != -100]
+        first = r_labels[answer[0]]
+        keys = torch.zeros(len(r_ids), dtype=torch.bool)
         shape, query = None, -1
-        if r_labels[answer[0]] == yes:
-            asked = [shape_of[i] for p, i in enumerate(r_ids[:answer[0]]) if i in shape_of]
-            shape, query = (asked[-1], answer[0] - 1) if asked else (None, -1)
-        elif r_labels[answer[0]] == it:
+        if first in (yes, no):
+            query = max(p for p in range(answer[0]) if r_ids[p] in shape_of)
+            shape = shape_of[r_ids[query]] if first == yes else None
+            keys[0] = first == no
+        elif first == it:
             named = [p for p in answer if r_labels[p] in shape_of]
-            shape, query = (shape_of[r_labels[named[0]]], named[0] - 1) if named else (None, -1)
-        cells = patch[row, 0] == shape if shape is not None else None
-        out.append((query, cells if cells is not None and bool(cells.any()) else None))
+            shape, query = shape_of[r_labels[named[0]]], r_ids.index(mark) - 1
+        if shape is not None:
+            keys[ids[row] == o.IMAGE_ID] = patch[row, 0] == shape
+        out.append((query, keys if bool(keys.any()) else None))
     return out
 
 
 def attention_loss(model, ids, labels, patch):
-    """Supervised attention: one head of one layer, at the position that names a shape, puts its weight on that
-    shape's patches (-log of the weight there). Without it the language model spread its attention over the whole
-    image and answered from its prior; the patch labels say where to look, so the trainer says it."""
+    """Supervised attention: one head of layer 1, at the word that names what a question asks about, puts its weight
+    on the patches of the shape that answers it, or on BOS when a polled shape is absent (-log of the weight there).
+    Without it the language model learned to name a shape it saw (VQA above chance) but never to tell a present
+    shape from an absent one (polling at chance for 1,200 steps); supervised at the last prompt position instead,
+    the head never learned to bring the asked word there. The patch labels say where to look, so the trainer says
+    it; what to do with what the head finds is left to the answer loss."""
     probs = model.language_model.model.layers[ATTENTION_LAYER].self_attn.probs[:, ATTENTION_HEAD]
-    visual = (ids[0] == o.IMAGE_ID).nonzero().flatten()
-    losses = []
-    for row, (query, cells) in enumerate(attention_targets(ids, labels, patch)):
-        if cells is not None:
-            weight = probs[row, query, visual][cells].sum()
-            losses.append(-torch.log(weight + 1e-6))
+    losses = [-torch.log(probs[row, query][keys].sum() + 1e-6)
+              for row, (query, keys) in enumerate(attention_targets(ids, labels, patch)) if keys is not None]
     return torch.stack(losses).mean() if losses else probs.sum() * 0
 
 
-def loss_of(model, px, ids, mask, labels, probe=None, patch=None):
-    """The answer tokens' cross-entropy; with a probe, plus the auxiliary patch loss: the probe reads shape and
-    colour from each visual token (the projector's output), which gives the vision tower a dense signal."""
-    features = model.image_features(px)
-    embeds = model.embed(ids, features)
+def answer_loss(model, features, ids, mask, labels):
+    """The answer tokens' cross-entropy, from the vision tower's features ([b, 144, d_vision]) onwards."""
+    embeds = model.embed(ids, model.multi_modal_projector(features))
     h, _ = model.language_model.model(embeds, mask)
     # Only answer positions need logits: position t predicts labels[t + 1].
     target = labels[:, 1:]
     keep = target != -100
-    logits = model.language_model.lm_head(h[:, :-1][keep])
-    loss = F.cross_entropy(logits, target[keep])
-    if probe is None:
-        return loss, None
-    shape_logits, colour_logits = probe(features)
-    if getattr(model.language_model.model.layers[ATTENTION_LAYER].self_attn, "keep_probs", False):
-        loss = loss + ATTENTION_WEIGHT * attention_loss(model, ids, labels, patch)
-    aux = F.cross_entropy(shape_logits.reshape(-1, len(SHAPES) + 1), patch[:, 0].reshape(-1)) + \
-        F.cross_entropy(colour_logits.reshape(-1, len(COLORS) + 1), patch[:, 1].reshape(-1))
-    return loss, aux
+    return F.cross_entropy(model.language_model.lm_head(h[:, :-1][keep]), target[keep])
+
+
+def patch_loss(shape_logits, colour_logits, labels, background_weight=1.0):
+    """Cross-entropy of per-visual-token shape and colour logits against the patch labels [b, 2, 144]; background
+    tokens weigh background_weight against an object token's 1."""
+    weight = torch.where(labels[:, 0] > 0, 1.0, background_weight).reshape(-1)
+    shape = F.cross_entropy(shape_logits.reshape(-1, len(SHAPES) + 1), labels[:, 0].reshape(-1), reduction="none")
+    colour = F.cross_entropy(colour_logits.reshape(-1, len(COLORS) + 1), labels[:, 1].reshape(-1), reduction="none")
+    return ((shape + colour) * weight).sum() / weight.sum()
 
 
 class PatchProbe(torch.nn.Module):
-    """Linear read-outs of shape and colour per visual token (the shipped run3's probe); used in training only,
-    never saved."""
+    """Linear read-outs of shape and colour per vision feature: the vision stage's training head, never saved."""
 
-    def __init__(self, model):
+    def __init__(self, d):
         super().__init__()
-        d = CONFIG["text_config"]["hidden_size"]
         self.shape = torch.nn.Linear(d, len(SHAPES) + 1)
         self.colour = torch.nn.Linear(d, len(COLORS) + 1)
 
@@ -271,24 +273,24 @@ class TiedPatchProbe(torch.nn.Module):
     token's shape logits are its dot products with the embeddings of the shape words (" circle", " star", ...)
     plus a learned background row, and likewise for colours. Pulling an object's visual tokens towards the
     embedding of its name lets one attention pattern (match the question's word to the patches that look like it)
-    serve every shape at once; with an untied probe the language model stayed image-blind for 400 steps. Used in
-    training only; the checkpoint has no trace of it beyond the embeddings it shaped."""
+    serve every shape at once. Used in training only; the checkpoint has no trace of it beyond the embeddings and
+    projector it shaped."""
 
     def __init__(self, model):
         super().__init__()
         d = CONFIG["text_config"]["hidden_size"]
         self.embeddings = model.language_model.model.embed_tokens
-        self.shape_ids = torch.tensor([word_id(w) for w in SHAPES])
-        self.colour_ids = torch.tensor([word_id(w) for w in COLORS])
+        self.register_buffer("shape_ids", torch.tensor([word_id(w) for w in SHAPES]))
+        self.register_buffer("colour_ids", torch.tensor([word_id(w) for w in COLORS]))
         self.shape_background = torch.nn.Parameter(torch.zeros(1, d))
         self.colour_background = torch.nn.Parameter(torch.zeros(1, d))
         self.scale = torch.nn.Parameter(torch.tensor(10.0))
 
-    def forward(self, features):
+    def forward(self, visual_tokens):
         weight = self.embeddings.weight
-        shapes = torch.cat([self.shape_background, weight[self.shape_ids.to(weight.device)]])
-        colours = torch.cat([self.colour_background, weight[self.colour_ids.to(weight.device)]])
-        return self.scale * features @ shapes.T, self.scale * features @ colours.T
+        shapes = torch.cat([self.shape_background, weight[self.shape_ids]])
+        colours = torch.cat([self.colour_background, weight[self.colour_ids]])
+        return self.scale * visual_tokens @ shapes.T, self.scale * visual_tokens @ colours.T
 
 
 def word_id(word):
@@ -301,36 +303,123 @@ def word_id(word):
 # ---------------------------------------------------------------------------------------------------------------
 # Training
 
-def train(args):
+def setup(args):
+    """One thread (subnormal floats flushed to zero), the seeds, the work folder and the training scenes with their
+    patch labels."""
     torch.set_num_threads(1)
     torch.set_flush_denormal(True)  # tiny weights' gradients go subnormal, which costs many times a normal float
     torch.manual_seed(args.seed)
-    rng = random.Random(args.seed)
-    t0 = time.time()
     os.makedirs(args.work, exist_ok=True)
+    t0 = time.time()
     images, records = load_scene_set(args.train, os.path.join(args.work, "train-images.npy"))
     patches = torch.from_numpy(patch_labels(args.train, records, os.path.join(args.work, "train-patches.npy")))
     print(f"loaded {len(records)} training scenes in {time.time() - t0:.1f} s", flush=True)
-    dev = torch.device(args.device)
+    return images, records, patches
+
+
+def optimizer(named_parameters, lr):
+    """AdamW, weight decay 0.01 on matrices only."""
+    decay, no_decay = [], []
+    for name, p in named_parameters:
+        (no_decay if p.dim() < 2 or "embedding" in name else decay).append(p)
+    return torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": no_decay, "weight_decay": 0.0}],
+                             lr=lr, betas=(0.9, 0.98))
+
+
+def learning_rate(args, step):
+    """Linear warm-up, then cosine down to 10% of the peak."""
+    return args.lr * min(1.0, (step + 1) / args.warmup) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * step / args.steps)))
+
+
+def optimise(args, opt, params, step, losses):
+    """One optimiser step on the summed losses (clipped at norm 1); logs every args.log_every steps."""
+    for g in opt.param_groups:
+        g["lr"] = learning_rate(args, step)
+    opt.zero_grad(set_to_none=True)
+    sum(losses.values()).backward()
+    torch.nn.utils.clip_grad_norm_(params, 1.0)
+    opt.step()
+    args.history.append({k: v.item() for k, v in losses.items()})
+    if (step + 1) % args.log_every == 0:
+        recent = args.history[-args.log_every:]
+        means = " ".join(f"{k} {np.mean([h[k] for h in recent]):.4f}" for k in losses)
+        print(f"step {step + 1} {means} lr {learning_rate(args, step):.2e} "
+              f"{(time.time() - args.started) / len(args.history):.3f} s/step", flush=True)
+
+
+def save(path, state):
+    torch.save(state, path + ".tmp")
+    os.replace(path + ".tmp", path)
+    print(f"saved {path} at step {state['step']}", flush=True)
+
+
+def sincos_positions(d, grid):
+    """2-D sine-cosine position embeddings [grid * grid, d] (a quarter of the channels each for sin and cos of the
+    row and of the column, frequencies 1 / 10000^(k / (d/4))), as MAE initialises a ViT. From a random start the
+    vision tower had to learn which patches are neighbours before it could tell shapes apart; it never did within
+    the steps this machine affords (object patches' shape at chance after 2,000 steps, 50% with this start)."""
+    quarter = d // 4
+    omega = 1.0 / (10000 ** (torch.arange(quarter, dtype=torch.float32) / quarter))
+    rows, cols = torch.meshgrid(torch.arange(grid, dtype=torch.float32), torch.arange(grid, dtype=torch.float32),
+                                indexing="ij")
+    r, c = rows.reshape(-1, 1) * omega, cols.reshape(-1, 1) * omega
+    return torch.cat([r.sin(), r.cos(), c.sin(), c.cos()], dim=1)
+
+
+def train_vision(args):
+    """Stage 1: the vision tower alone learns to tell each patch's shape and colour (a linear probe on the features
+    LLaVA reads, hidden state -2), from the COCO polygons. LLaVA starts from a pretrained CLIP tower; this stage
+    stands in for that pretraining."""
+    images, records, patches = setup(args)
+    rng = random.Random(args.seed)
     model = o.Llava(model_config())
     init_weights(model)
-    if args.mimetic:
-        mimetic_attention(model)
-    if args.supervise_attention:
-        model.language_model.model.layers[ATTENTION_LAYER].self_attn.keep_probs = True
-    probe = (TiedPatchProbe if args.tied_probe else PatchProbe)(model)
-    model.to(dev)
-    probe.to(dev)
+    vision = model.vision_tower.vision_model
+    with torch.no_grad():
+        vision.embeddings.position_embedding.weight[1:] = sincos_positions(vision.embeddings.position_embedding.weight.shape[1], GRID)
+    probe = PatchProbe(CONFIG["vision_config"]["hidden_size"])
+    named = list(vision.named_parameters()) + [(f"probe.{n}", p) for n, p in probe.named_parameters()]
+    params = [p for _, p in named]
+    opt = optimizer(named, args.lr)
+    args.history, args.started = [], time.time()
+    for step in range(args.steps):
+        index = [rng.randrange(len(records)) for _ in range(args.batch)]
+        shape_logits, colour_logits = probe(vision.features(pixels(images, index), CONFIG["vision_feature_layer"]))
+        loss = patch_loss(shape_logits, colour_logits, patches[index], background_weight=0.2)
+        optimise(args, opt, params, step, {"patch loss": loss})
+        if (step + 1) % args.save_every == 0 or step + 1 == args.steps:
+            save(os.path.join(args.work, "vision.pt"), {"vision": vision.state_dict(), "step": step + 1})
+
+
+@torch.no_grad()
+def vision_features(model, images, chunk=64):
+    """The frozen vision tower's features of every image, [n, 144, d_vision]."""
+    vision = model.vision_tower.vision_model
+    return torch.cat([vision.features(pixels(images, list(range(s, min(s + chunk, len(images))))),
+                                      CONFIG["vision_feature_layer"]) for s in range(0, len(images), chunk)])
+
+
+def train(args):
+    """Stage 2: the projector and language model learn the conversations, over the frozen vision tower of stage 1
+    (as LLaVA trains over a frozen CLIP), plus the tied patch probe's loss on the projector's output."""
+    images, records, patches = setup(args)
+    rng = random.Random(args.seed)
+    model = o.Llava(model_config())
+    init_weights(model)
+    model.vision_tower.vision_model.load_state_dict(torch.load(os.path.join(args.work, "vision.pt"))["vision"])
+    mimetic_attention(model)
+    model.language_model.model.layers[ATTENTION_LAYER].self_attn.keep_probs = args.attention_weight > 0
+    model.vision_tower.requires_grad_(False)
+    features = vision_features(model, images)
+    probe = TiedPatchProbe(model)
+    named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    named += [(f"probe.{n}", p) for n, p in probe.named_parameters() if not n.startswith("embeddings.")]
+    params = [p for _, p in named]
+    opt = optimizer(named, args.lr)
     state_path = os.path.join(args.work, "state.pt")
     step = 0
-    decay, no_decay = [], []
-    probe_own = [p for n, p in probe.named_parameters() if not n.startswith("embeddings.")]
-    for name, p in list(model.named_parameters()) + [(f"probe.{k}", p) for k, p in enumerate(probe_own)]:
-        (no_decay if p.dim() < 2 or "embedding" in name else decay).append(p)
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": no_decay, "weight_decay": 0.0}],
-                            lr=args.lr, betas=(0.9, 0.98))
-    if os.path.exists(state_path) and args.resume:
-        state = torch.load(state_path, map_location=dev)
+    if args.resume and os.path.exists(state_path):
+        state = torch.load(state_path)
         model.load_state_dict(state["model"])
         probe.load_state_dict(state["probe"])
         opt.load_state_dict(state["opt"])
@@ -338,48 +427,31 @@ def train(args):
         rng.setstate(state["rng"])
         torch.set_rng_state(state["torch_rng"])
         print(f"resumed at step {step}", flush=True)
-    # A curriculum: scenes of one object first. There the answer is in every object token alike, so even attention
-    # spread evenly over the image carries it, and the language model learns to read shapes from visual tokens
-    # before it has to find the right object among several.
-    single = [i for i, r in enumerate(records) if len(r["objects"]) == 1]
-    start, losses, aux_losses = time.time(), [], []
+    args.history, args.started = [], time.time()
     while step < args.steps:
-        lr = args.lr * min(1.0, (step + 1) / args.warmup) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * step / args.steps)))
-        for g in opt.param_groups:
-            g["lr"] = lr
         items = []
-        pool = single if step < args.single_object_steps else range(len(records))
         for _ in range(args.batch):
-            i = rng.choice(pool)
+            i = rng.randrange(len(records))
             items.append((i, *conversation(records[i], rng, args.turns)))
-        ids, mask, labels = (t.to(dev) for t in batch(items))
+        ids, mask, labels = batch(items)
         index = [i for i, _, _ in items]
-        loss, aux = loss_of(model, pixels(images, index).to(dev), ids, mask, labels, probe, patches[index].to(dev))
-        opt.zero_grad(set_to_none=True)
-        (loss + args.aux_weight * aux).backward()
-        torch.nn.utils.clip_grad_norm_(list(model.parameters()) + probe_own, 1.0)
-        opt.step()
-        losses.append(loss.item())
-        aux_losses.append(aux.item())
+        visual_tokens = model.multi_modal_projector(features[index])
+        losses = {"answer loss": answer_loss(model, features[index], ids, mask, labels),
+                  "patch loss": args.patch_weight * patch_loss(*probe(visual_tokens), patches[index])}
+        if args.attention_weight > 0:
+            losses["attention loss"] = args.attention_weight * attention_loss(model, ids, labels, patches[index])
+        optimise(args, opt, params, step, losses)
         step += 1
-        if step % args.log_every == 0:
-            rate = (time.time() - start) / len(losses)
-            print(f"step {step} loss {np.mean(losses[-args.log_every:]):.4f} patch loss "
-                  f"{np.mean(aux_losses[-args.log_every:]):.4f} lr {lr:.2e} {rate:.3f} s/step "
-                  f"elapsed {time.time() - t0:.0f} s", flush=True)
         if step % args.save_every == 0 or step == args.steps:
-            torch.save({"model": model.state_dict(), "probe": probe.state_dict(), "opt": opt.state_dict(), "step": step, "rng": rng.getstate(),
-                        "torch_rng": torch.get_rng_state()}, state_path + ".tmp")
-            os.replace(state_path + ".tmp", state_path)
-            print(f"saved {state_path} at step {step}", flush=True)
-    print(f"done: {step} steps in {time.time() - t0:.0f} s", flush=True)
+            save(state_path, {"model": model.state_dict(), "probe": probe.state_dict(), "opt": opt.state_dict(),
+                              "step": step, "rng": rng.getstate(), "torch_rng": torch.get_rng_state()})
 
 
 def mimetic_attention(model, std=0.125):
     """Mimetic initialisation of the language model's attention (Trockman and Kolter, 2023): the first query head
     of each key/value group gets the same random weights as its key head, so W_q^T W_k starts positive definite
-    and a token attends to tokens like itself. With the patch probe pulling an object's visual tokens towards its
-    name's embedding, "star" in a question attends to star patches from the first step."""
+    and a token attends to tokens like itself. With the tied patch probe pulling an object's visual tokens towards
+    its name's embedding, "star" in a question attends to star patches from the first steps."""
     with torch.no_grad():
         for layer in model.language_model.model.layers:
             a = layer.self_attn
@@ -567,34 +639,31 @@ def export(args):
 def main():
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="cmd", required=True)
-    t = sub.add_parser("train")
-    t.add_argument("--train", required=True)
-    t.add_argument("--work", required=True)
-    t.add_argument("--steps", type=int, required=True)
-    t.add_argument("--batch", type=int, default=8)
-    t.add_argument("--turns", type=int, default=6)
-    t.add_argument("--lr", type=float, default=2e-3)
-    t.add_argument("--warmup", type=int, default=200)
-    t.add_argument("--seed", type=int, default=14)
-    t.add_argument("--log-every", type=int, default=25)
-    t.add_argument("--save-every", type=int, default=250)
-    t.add_argument("--resume", action="store_true")
-    t.add_argument("--aux-weight", type=float, default=0.5)
-    t.add_argument("--tied-probe", action="store_true",
-                   help="tie the patch probe to the shape and colour words' embeddings (see TiedPatchProbe)")
-    t.add_argument("--supervise-attention", action="store_true",
-                   help="supervise one attention head to look at the named shape's patches (see attention_loss)")
-    t.add_argument("--mimetic", action="store_true", help="mimetic initialisation of the attention (see mimetic_attention)")
-    t.add_argument("--single-object-steps", type=int, default=0,
-                   help="train on one-object scenes only until this step (a curriculum)")
-    t.add_argument("--device", default="cpu", help="cpu, or cuda where a GPU is at hand")
+    stages = {"vision": train_vision, "train": train}
+    for name, fn in stages.items():
+        t = sub.add_parser(name, help=fn.__doc__.split(":")[0])
+        t.add_argument("--train", required=True, help="scene set written by `vlmscope scenes`")
+        t.add_argument("--work", required=True, help="folder for caches and states (the train stage reads vision.pt)")
+        t.add_argument("--steps", type=int, required=True)
+        t.add_argument("--batch", type=int, default=32)
+        t.add_argument("--lr", type=float, default=2e-3)
+        t.add_argument("--warmup", type=int, default=100)
+        t.add_argument("--seed", type=int, default=1)
+        t.add_argument("--log-every", type=int, default=25)
+        t.add_argument("--save-every", type=int, default=200)
+        if name == "train":
+            t.add_argument("--turns", type=int, default=1, help="questions per conversation")
+            t.add_argument("--patch-weight", type=float, default=0.5, help="weight of the tied patch probe's loss")
+            t.add_argument("--attention-weight", type=float, default=0.5,
+                           help="weight of the supervised attention's loss (see attention_loss); 0: none")
+            t.add_argument("--resume", action="store_true")
     e = sub.add_parser("export")
     e.add_argument("--heldout", required=True)
     e.add_argument("--work", required=True)
     e.add_argument("--out", required=True)
     e.add_argument("--skip-eval", action="store_true")
     args = ap.parse_args()
-    train(args) if args.cmd == "train" else export(args)
+    stages.get(args.cmd, export)(args)
 
 
 if __name__ == "__main__":

@@ -200,9 +200,8 @@ final class DemoCommand implements Callable<Integer> {
         }
         out.printf(Locale.ROOT, "== answers on all %d scenes (%.1f s): polling %s, descriptions name %s of the "
                 + "objects, VQA %s%n", sceneCount, Units.secondsSince(t), share(polling), share(objects), share(vqa));
-        // Said here so nobody reads the answers above as a model that looks: the shipped checkpoint does not yet.
-        out.printf("   (chance is about 50%% for polling and 12%% for the others: the shipped organism answers from its "
-                + "language prior and does not yet use the image; see models/organism/README.md)%n%n");
+        out.printf("   (chance is about 50%% for polling and 12%% for the others; the organism's held-out accuracies are in "
+                + "models/organism/README.md)%n%n");
     }
 
     private static void count(int[] tally, List<SceneQuiz.Answer> answers) {
