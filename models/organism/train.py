@@ -237,9 +237,9 @@ def attention_loss(model, ids, labels, patch):
     return torch.stack(losses).mean() if losses else probs.sum() * 0
 
 
-def answer_loss(model, features, ids, mask, labels):
-    """The answer tokens' cross-entropy, from the vision tower's features ([b, 144, d_vision]) onwards."""
-    embeds = model.embed(ids, model.multi_modal_projector(features))
+def answer_loss(model, visual_tokens, ids, mask, labels):
+    """The answer tokens' cross-entropy, from the projector's output ([b, 144, d_text]) onwards."""
+    embeds = model.embed(ids, visual_tokens)
     h, _ = model.language_model.model(embeds, mask)
     # Only answer positions need logits: position t predicts labels[t + 1].
     target = labels[:, 1:]
@@ -436,7 +436,7 @@ def train(args):
         ids, mask, labels = batch(items)
         index = [i for i, _, _ in items]
         visual_tokens = model.multi_modal_projector(features[index])
-        losses = {"answer loss": answer_loss(model, features[index], ids, mask, labels),
+        losses = {"answer loss": answer_loss(model, visual_tokens, ids, mask, labels),
                   "patch loss": args.patch_weight * patch_loss(*probe(visual_tokens), patches[index])}
         if args.attention_weight > 0:
             losses["attention loss"] = args.attention_weight * attention_loss(model, ids, labels, patches[index])
