@@ -20,6 +20,7 @@ import org.vlmscope.runtime.intervene.Intervention;
 import org.vlmscope.runtime.intervene.LensRequest;
 import org.vlmscope.runtime.run.Forward;
 import org.vlmscope.runtime.run.Greedy;
+import org.vlmscope.runtime.run.PreparedPrompt;
 import org.vlmscope.runtime.session.Device;
 import org.vlmscope.runtime.session.ModelSession;
 import org.vlmscope.runtime.image.ClipImageProcessor;
@@ -36,6 +37,9 @@ import org.vlmscope.runtime.text.Tokenizer;
 public final class PrimitivesBenchmark {
     public static final String POLLING_PROMPT = "USER: <image>\nIs there a dog in this image? ASSISTANT:";
     public static final String DESCRIBE_PROMPT = "USER: <image>\nDescribe this image. ASSISTANT:";
+    /** Every primitive, in the order they run. */
+    public static final List<String> PRIMITIVES = List.of("b_prefill", "b_prefill_lm", "c_lens", "d_ablation",
+            "e_knockout", "f_ig", "g_generate_200", "g_generate_10");
     static final int IG_STEPS = 50;
     static final int[] KNOCKOUT_LAYERS = {2, 3, 4, 5};
     /** Polling, ablation and knockout read the answer token's logits only. */
@@ -66,10 +70,18 @@ public final class PrimitivesBenchmark {
     private PrimitivesBenchmark() {
     }
 
-    public static Report run(Path modelDir, Path image, int reps, int igBatch, Listener listener) {
+    /** Runs the primitives named in {@code only} (all when empty), in the order of {@link #PRIMITIVES}. */
+    public static Report run(Path modelDir, Path image, int reps, int igBatch, Set<String> only, Listener listener) {
         if (reps < 1 || igBatch < 1) {
             throw new VlmscopeException("the benchmark needs at least 1 timed run and an IG batch of at least 1");
         }
+        for (String name : only) {
+            if (!PRIMITIVES.contains(name)) {
+                throw new VlmscopeException("no primitive named '" + name + "'; the primitives are "
+                        + String.join(", ", PRIMITIVES));
+            }
+        }
+        Set<String> chosen = only.isEmpty() ? Set.copyOf(PRIMITIVES) : only;
         NamedTensor pixels = ClipImageProcessor.fromConfig(modelDir.resolve(ClipImageProcessor.CONFIG_FILE))
                 .pixelValues(ImageDecoder.read(image));
         Sequence polling;
@@ -90,48 +102,68 @@ public final class PrimitivesBenchmark {
             int[] region = region(polling);
             int last = polling.lastPosition();
 
-            listener.starting("b_prefill");
-            steps.add(time("b_prefill", reps, () -> Forward.run(session, pixels, ids, List.of(), null, LAST), null));
-
-            listener.starting("c_lens");
-            try (ModelSession lens = ModelSession.open(modelDir, Device.CPU,
-                    List.of(HookName.residPre(0), HookName.EVERY_RESID_POST))) {
-                steps.add(time("c_lens", reps, () -> Forward.run(lens, pixels, ids, List.of(),
-                        new LensRequest(5, List.of())), null));
+            if (chosen.contains("b_prefill")) {
+                listener.starting("b_prefill");
+                steps.add(time("b_prefill", reps, () -> Forward.run(session, pixels, ids, List.of(), null, LAST), null));
             }
-
-            listener.starting("d_ablation");
-            List<Intervention> ablation = List.of(new Intervention.Ablation(region, mean));
-            steps.add(time("d_ablation", reps, () -> Forward.run(session, pixels, ids, ablation, null, LAST), null));
-
-            listener.starting("e_knockout");
-            // Layers 2-5, those the model has (2-3 of a 4-layer model).
-            int[] layers = java.util.Arrays.stream(KNOCKOUT_LAYERS)
-                    .filter(l -> l < session.manifest().dims().layers()).toArray();
-            List<Intervention> knockout = List.of(new Intervention.Knockout(region, new int[] {last}, layers));
-            steps.add(time("e_knockout", reps, () -> Forward.run(session, pixels, ids, knockout, null, LAST), null));
-
-            listener.starting("f_ig");
-            var baseline = new IntegratedGradients.Baseline(mean, polling.visualPositions());
-            var target = new IntegratedGradients.Target(yes, null, -1);
-            var options = new IntegratedGradients.Options(IG_STEPS, IntegratedGradients.Rule.LINSPACE,
-                    IntegratedGradients.Reduce.ABSSUM, igBatch);
-            // The warm-up builds the gradient variant with one batch of points, not a whole IG-50.
-            var warmUp = new IntegratedGradients.Options(igBatch, IntegratedGradients.Rule.LINSPACE,
-                    IntegratedGradients.Reduce.ABSSUM, igBatch);
-            steps.add(time("f_ig", reps,
-                    () -> IntegratedGradients.run(session, pixels, polling.ids(), baseline, target, options),
-                    () -> IntegratedGradients.run(session, pixels, polling.ids(), baseline, target, warmUp)));
-
+            if (chosen.contains("b_prefill_lm")) {
+                // The language model alone on embeddings computed once: what Hugging Face's LM prefill times.
+                listener.starting("b_prefill_lm");
+                try (PreparedPrompt prompt = PreparedPrompt.of(session, pixels, ids)) {
+                    steps.add(time("b_prefill_lm", reps, () -> prompt.run(List.of(), null, LAST), null));
+                }
+            }
+            if (chosen.contains("c_lens")) {
+                listener.starting("c_lens");
+                try (ModelSession lens = ModelSession.open(modelDir, Device.CPU,
+                        List.of(HookName.residPre(0), HookName.EVERY_RESID_POST))) {
+                    steps.add(time("c_lens", reps, () -> Forward.run(lens, pixels, ids, List.of(),
+                            new LensRequest(5, List.of())), null));
+                }
+            }
+            if (chosen.contains("d_ablation")) {
+                listener.starting("d_ablation");
+                List<Intervention> ablation = List.of(new Intervention.Ablation(region, mean));
+                steps.add(time("d_ablation", reps, () -> Forward.run(session, pixels, ids, ablation, null, LAST), null));
+            }
+            if (chosen.contains("e_knockout")) {
+                listener.starting("e_knockout");
+                // Layers 2-5, those the model has (2-3 of a 4-layer model).
+                int[] layers = java.util.Arrays.stream(KNOCKOUT_LAYERS)
+                        .filter(l -> l < session.manifest().dims().layers()).toArray();
+                List<Intervention> knockout = List.of(new Intervention.Knockout(region, new int[] {last}, layers));
+                steps.add(time("e_knockout", reps, () -> Forward.run(session, pixels, ids, knockout, null, LAST), null));
+            }
+            if (chosen.contains("f_ig")) {
+                steps.add(integratedGradients(session, pixels, polling, yes, mean, reps, igBatch, listener));
+            }
             long[][] describeIds = {describe.ids()};
             for (int tokens : new int[] {200, 10}) {
                 String name = "g_generate_" + tokens;
-                listener.starting(name);
-                steps.add(time(name, reps, () -> Greedy.run(session, pixels, describeIds, tokens, Set.of()), null));
+                if (chosen.contains(name)) {
+                    listener.starting(name);
+                    steps.add(time(name, reps, () -> Greedy.run(session, pixels, describeIds, tokens, Set.of()), null));
+                }
             }
             return new Report(modelDir, session.provider(), session.manifest().dims(), polling.length(),
                     describe.length(), igBatch, loaded, steps, steps.stream().mapToLong(Step::peakBytes).max().orElse(-1));
         }
+    }
+
+    /** IG-50 of the "Yes" logit over the polling prompt's visual tokens, from the image's mean visual token. */
+    private static Step integratedGradients(ModelSession session, NamedTensor pixels, Sequence polling, long yes,
+                                            float[] mean, int reps, int igBatch, Listener listener) {
+        listener.starting("f_ig");
+        var baseline = new IntegratedGradients.Baseline(mean, polling.visualPositions());
+        var target = new IntegratedGradients.Target(yes, null, -1);
+        var options = new IntegratedGradients.Options(IG_STEPS, IntegratedGradients.Rule.LINSPACE,
+                IntegratedGradients.Reduce.ABSSUM, igBatch);
+        // The warm-up builds the gradient variant with one batch of points, not a whole IG-50.
+        var warmUp = new IntegratedGradients.Options(igBatch, IntegratedGradients.Rule.LINSPACE,
+                IntegratedGradients.Reduce.ABSSUM, igBatch);
+        return time("f_ig", reps,
+                () -> IntegratedGradients.run(session, pixels, polling.ids(), baseline, target, options),
+                () -> IntegratedGradients.run(session, pixels, polling.ids(), baseline, target, warmUp));
     }
 
     /** The raw prompt tokenized verbatim (BOS added by the tokenizer), the image placeholder expanded. */

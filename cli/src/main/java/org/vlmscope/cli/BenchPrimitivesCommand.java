@@ -6,6 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -16,7 +18,7 @@ import picocli.CommandLine.Option;
 
 /** {@code vlmscope bench primitives}: the paper's primitives timed on one exported model and one image. */
 @Command(name = "primitives", mixinStandardHelpOptions = true,
-        description = "Time prefill (b), all residuals + top-5 lens (c), ablation of 60 visual tokens (d), knockout "
+        description = "Time prefill (b; b_prefill_lm: the language model alone), all residuals + top-5 lens (c), ablation of 60 visual tokens (d), knockout "
                 + "of them in layers 2-5 (e), IG-50 (f) and greedy generation of 200 and 10 tokens (g) on an exported "
                 + "model with a tokenizer, one warm-up then --reps runs each; medians, min, max and peak resident memory.")
 final class BenchPrimitivesCommand implements Callable<Integer> {
@@ -35,6 +37,11 @@ final class BenchPrimitivesCommand implements Callable<Integer> {
     @Option(names = "--ig-batch", defaultValue = "1", description = "IG path points per ONNX Runtime call (default: ${DEFAULT-VALUE}).")
     int igBatch;
 
+    @Option(names = "--only", split = ",", paramLabel = "NAME", description = "Run only these primitives "
+            + "(comma-separated): b_prefill, b_prefill_lm (the language model alone on embeddings computed once), "
+            + "c_lens, d_ablation, e_knockout, f_ig, g_generate_200, g_generate_10; default: all.")
+    List<String> only = List.of();
+
     @Override
     public Integer call() throws Exception {
         if (!Files.isDirectory(model)) {
@@ -47,7 +54,7 @@ final class BenchPrimitivesCommand implements Callable<Integer> {
             throw new BadArgumentException("--reps and --ig-batch must be at least 1");
         }
         PrimitivesBenchmark.Report report = PrimitivesBenchmark.run(model, image, reps, igBatch,
-                name -> System.err.println("bench: " + name));
+                new LinkedHashSet<>(only), name -> System.err.println("bench: " + name));
         var d = report.dims();
         System.out.printf(Locale.ROOT, "model %s: LM %d layers, d_model %d, vocab %d; prompts %d and %d positions; %s%n",
                 model, d.layers(), d.dModel(), d.vocab(), report.pollingLength(), report.describeLength(), report.provider());
