@@ -87,8 +87,9 @@ PATCH_COVER = 0.15
 
 def patch_labels(directory, records, cache=None):
     """Per image and visual token (row-major on the 12x12 grid): the shape and the colour (1-based; 0 for
-    background) of the object covering at least PATCH_COVER of the patch (the later one where two do), from the COCO polygons mapped through the same resize
-    and centre crop as the pixels. Targets of the auxiliary patch loss only; the checkpoint has no trace of them."""
+    background) of the object covering at least PATCH_COVER of the patch (the later one where two do), from the
+    COCO polygons mapped through the same resize and centre crop as the pixels. Targets of the auxiliary patch loss
+    only; the checkpoint has no trace of them."""
     if cache and os.path.exists(cache):
         return np.load(cache)
     from PIL import Image, ImageDraw
@@ -232,11 +233,11 @@ def attention_targets(ids, labels, patch, spatial_head=False):
 
 def attention_loss(model, ids, labels, patch, spatial_head=False):
     """Supervised attention: a head of layer 1 (see attention_targets), at the word that names what a question asks
-    about, puts its weight on the patches of the shape that answers it, or on BOS when a polled shape is absent (-log of the weight there).
-    Without it the language model learned to name a shape it saw (VQA above chance) but never to tell a present
-    shape from an absent one (polling at chance for 1,200 steps); supervised at the last prompt position instead,
-    the head never learned to bring the asked word there. The patch labels say where to look, so the trainer says
-    it; what to do with what the head finds is left to the answer loss."""
+    about, puts its weight on the patches of the shape that answers it, or on BOS when a polled shape is absent
+    (-log of the weight there). Without it the language model learned to name a shape it saw (VQA above chance) but
+    never to tell a present shape from an absent one (polling at chance for 1,200 steps); supervised at the last
+    prompt position instead, the head never learned to bring the asked word there. The patch labels say where to
+    look, so the trainer says it; what to do with what the head finds is left to the answer loss."""
     probs = model.language_model.model.layers[ATTENTION_LAYER].self_attn.probs
     losses = [-torch.log(probs[row, head, query][keys].sum() + 1e-6)
               for row, (head, query, keys) in enumerate(attention_targets(ids, labels, patch, spatial_head))
@@ -267,10 +268,9 @@ def position_loss(position_logits):
     """Cross-entropy of per-visual-token row and column logits ([b, 144, 12] each) against the token's own row and
     column on the grid."""
     rows, columns = position_logits
-    cell = torch.arange(VISUAL_TOKENS)
-    targets = {"row": cell // GRID, "column": cell % GRID}
-    return sum(F.cross_entropy(logits.reshape(-1, GRID), targets[name].repeat(logits.shape[0]))
-               for name, logits in zip(("row", "column"), (rows, columns)))
+    cell = torch.arange(VISUAL_TOKENS).repeat(rows.shape[0])
+    return (F.cross_entropy(rows.reshape(-1, GRID), cell // GRID)
+            + F.cross_entropy(columns.reshape(-1, GRID), cell % GRID))
 
 
 class PositionProbe(torch.nn.Module):
@@ -362,7 +362,8 @@ def optimizer(named_parameters, lr):
 
 def learning_rate(args, step):
     """Linear warm-up, then cosine down to 10% of the peak."""
-    return args.lr * min(1.0, (step + 1) / args.warmup) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * step / args.steps)))
+    cosine = 0.5 * (1 + math.cos(math.pi * step / args.steps))
+    return args.lr * min(1.0, (step + 1) / args.warmup) * (0.1 + 0.9 * cosine)
 
 
 def optimise(args, opt, params, step, losses):
@@ -412,8 +413,9 @@ def train_vision(args):
     if args.init:
         vision.load_state_dict(torch.load(args.init)["vision"])
     else:
+        table = vision.embeddings.position_embedding.weight
         with torch.no_grad():
-            vision.embeddings.position_embedding.weight[1:] = sincos_positions(vision.embeddings.position_embedding.weight.shape[1], GRID)
+            table[1:] = sincos_positions(table.shape[1], GRID)
     probe = PatchProbe(CONFIG["vision_config"]["hidden_size"])
     positions = PositionProbe(CONFIG["vision_config"]["hidden_size"]) if args.position_weight > 0 else None
     named = list(vision.named_parameters()) + [(f"probe.{n}", p) for n, p in probe.named_parameters()]
@@ -461,6 +463,8 @@ def train(args):
         model.load_state_dict(language, strict=False)
         # strict=False: a probe saved by another version of this script may hold other heads.
         probe.load_state_dict(start["probe"], strict=False)
+        if positions and start.get("positions"):
+            positions.load_state_dict(start["positions"])
     named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
     named += [(f"probe.{n}", p) for n, p in probe.named_parameters() if not n.startswith("embeddings.")]
     named += [(f"positions.{n}", p) for n, p in positions.named_parameters()] if positions else []
