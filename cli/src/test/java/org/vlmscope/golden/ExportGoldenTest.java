@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.onnxruntime.OrtException;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.util.List;
@@ -15,6 +16,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.vlmscope.core.SafetensorsWriter.NamedTensor;
 import org.vlmscope.exporter.ExportOptions;
 import org.vlmscope.exporter.Exporter;
+import org.vlmscope.graph.passes.SurgeryLog;
 import org.vlmscope.runtime.session.Device;
 import org.vlmscope.runtime.run.Forward;
 import org.vlmscope.runtime.run.Greedy;
@@ -23,7 +25,8 @@ import org.vlmscope.runtime.session.ModelSession;
 /**
  * Export each LLaVA golden checkpoint and reproduce Hugging Face's tensors: vision hidden states, projector
  * output, LM input embeddings, every layer's residual stream, logits at all positions, and 10 greedy steps
- * with the KV cache. fp32 within the manifest tolerances, fp16 within the tolerance derived in {@link Tolerance}.
+ * with the KV cache. fp32 within the manifest tolerances, fp16 within the tolerance derived in {@link Tolerance} (the
+ * CPU session sums fp16 products in float32, {@link org.vlmscope.graph.passes.AccumulateInFloat32}).
  */
 class ExportGoldenTest {
     @TempDir
@@ -84,7 +87,19 @@ class ExportGoldenTest {
                         Compare.maxAbsDiff(f.floats("logits"), logits), logitsTol.atol());
 
                 checkGreedy(f, s, px, ids, logitsTol, fp16);
+                assertEquals(fp16, surgery(s, "decoder").contains("accumulate_in_float32"),
+                        "the CPU session sums fp16 products in float32, as CUDA does; fp32 graphs are left alone");
             }
+        }
+    }
+
+    /** The surgery log ONNX Runtime reads from the graph the session opened. */
+    private static String surgery(ModelSession s, String graph) {
+        try {
+            return s.variant(graph, List.of()).getMetadata().getCustomMetadata()
+                    .getOrDefault(SurgeryLog.METADATA_KEY, "");
+        } catch (OrtException e) {
+            throw new IllegalStateException(e);
         }
     }
 

@@ -30,8 +30,9 @@ import org.vlmscope.graph.passes.Patch;
  * graphs directly on ONNX Runtime, fed as Hugging Face's forward feeds its modules: the golden pixel rows, the patch
  * grid positions and image segments derived here from HF's rot_pos_emb definition, the golden input ids and 3-D
  * position ids. Every vision block, the merger, the LM input, every LM layer, the logits and 10 greedy KV-cache steps
- * must match; fp32 within the fixture's tolerances, fp16 within the tolerance derived in {@link Tolerance} with its
- * products accumulated in float32 as a GPU (and HF's fp16 run) does ({@link AccumulateInFloat32}).
+ * must match; fp32 within the fixture's tolerances, fp16 within the tolerance derived in {@link Tolerance}, its
+ * products summed in float32 as the runtime's CPU sessions, a GPU and HF's fp16 run sum them
+ * ({@link org.vlmscope.graph.passes.AccumulateInFloat32}).
  */
 class Qwen2VlExportGoldenTest {
     static final String FIXTURE = "qwen2vl-dev";
@@ -147,7 +148,7 @@ class Qwen2VlExportGoldenTest {
 
             float[] features;
             try (Qwen2VlGraphs vision = new Qwen2VlGraphs(dir, "vision.onnx", List.of(new Expose(List.of(
-                    "vision.hook_embed", "vision.blocks.*.hook_resid_post", "projector.hook_out"))), fp16)) {
+                    "vision.hook_embed", "vision.blocks.*.hook_resid_post", "projector.hook_out"))))) {
                 Map<String, Output> out = vision.run(visionFeeds(f, m.qwen2vl().spatialMergeSize()));
                 int dv = m.dims().visionDModel();
                 Tolerance embed = fp16 ? Tolerance.fp16(1, visionScale) : Tolerance.fp32(f, "vision_and_projector");
@@ -171,7 +172,7 @@ class Qwen2VlExportGoldenTest {
             long[] ids = f.inputIds();
             try (Qwen2VlGraphs embed = new Qwen2VlGraphs(dir, "embed.onnx", List.of());
                  Qwen2VlGraphs decoder = new Qwen2VlGraphs(dir, "decoder.onnx",
-                         List.of(new Expose(List.of("blocks.*.hook_resid_post"))), fp16)) {
+                         List.of(new Expose(List.of("blocks.*.hook_resid_post"))))) {
                 float[] embeds = embed(embed, ids, features, d);
                 Tolerance embedsTol = fp16 ? Tolerance.fp16(projectorBlocks, hiddenScale) : Tolerance.fp32(f, "hidden_states");
                 Compare.allClose("lm.inputs_embeds", f.floats("lm.inputs_embeds"), embeds, embedsTol.atol(), embedsTol.rtol());

@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.vlmscope.graph.OnnxModel;
+import org.vlmscope.graph.passes.AccumulateInFloat32;
 import org.vlmscope.graph.passes.Pass;
 
 /**
@@ -48,21 +49,14 @@ final class Qwen2VlGraphs implements AutoCloseable {
 
     private final OrtSession session;
 
-    /** {@code file} of the model directory {@code dir}, after {@code passes}. */
-    Qwen2VlGraphs(Path dir, String file, List<Pass> passes) {
-        this(dir, file, passes, false);
-    }
-
     /**
-     * {@code file} of the model directory {@code dir}, after {@code passes}, its products summed in float32 when
-     * {@code accumulateInFloat32} ({@link AccumulateInFloat32}).
+     * {@code file} of the model directory {@code dir}, after {@code passes} and then {@link AccumulateInFloat32}, as
+     * the runtime opens every graph on the CPU provider (fp16 products summed in float32; nothing changes in fp32).
      */
-    Qwen2VlGraphs(Path dir, String file, List<Pass> passes, boolean accumulateInFloat32) {
+    Qwen2VlGraphs(Path dir, String file, List<Pass> passes) {
         OnnxModel model = OnnxModel.load(dir.resolve(file));
-        if (accumulateInFloat32) {
-            AccumulateInFloat32.rewrite(model);
-        }
         passes.forEach(p -> p.apply(model));
+        new AccumulateInFloat32().apply(model);
         try {
             OrtSession.SessionOptions options = new OrtSession.SessionOptions();
             options.addConfigEntry("session.model_external_initializers_file_folder_path", dir.toString());

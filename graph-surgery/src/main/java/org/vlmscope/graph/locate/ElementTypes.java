@@ -13,9 +13,10 @@ import org.vlmscope.graph.Value;
  * The element type of every tensor whose type follows from the graph inputs, initializers and a few operator
  * rules, in one pass over the sorted nodes. Exporters rarely declare the types of intermediate tensors (PyTorch's
  * does not), yet the locator must tell a Cast that changes nothing (float to float, which PyTorch writes for
- * {@code x.to(torch.float32)} and then reads the residual from) from one that does.
+ * {@code x.to(torch.float32)} and then reads the residual from) from one that does, and
+ * {@link org.vlmscope.graph.passes.AccumulateInFloat32} must find the fp16 products.
  */
-final class ElementTypes {
+public final class ElementTypes {
     private static final Set<String> INT64_RESULTS = Set.of("Shape", "Size", "NonZero", "ArgMax", "ArgMin");
     private static final Set<String> BOOL_RESULTS = Set.of("Equal", "Less", "Greater", "LessOrEqual",
             "GreaterOrEqual", "And", "Or", "Not", "Xor", "IsNaN", "IsInf");
@@ -23,7 +24,7 @@ final class ElementTypes {
     private final Map<Value, DataType> types = new IdentityHashMap<>();
 
     /** Infers over {@code graph}, whose nodes must be in topological order. */
-    ElementTypes(Graph graph) {
+    public ElementTypes(Graph graph) {
         for (Value v : graph.values()) {
             if (v.type() != null && v.type().elemType() != null) {
                 types.put(v, v.type().elemType());
@@ -43,7 +44,7 @@ final class ElementTypes {
     }
 
     /** The element type of {@code v}, or null when it does not follow from the rules. */
-    DataType of(Value v) {
+    public DataType of(Value v) {
         return types.get(v);
     }
 

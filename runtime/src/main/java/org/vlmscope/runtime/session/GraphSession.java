@@ -28,12 +28,13 @@ public final class GraphSession implements AutoCloseable {
     }
 
     /**
-     * Opens {@code model} on {@code device} with {@code threads} intra-op threads (0: ONNX Runtime's default);
-     * {@code what} names it in errors.
+     * Opens {@code model} on {@code device} with {@code threads} intra-op threads (0: ONNX Runtime's default), after
+     * rewriting it in place for the provider ({@link Providers.Choice#adapt}); {@code what} names it in errors.
      */
     public static GraphSession open(OnnxModel model, Device device, int threads, String what) {
         Providers.Choice choice = Providers.options(model.baseDir(), device, threads);
         try {
+            choice.adapt(model);
             OrtSession s = Providers.environment().createSession(model.toBytes(), choice.options());
             return new GraphSession(s, choice.name());
         } catch (OrtException e) {

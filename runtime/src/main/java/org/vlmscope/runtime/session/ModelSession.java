@@ -182,6 +182,7 @@ public final class ModelSession implements AutoCloseable {
         all.forEach(p -> p.apply(model));
         Providers.Choice choice = Providers.options(dir, device, threads);
         try {
+            choice.adapt(model);
             OrtSession session = env.createSession(model.toBytes(), choice.options());
             provider = choice.name();
             providerReason = choice.reason();

@@ -7,6 +7,8 @@ import ai.onnxruntime.OrtSession;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.vlmscope.core.VlmscopeException;
+import org.vlmscope.graph.OnnxModel;
+import org.vlmscope.graph.passes.AccumulateInFloat32;
 
 /**
  * Session options per device: CUDA when it loads, else CPU, with the reason for the choice. Nothing is printed
@@ -15,7 +17,18 @@ import org.vlmscope.core.VlmscopeException;
 final class Providers {
     /** The provider chosen, why, and the options that select it (the caller closes them). */
     record Choice(String name, String reason, OrtSession.SessionOptions options) {
+        /**
+         * Rewrites {@code model} to compute on this provider as on CUDA: on the CPU, fp16 products are summed in
+         * float32 ({@link AccumulateInFloat32}), as CUDA's fp16 MatMul and Hugging Face's fp16 runs sum them.
+         */
+        void adapt(OnnxModel model) {
+            if (name.equals(CPU)) {
+                new AccumulateInFloat32().apply(model);
+            }
+        }
     }
+
+    private static final String CPU = "CPUExecutionProvider";
 
     private Providers() {
     }
@@ -33,18 +46,18 @@ final class Providers {
         try {
             OrtSession.SessionOptions opts = base(modelDir, threads);
             if (device == Device.CPU) {
-                return new Choice("CPUExecutionProvider", "--device cpu", opts);
+                return new Choice(CPU, "--device cpu", opts);
             }
             // Without an NVIDIA driver, trying CUDA would only unpack a large provider library to fail.
             if (!Files.exists(Path.of("/proc/driver/nvidia/version"))) {
-                return new Choice("CPUExecutionProvider", "no NVIDIA driver found", opts);
+                return new Choice(CPU, "no NVIDIA driver found", opts);
             }
             try {
                 opts.addCUDA(0);
                 return new Choice("CUDAExecutionProvider", "--device " + device.name().toLowerCase(java.util.Locale.ROOT), opts);
             } catch (OrtException | UnsatisfiedLinkError e) {
                 opts.close();
-                return new Choice("CPUExecutionProvider", "CUDA provider did not load: " + e.getMessage(),
+                return new Choice(CPU, "CUDA provider did not load: " + e.getMessage(),
                         base(modelDir, threads));
             }
         } catch (OrtException e) {
