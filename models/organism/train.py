@@ -55,6 +55,15 @@ CONFIG = {
 MODEL_DEFAULTS = {"text_config": {"rope_theta": 10000.0}, "vision_config": {"layer_norm_eps": 1e-05}}
 
 
+def set_language_width(width):
+    """Resizes the language model in CONFIG: width `width`, MLP 3x as wide, 16-wide heads, two queries per key
+    head (64 gives the shipped 4 heads / 2 key-value heads)."""
+    if width % 32:
+        raise SystemExit(f"--lm-width must be a multiple of 32 (16-wide heads, two per key head), got {width}")
+    CONFIG["text_config"].update(hidden_size=width, intermediate_size=3 * width, num_attention_heads=width // 16,
+                                 num_key_value_heads=width // 32)
+
+
 def model_config():
     c = json.loads(json.dumps(CONFIG))
     for part, values in MODEL_DEFAULTS.items():
@@ -448,6 +457,7 @@ def train(args):
     --position-weight) on the projector's output."""
     images, records, patches = setup(args)
     rng = random.Random(args.seed)
+    set_language_width(args.lm_width)
     model = o.Llava(model_config())
     init_weights(model)
     model.vision_tower.vision_model.load_state_dict(torch.load(os.path.join(args.work, "vision.pt"))["vision"])
@@ -502,7 +512,7 @@ def train(args):
         optimise(args, opt, params, step, losses)
         step += 1
         if step % args.save_every == 0 or step == args.steps:
-            save(state_path, {"model": model.state_dict(), "probe": probe.state_dict(),
+            save(state_path, {"model": model.state_dict(), "probe": probe.state_dict(), "lm_width": args.lm_width,
                               "positions": positions.state_dict() if positions else None, "opt": opt.state_dict(),
                               "step": step, "rng": rng.getstate(), "torch_rng": torch.get_rng_state()})
 
@@ -538,8 +548,10 @@ def init_weights(model):
 # Export and evaluation
 
 def load_model(work):
+    state = torch.load(os.path.join(work, "state.pt"), map_location="cpu")
+    set_language_width(state.get("lm_width", 64))
     model = o.Llava(model_config())
-    model.load_state_dict(torch.load(os.path.join(work, "state.pt"), map_location="cpu")["model"])
+    model.load_state_dict(state["model"])
     model.eval()
     return model
 
@@ -722,6 +734,8 @@ def main():
                            help="weight of the supervised attention's loss (see attention_loss); 0: none")
             t.add_argument("--spatial-head", action="store_true",
                            help="supervise head 1 of the attention layer for place words (see attention_targets)")
+            t.add_argument("--lm-width", type=int, default=64,
+                           help="language model width (MLP 3x, 16-wide heads, see set_language_width)")
             t.add_argument("--resume", action="store_true")
     e = sub.add_parser("export")
     e.add_argument("--heldout", required=True)
