@@ -33,6 +33,9 @@ public record AccumulateInFloat32() implements Pass {
     @Override
     public void apply(OnnxModel model) {
         Graph graph = model.graph();
+        if (graph.values().stream().noneMatch(AccumulateInFloat32::declaredHalf)) {
+            return; // a float32 graph is left exactly as it was, node order included
+        }
         graph.toposort();
         ElementTypes types = new ElementTypes(graph);
         Ops ops = new Ops(graph, model.opset());
@@ -57,6 +60,10 @@ public record AccumulateInFloat32() implements Pass {
             graph.toposort();
             SurgeryLog.record(model, this);
         }
+    }
+
+    private static boolean declaredHalf(Value v) {
+        return v.type() != null && v.type().elemType() == DataType.FLOAT16;
     }
 
     private static boolean isHalf(ElementTypes types, Value v) {
