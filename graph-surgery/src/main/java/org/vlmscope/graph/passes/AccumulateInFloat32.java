@@ -13,9 +13,10 @@ import org.vlmscope.graph.locate.ElementTypes;
 /**
  * Every MatMul of two fp16 operands computes in float32: both operands are widened, multiplied in float32 and the
  * product rounded back to fp16, so only the stored values are fp16. That is how GPU GEMMs (ONNX Runtime's CUDA
- * MatMul by default) and Hugging Face's fp16 runs compute an fp16 product, whereas ONNX Runtime's CPU fp16 MatMul
- * sums in fp16: on the qwen2vl-dev fixture that alone moved a vision block's output by 0.035 and a greedy step's
- * logits by 0.18, more than the rounding of the stored values explains. The runtime applies this pass to every
+ * MatMul by default) and Hugging Face's fp16 runs compute an fp16 product, whereas ONNX Runtime's CPU provider fuses
+ * an fp16 MatMul and the bias Add after it into a Gemm that sums in fp16: on the qwen2vl-dev fixture (linear layers
+ * with biases) that moved a vision block's output by 0.035 and a greedy step's logits by 0.18, more than the
+ * rounding of the stored values explains. The runtime applies this pass to every
  * graph it opens on the CPU provider (no-op for float32 graphs). MatMuls whose operand types do not follow from the
  * graph are left as they are.
  */
