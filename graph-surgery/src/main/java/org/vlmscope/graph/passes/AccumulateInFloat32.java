@@ -16,9 +16,9 @@ import org.vlmscope.graph.locate.ElementTypes;
  * MatMul by default) and Hugging Face's fp16 runs compute an fp16 product, whereas ONNX Runtime's CPU provider fuses
  * an fp16 MatMul and the bias Add after it into a Gemm that sums in fp16: on the qwen2vl-dev fixture (linear layers
  * with biases) that moved a vision block's output by 0.035 and a greedy step's logits by 0.18, more than the
- * rounding of the stored values explains. The runtime applies this pass to every
- * graph it opens on the CPU provider (no-op for float32 graphs). MatMuls whose operand types do not follow from the
- * graph are left as they are.
+ * rounding of the stored values explains. The runtime applies this pass to every graph it opens on the CPU
+ * provider (no-op for float32 graphs). MatMuls whose operand types do not follow from the graph are left as they
+ * are.
  */
 public record AccumulateInFloat32() implements Pass {
     @Override
