@@ -43,6 +43,28 @@ public final class ElementTypes {
         }
     }
 
+    /**
+     * Whether any value of {@code graph} can have element type {@code t}, without sorting the graph: a value
+     * declared with it, or a node that takes it from its own attributes (Cast, Constant, ConstantOfShape). Every
+     * other rule passes on a type that an input already has, so without such a source no value has it.
+     */
+    public static boolean mayHold(Graph graph, DataType t) {
+        for (Value v : graph.values()) {
+            if (v.type() != null && v.type().elemType() == t) {
+                return true;
+            }
+        }
+        for (Node n : graph.nodes()) {
+            String op = n.opType();
+            boolean made = op.equals("Cast") ? n.intAttribute("to", 0) == t.getNumber()
+                    : (op.equals("Constant") || op.equals("ConstantOfShape")) && constantType(n) == t;
+            if (made) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The element type of {@code v}, or null when it does not follow from the rules. */
     public DataType of(Value v) {
         return types.get(v);

@@ -34,7 +34,7 @@ public record AccumulateInFloat32() implements Pass {
     @Override
     public void apply(OnnxModel model) {
         Graph graph = model.graph();
-        if (graph.values().stream().noneMatch(AccumulateInFloat32::declaredHalf)) {
+        if (!ElementTypes.mayHold(graph, DataType.FLOAT16)) {
             return; // a float32 graph is left exactly as it was, node order included
         }
         graph.toposort();
@@ -61,10 +61,6 @@ public record AccumulateInFloat32() implements Pass {
             graph.toposort();
             SurgeryLog.record(model, this);
         }
-    }
-
-    private static boolean declaredHalf(Value v) {
-        return v.type() != null && v.type().elemType() == DataType.FLOAT16;
     }
 
     private static boolean isHalf(ElementTypes types, Value v) {

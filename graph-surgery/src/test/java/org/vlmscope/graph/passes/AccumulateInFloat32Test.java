@@ -66,6 +66,26 @@ class AccumulateInFloat32Test {
     }
 
     @Test
+    void halfValuesMadeInsideTheGraphAreFound() {
+        // float32 inputs cast to fp16 before the product, as a mixed-precision export writes it: no value is
+        // declared fp16, yet the MatMul multiplies fp16 operands.
+        OnnxModel m = OnnxModel.create("cast", OPSET, null);
+        Graph g = m.graph();
+        Ops ops = new Ops(g, OPSET);
+        Value x = ops.op("Cast").in(g.addInput("x", TensorType.of(DataType.FLOAT, 2, 3)))
+                .attr("to", (long) DataType.FLOAT16_VALUE).out();
+        Value w = ops.op("Cast").in(g.addInput("w", TensorType.of(DataType.FLOAT, 3, 2)))
+                .attr("to", (long) DataType.FLOAT16_VALUE).out();
+        g.addOutput(ops.op("MatMul").in(x, w).out("y"));
+        new AccumulateInFloat32().apply(m);
+
+        Node rounding = g.require("y").producer();
+        assertEquals("Cast", rounding.opType());
+        assertEquals("MatMul", rounding.input(0).producer().opType());
+        assertEquals(List.of(Map.of("pass", "accumulate_in_float32")), SurgeryLog.entries(m));
+    }
+
+    @Test
     void float32AndUntypedProductsAreLeftAlone() {
         OnnxModel m = product(DataType.FLOAT);
         List<Node> before = List.copyOf(m.graph().nodes());
